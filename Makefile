@@ -1,0 +1,121 @@
+# Developer and CI entry points. Every target is idempotent and works on a fresh clone of a fresh
+# machine that has only Python 3.11, Java 17, Maven and apt: whatever else the tests need is fetched here.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules
+
+# Taken once per make run so that `make test` can report the wall time including its prerequisites.
+MAKE_START_NS := $(shell date +%s%N)
+
+VENV := .venv
+VENV_BIN := $(VENV)/bin
+VENV_STAMP := $(VENV)/.installed
+# Lazy (=) so that the interpreter is only looked up when a virtualenv actually has to be created.
+PYTHON = $(shell command -v python3.11 2>/dev/null || command -v python3)
+
+# The test server is shared by every clone on the machine, so it lives in the user cache, not the repo.
+TEST_SERVER_VERSION := 1.38.0
+CACHE_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)
+TEST_SERVER_DIR := $(CACHE_HOME)/elevator-orders/temporal-test-server-$(TEST_SERVER_VERSION)
+TEST_SERVER_WRAPPER := $(TEST_SERVER_DIR)/wrapper
+
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders
+
+.PHONY: help venv test-server postgres lint typecheck test run format clean
+
+help: ## List the targets
+	@printf 'Usage: make TARGET\n\n'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  %-12s %s\n", $$1, $$2 }'
+
+venv: $(VENV_STAMP) ## Create .venv and install the project with its dev extras
+
+# The stamp makes a second `make venv` free until pyproject.toml changes.
+$(VENV_STAMP): pyproject.toml
+	@if [ ! -x $(VENV_BIN)/python ]; then \
+	  echo "creating $(VENV) with $(PYTHON)"; \
+	  $(PYTHON) -m venv $(VENV); \
+	fi
+	$(VENV_BIN)/python -m pip install -e '.[dev]'
+	@touch $@
+
+test-server: $(TEST_SERVER_WRAPPER) ## Fetch Temporal's Java time-skipping test server into the user cache
+
+# Fetched into a temporary sibling and renamed at the end: an interrupted fetch leaves no wrapper
+# behind, so the next run starts over instead of trusting a half-filled lib/. Maven's output is kept
+# only for a failure: on success -q still prints stray ANSI resets.
+$(TEST_SERVER_WRAPPER):
+	@mkdir -p '$(dir $(TEST_SERVER_DIR))'
+	@tmp=$$(mktemp -d '$(TEST_SERVER_DIR).partial.XXXXXX'); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	printf '%s\n' \
+	  '<project xmlns="http://maven.apache.org/POM/4.0.0">' \
+	  '  <modelVersion>4.0.0</modelVersion>' \
+	  '  <groupId>local.elevator-orders</groupId>' \
+	  '  <artifactId>temporal-test-server-fetch</artifactId>' \
+	  '  <version>0</version>' \
+	  '  <packaging>pom</packaging>' \
+	  '  <dependencies>' \
+	  '    <dependency>' \
+	  '      <groupId>io.temporal</groupId>' \
+	  '      <artifactId>temporal-test-server</artifactId>' \
+	  '      <version>$(TEST_SERVER_VERSION)</version>' \
+	  '    </dependency>' \
+	  '  </dependencies>' \
+	  '</project>' > "$$tmp/pom.xml"; \
+	echo "fetching io.temporal:temporal-test-server:$(TEST_SERVER_VERSION) with Maven"; \
+	if ! mvn -q -B -f "$$tmp/pom.xml" dependency:copy-dependencies -DoutputDirectory="$$tmp/lib" \
+	    > "$$tmp/mvn.log" 2>&1; then \
+	  cat "$$tmp/mvn.log" >&2; exit 1; \
+	fi; \
+	ls "$$tmp"/lib/temporal-test-server-*.jar > /dev/null; \
+	rm -f "$$tmp/pom.xml" "$$tmp/mvn.log"; \
+	printf '%s\n' '#!/usr/bin/env bash' \
+	  'exec java -cp "$(TEST_SERVER_DIR)/lib/*" io.temporal.testserver.TestServer "$$@"' > "$$tmp/wrapper"; \
+	chmod 755 "$$tmp" "$$tmp/wrapper"; \
+	rm -rf '$(TEST_SERVER_DIR)'; \
+	if ! mv -T "$$tmp" '$(TEST_SERVER_DIR)' && [ ! -x '$(TEST_SERVER_WRAPPER)' ]; then exit 1; fi; \
+	echo "test server ready: $(TEST_SERVER_WRAPPER) ($$(ls '$(TEST_SERVER_DIR)'/lib/*.jar | wc -l) jars)"
+
+postgres: ## Make sure a PostgreSQL server binary is installed (tests start their own server)
+	@if compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null; then \
+	  echo "postgresql present: $$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)"; \
+	else \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
+	fi
+
+lint: venv ## ruff check and ruff format --check
+	$(VENV_BIN)/ruff check .
+	$(VENV_BIN)/ruff format --check .
+
+typecheck: venv ## mypy over the application packages
+	$(VENV_BIN)/mypy $(TYPED_PACKAGES)
+
+# lint and typecheck run inside this recipe, not as prerequisites, so that they keep their order under
+# `make -j`. The trap prints the wall time whether the run passed or failed.
+test: venv test-server postgres ## lint, typecheck and the whole pytest suite
+	@trap 'rc=$$?; ms=$$(( ($$(date +%s%N) - $(MAKE_START_NS)) / 1000000 )); \
+	  printf "\nmake test: %s, total wall time %d.%03d s\n" \
+	    "$$( [ $$rc -eq 0 ] && echo passed || echo "FAILED (exit $$rc)" )" $$((ms / 1000)) $$((ms % 1000))' EXIT; \
+	run() { printf '+ %s\n' "$$*"; "$$@"; }; \
+	run $(VENV_BIN)/ruff check .; \
+	run $(VENV_BIN)/ruff format --check .; \
+	run $(VENV_BIN)/mypy $(TYPED_PACKAGES); \
+	export TEMPORAL_TEST_SERVER_WRAPPER='$(TEST_SERVER_WRAPPER)'; \
+	run $(VENV_BIN)/pytest
+
+run: venv ## Run `elevator-orders dev` (the local development stack)
+	$(VENV_BIN)/elevator-orders dev
+
+format: venv ## Reformat and apply ruff's safe fixes
+	$(VENV_BIN)/ruff format .
+	$(VENV_BIN)/ruff check --fix .
+
+clean: ## Remove var/ and tool caches (keeps .venv and the test-server cache)
+	rm -rf var build .pytest_cache .mypy_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,79 @@
+"""Names and inputs of every activity; light enough to import inside the workflow sandbox."""
+# No `from __future__ import annotations` here: payload types must be real objects, so pydantic
+# can build them inside the workflow sandbox.
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.registry import ElevatorRegistration, OrganisationRef
+from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
+
+LOOKUP_ELEVATOR = "lookup_elevator"
+COMPUTE_DEADLINES = "compute_deadlines"
+PROJECT_TICKET = "project_ticket"
+SEND_NOTIFICATION = "send_notification"
+
+
+@dataclass
+class LookupElevatorInput:
+    elevator_code: str
+
+
+@dataclass
+class DeadlineRequest:
+    policy_key: str
+    starts_at: datetime
+
+
+@dataclass
+class ComputeDeadlinesInput:
+    requests: list[DeadlineRequest]
+
+
+@dataclass
+class ComputedDeadline:
+    policy_key: str
+    due_at: datetime
+    # True when the calendar behind a working-day count is a fallback, not the official one.
+    provisional: bool = False
+
+
+@dataclass
+class ComputeDeadlinesOutput:
+    deadlines: list[ComputedDeadline]
+
+
+@dataclass
+class ProjectTicketInput:
+    snapshot: TicketSnapshot
+    events: list[TimelineEvent]
+    reports: list[ReportRef] = field(default_factory=list)
+
+
+@dataclass
+class MailTicketFacts:
+    """What a notification may say about a ticket; no personal phone numbers."""
+
+    ticket_id: str
+    kind_label: str
+    state_label: str
+    source_label: str
+    alarm_at: datetime
+    assigned_unit_name: str
+    accept_by: datetime | None = None
+    arrive_by: datetime | None = None
+    confirm_by: datetime | None = None
+    people_freed: int | None = None
+    handler_name: str | None = None
+    released_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass
+class NotificationInput:
+    idempotency_key: str
+    template: str
+    recipient: OrganisationRef
+    ticket: MailTicketFacts
+    elevator: ElevatorRegistration
+    event: dict[str, str | int | bool | None] = field(default_factory=dict)

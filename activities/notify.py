@@ -1,0 +1,65 @@
+"""Notification delivery: render a template, send it once, remember that it was sent."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import SEND_NOTIFICATION, NotificationInput
+from domain.districts import DISTRICTS_ZH
+from notifications.render import MailRenderer, UnknownTemplate
+from notifications.sender import MailSender
+from store.mail_log import MailLog
+
+
+class NotificationActivities:
+    def __init__(self, renderer: MailRenderer, sender: MailSender, mail_log: MailLog, ticket_url_base: str) -> None:
+        self._renderer = renderer
+        self._sender = sender
+        self._mail_log = mail_log
+        self._ticket_url_base = ticket_url_base.rstrip("/")
+
+    @activity.defn(name=SEND_NOTIFICATION)
+    async def send_notification(self, input: NotificationInput) -> None:
+        if await self._mail_log.was_sent(input.idempotency_key):
+            activity.logger.info("mail %s already sent; not sending again", input.idempotency_key)
+            return
+        if not input.recipient.email:
+            raise ApplicationError(
+                f"{input.recipient.name} ({input.recipient.id}) has no e-mail address",
+                type="NoRecipientAddress",
+                non_retryable=True,
+            )
+        try:
+            mail = self._renderer.render(input.template, self._context(input))
+        except UnknownTemplate as error:
+            raise ApplicationError(str(error), type="UnknownTemplate", non_retryable=True) from error
+        # Any SMTP failure propagates: Temporal retries, so a down server delays mail but never loses it.
+        await self._sender.send(to=input.recipient.email, mail=mail, idempotency_key=input.idempotency_key)
+        await self._mail_log.record_sent(
+            idempotency_key=input.idempotency_key,
+            recipient=input.recipient.email,
+            subject=mail.subject,
+            ticket_id=input.ticket.ticket_id,
+            sent_at=datetime.now(UTC),
+        )
+
+    def _context(self, input: NotificationInput) -> dict[str, object]:
+        elevator = input.elevator
+        ticket = asdict(input.ticket)
+        ticket["url"] = f"{self._ticket_url_base}/tickets/{input.ticket.ticket_id}"
+        return {
+            "ticket": ticket,
+            "elevator": {
+                "code": elevator.code,
+                "address": elevator.address,
+                "district": DISTRICTS_ZH.get(elevator.district, elevator.district),
+                "use_unit_name": elevator.use_unit.name,
+                "maintenance_unit_name": elevator.maintenance_unit.name,
+            },
+            "recipient": {"name": input.recipient.name},
+            "event": dict(input.event),
+        }

@@ -1,0 +1,55 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.deps import AppResources
+from api.errors import install_error_handlers
+from api.routers import elevators, rescue, tickets
+from elevator_orders.settings import Settings, get_settings
+from elevator_orders.temporal import connect_client
+from store.db import make_engine, make_sessionmaker
+from store.registry import RegistryRepository
+from store.tickets import TicketRepository
+
+
+def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+    """Build the app; resources open with the app's lifespan, never at import."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.effective_database_url)
+        sessions = make_sessionmaker(engine)
+        app.state.resources = AppResources(
+            settings=settings,
+            tickets=TicketRepository(sessions),
+            registry=RegistryRepository(sessions),
+            temporal=temporal or await connect_client(settings, lazy=True),
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="elevator-orders",
+        summary="上海智慧电梯平台 工单引擎 - work orders of Shanghai's smart-elevator platform",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(rescue.router)
+    app.include_router(tickets.router)
+    app.include_router(elevators.router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

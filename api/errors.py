@@ -1,0 +1,95 @@
+"""How failures of the workflow layer reach HTTP clients: clear statuses, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+logger = logging.getLogger(__name__)
+
+
+class TicketNotActionable(Exception):
+    """The ticket's workflow has finished, so no action applies any more."""
+
+    def __init__(self, ticket_id: str, state: str) -> None:
+        self.ticket_id = ticket_id
+        self.state = state
+        super().__init__(f"ticket {ticket_id} is {state}; allowed actions: none")
+
+
+def _details(error: ApplicationError) -> dict[str, Any]:
+    details: Sequence[Any] = error.details
+    first = details[0] if details else {}
+    return first if isinstance(first, dict) else {}
+
+
+async def _update_failed(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, WorkflowUpdateFailedError)
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        if cause.type == "InvalidTransition":
+            details = _details(cause)
+            return JSONResponse(
+                status_code=status.HTTP_409_CONFLICT,
+                content={
+                    "detail": {
+                        "message": cause.message,
+                        "state": details.get("state"),
+                        "allowed_actions": details.get("allowed_actions", []),
+                    }
+                },
+            )
+        if cause.type == "ActionNotPermitted":
+            return JSONResponse(status_code=status.HTTP_403_FORBIDDEN, content={"detail": cause.message})
+        if cause.type == "InvalidInput":
+            return JSONResponse(
+                status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": cause.message}
+            )
+    logger.error("update failed unexpectedly: %s", exc, exc_info=exc)
+    return JSONResponse(status_code=status.HTTP_409_CONFLICT, content={"detail": f"action failed: {cause}"})
+
+
+async def _not_actionable(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TicketNotActionable)
+    return JSONResponse(
+        status_code=status.HTTP_409_CONFLICT,
+        content={"detail": {"message": str(exc), "state": exc.state, "allowed_actions": []}},
+    )
+
+
+async def _rpc_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RPCError)
+    if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+        return _unavailable()
+    logger.error("Temporal call failed: %s", exc, exc_info=exc)
+    return JSONResponse(
+        status_code=status.HTTP_502_BAD_GATEWAY, content={"detail": f"workflow service error: {exc.message}"}
+    )
+
+
+async def _timeout(_request: Request, _exc: Exception) -> JSONResponse:
+    return _unavailable()
+
+
+def _unavailable() -> JSONResponse:
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "workflow service (Temporal) is unavailable; try again shortly"},
+        headers={"Retry-After": "5"},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
+    app.add_exception_handler(TicketNotActionable, _not_actionable)
+    app.add_exception_handler(RPCError, _rpc_error)
+    app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _timeout)
+    # A lazy client that cannot reach the server raises a plain RuntimeError from its bridge.
+    app.add_exception_handler(ConnectionError, _timeout)

@@ -1,0 +1,52 @@
+"""Turning read-model rows into API bodies."""
+
+from __future__ import annotations
+
+from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
+from domain.kinds import TicketKind
+from domain.rescue import STATE_LABELS_ZH, RescueState, allowed_actions
+from store.models import Ticket, TicketEvent, TicketReport
+
+
+def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOut:
+    state = RescueState(ticket.state)
+    return TicketOut(
+        ticket_id=ticket.ticket_id,
+        kind=ticket.kind,
+        kind_label=TicketKind(ticket.kind).label_zh,
+        state=ticket.state,
+        state_label=STATE_LABELS_ZH[state],
+        allowed_actions=allowed_actions(state),
+        elevator_code=ticket.elevator_code,
+        district=ticket.district,
+        use_unit_id=ticket.use_unit_id,
+        maintenance_unit_id=ticket.maintenance_unit_id,
+        assigned_unit_id=ticket.assigned_unit_id,
+        opened_at=ticket.opened_at,
+        updated_at=ticket.updated_at,
+        due_at=ticket.due_at,
+        overdue=ticket.overdue,
+        closed_at=ticket.closed_at,
+        deadlines=ticket.deadlines,
+        flags=ticket.flags,
+        details=ticket.details,
+        workflow_id=ticket.workflow_id,
+        run_id=ticket.run_id,
+        temporal_ui_url=(
+            f"{temporal_ui_url.rstrip('/')}/namespaces/{namespace}/workflows/{ticket.workflow_id}/{ticket.run_id}"
+        ),
+    )
+
+
+def ticket_detail_out(
+    ticket: Ticket,
+    timeline: list[TicketEvent],
+    reports: list[TicketReport],
+    temporal_ui_url: str,
+    namespace: str,
+) -> TicketDetailOut:
+    return TicketDetailOut(
+        **ticket_out(ticket, temporal_ui_url, namespace).model_dump(),
+        timeline=[TimelineEventOut.model_validate(event) for event in timeline],
+        reports=[ReportOut.model_validate(report) for report in reports],
+    )

@@ -1,0 +1,83 @@
+"""Opening rescues and acting on them: the only place the API talks to the rescue workflow."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import TicketNotActionable
+from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
+from domain.roles import Actor
+from store.models import Ticket
+from workflows.rescue import RescueWorkflow
+from workflows.rescue_models import EntrapmentReport, ReportReceipt, RescueInput
+
+# A rescue that has just closed releases its elevator's workflow id within moments.
+_CLOSING_RETRIES = 20
+_CLOSING_BACKOFF_SECONDS = 0.1
+
+
+@dataclass(frozen=True)
+class NewReport:
+    elevator_code: str
+    source: ReportSource
+    ref: str
+    reporter: Actor
+    alarm_at: datetime | None
+    alarm_type: str
+    description: str
+    callback_phone: str | None
+
+
+async def open_rescue(client: Client, task_queue: str, new: NewReport) -> ReportReceipt:
+    """Open a rescue on the elevator, or join the one already open there; never two at once."""
+    report = EntrapmentReport(
+        elevator_code=new.elevator_code,
+        source=new.source,
+        ref=new.ref,
+        reporter=new.reporter,
+        received_at=datetime.now(UTC),
+        alarm_at=new.alarm_at,
+        alarm_type=new.alarm_type,
+        description=new.description,
+        callback_phone=new.callback_phone,
+    )
+    ticket_id = rescue_ticket_id(new.elevator_code, new.source, new.ref)
+    for attempt in range(_CLOSING_RETRIES):
+        start = WithStartWorkflowOperation(
+            RescueWorkflow.run,
+            RescueInput(ticket_id=ticket_id, report=report),
+            id=rescue_workflow_id(new.elevator_code),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        try:
+            receipt: ReportReceipt = await client.execute_update_with_start_workflow(
+                RescueWorkflow.report_entrapment, report, start_workflow_operation=start
+            )
+            return receipt
+        except WorkflowUpdateFailedError as error:
+            closing = isinstance(error.cause, ApplicationError) and error.cause.type == "TicketClosing"
+            if not closing or attempt == _CLOSING_RETRIES - 1:
+                raise
+        await asyncio.sleep(_CLOSING_BACKOFF_SECONDS * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+async def act(client: Client, ticket: Ticket, update: Any, payload: Any) -> None:
+    """Send one human action to the run that owns the ticket (never a later run on the same elevator)."""
+    handle = client.get_workflow_handle(ticket.workflow_id, run_id=ticket.run_id)
+    try:
+        await handle.execute_update(update, payload)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise TicketNotActionable(ticket.ticket_id, ticket.state) from error
+        raise

@@ -1,0 +1,63 @@
+"""Reading tickets: one with its timeline, or a filtered page; all from the read model."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import AwareDatetime
+
+from api.deps import Resources
+from api.presenters import ticket_detail_out, ticket_out
+from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut
+from domain.kinds import TicketKind
+from store.tickets import TicketFilter
+
+router = APIRouter(prefix="/tickets", tags=["tickets"])
+
+
+@router.get("", response_model=TicketPageOut)
+async def list_tickets(
+    resources: Resources,
+    kind: TicketKind | None = None,
+    state: str | None = Query(default=None, max_length=40),
+    district: str | None = Query(default=None, max_length=40),
+    elevator_code: str | None = Query(default=None, max_length=64),
+    overdue: bool | None = None,
+    opened_from: Annotated[AwareDatetime | None, Query()] = None,
+    opened_to: Annotated[AwareDatetime | None, Query()] = None,
+    limit: int = Query(default=50, ge=1, le=200),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> TicketPageOut:
+    filters = TicketFilter(
+        kind=kind.value if kind else None,
+        state=state,
+        district=district,
+        elevator_code=elevator_code,
+        overdue=overdue,
+        opened_from=opened_from,
+        opened_to=opened_to,
+    )
+    page = await resources.tickets.list(filters, limit=limit, offset=offset)
+    settings = resources.settings
+    return TicketPageOut(
+        items=[ticket_out(t, settings.temporal_ui_url, settings.temporal_namespace) for t in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/{ticket_id}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}})
+async def get_ticket(ticket_id: str, resources: Resources) -> TicketDetailOut:
+    ticket = await resources.tickets.get(ticket_id)
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
+    settings = resources.settings
+    return ticket_detail_out(
+        ticket,
+        await resources.tickets.timeline(ticket_id),
+        await resources.tickets.reports(ticket_id),
+        settings.temporal_ui_url,
+        settings.temporal_namespace,
+    )

@@ -1,0 +1,146 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from domain.rescue import ReportSource
+
+
+class RescueCreate(BaseModel):
+    """An entrapment report: from a monitoring alarm, a 110 call, or a passenger's QR scan."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64, description="智慧电梯码 / 电梯编号")
+    source: ReportSource
+    ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The source's own id (alarm id, 110 call number); for QR scans the Idempotency-Key header may stand in.",
+    )
+    alarm_at: AwareDatetime | None = Field(
+        default=None, description="When the entrapment began, per the source"
+    )
+    alarm_type: str = Field(default="", max_length=40, description="e.g. 用户报警, 平层关人, 非平层关人")
+    description: str = Field(default="", max_length=500)
+    callback_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 -]{5,20}$")
+
+
+class RescueCreated(BaseModel):
+    ticket_id: str
+    state: str
+    joined_existing: bool
+    duplicate: bool
+
+
+class AcceptBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=500)
+
+
+class ArriveBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    arrived_at: AwareDatetime | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class ReleaseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    people_freed: int = Field(ge=0, le=100, description="解困人数")
+    handler_name: str = Field(min_length=1, max_length=100, description="处置人员")
+    released_at: AwareDatetime | None = None
+    note: str = Field(default="", max_length=500)
+
+
+class ConfirmBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    remark: str = Field(default="", max_length=500)
+
+
+class CancelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="撤销原因, e.g. 误报")
+
+
+class TimelineEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    action: str
+    state: str
+    actor_user_id: str | None
+    actor_name: str | None
+    actor_organisation_id: str | None
+    actor_role: str | None
+    note: str
+    data: dict[str, Any]
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    source: str
+    ref: str
+    received_at: datetime
+
+
+class TicketOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    ticket_id: str
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    allowed_actions: list[str]
+    elevator_code: str
+    district: str
+    use_unit_id: str
+    maintenance_unit_id: str
+    assigned_unit_id: str
+    opened_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    closed_at: datetime | None
+    deadlines: dict[str, datetime]
+    flags: list[str]
+    details: dict[str, Any]
+    workflow_id: str
+    run_id: str
+    temporal_ui_url: str
+
+
+class TicketDetailOut(TicketOut):
+    timeline: list[TimelineEventOut]
+    reports: list[ReportOut]
+
+
+class TicketPageOut(BaseModel):
+    items: list[TicketOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ElevatorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    registration_code: str
+    address: str
+    district: str
+    use_unit_id: str
+    maintenance_unit_id: str
+    rescue_station_id: str
+
+
+class ErrorOut(BaseModel):
+    detail: str | dict[str, Any]

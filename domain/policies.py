@@ -1,0 +1,110 @@
+"""The policy table: every legal clock of every ticket kind, its source, and what a breach triggers.
+
+Limits are defaults; settings override any row by its key (`kind.step`), so a rule change is a
+configuration change, not a code change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from enum import StrEnum
+
+from domain.kinds import TicketKind
+
+
+class TimeUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"
+
+
+class Breach(StrEnum):
+    """What happens when a deadline passes."""
+
+    REDISPATCH = "redispatch"
+    ESCALATE = "escalate"
+    FLAG_ACCIDENT = "flag_accident"
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    kind: TicketKind
+    step: str
+    limit: float
+    unit: TimeUnit
+    starts_at: str
+    on_breach: Breach
+    source: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}.{self.step}"
+
+    def duration(self) -> timedelta:
+        """The limit as a duration; working-day limits need the calendar and have none."""
+        if self.unit is TimeUnit.MINUTES:
+            return timedelta(minutes=self.limit)
+        if self.unit is TimeUnit.HOURS:
+            return timedelta(hours=self.limit)
+        if self.unit is TimeUnit.CALENDAR_DAYS:
+            return timedelta(days=self.limit)
+        raise ValueError(f"{self.key} is counted in working days; use the working-day calendar")
+
+
+DEFAULT_POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "accept",
+        5,
+        TimeUnit.MINUTES,
+        "dispatch",
+        Breach.REDISPATCH,
+        "platform default; 上海市电梯安全管理办法 (Order 76, 2023): use unit reaches the maintenance unit in 5 min",
+    ),
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "arrive",
+        30,
+        TimeUnit.MINUTES,
+        "alarm",
+        Breach.ESCALATE,
+        "TSG T5002-2017 Art 5(4); Shanghai measures: on site within 30 min in districted cities",
+    ),
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "accident",
+        2,
+        TimeUnit.HOURS,
+        "alarm",
+        Breach.FLAG_ACCIDENT,
+        "特种设备安全监察条例 Art 64(3): people held 2 h or more is a general accident",
+    ),
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "confirm",
+        24,
+        TimeUnit.HOURS,
+        "release",
+        Breach.ESCALATE,
+        "platform default for 困人救援工单确认 (沪市监规范〔2024〕13号 信息目录)",
+    ),
+)
+
+
+class UnknownPolicyOverride(ValueError):
+    pass
+
+
+def policy_table(overrides: Mapping[str, float] | None = None) -> dict[str, DeadlinePolicy]:
+    """The default table with overrides applied, by key; an override for no row is an error."""
+    table = {policy.key: policy for policy in DEFAULT_POLICIES}
+    for key, limit in (overrides or {}).items():
+        if key not in table:
+            raise UnknownPolicyOverride(f"no policy row {key!r}; known rows: {', '.join(sorted(table))}")
+        if limit <= 0:
+            raise UnknownPolicyOverride(f"policy {key!r} must have a positive limit, got {limit}")
+        table[key] = replace(table[key], limit=limit)
+    return table

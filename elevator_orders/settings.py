@@ -1,0 +1,51 @@
+"""The one settings object, read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    var_dir: Path = Path("var")
+    # Empty means: `dev` starts an embedded Temporal dev server itself.
+    temporal_address: str = ""
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "elevator-orders"
+    temporal_dev_port: int = 7233
+    temporal_ui_port: int = 8233
+    temporal_ui_url: str = "http://127.0.0.1:8233"
+    # Empty means: SQLite file under `var_dir`.
+    database_url: str = ""
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    # Empty means: `dev` runs a local mail sink that writes every message under `var_dir/mail`.
+    smtp_host: str = ""
+    smtp_port: int = 1025
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = 10.0
+    mail_from: str = "noreply@elevator-orders.sh.cn"
+    # Overrides of the policy table, e.g. {"rescue.accept": 10} (minutes, or the row's unit).
+    policy_overrides: dict[str, float] = Field(default_factory=dict)
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.var_dir / 'elevator-orders.db').resolve()}"
+
+    @property
+    def effective_temporal_address(self) -> str:
+        return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

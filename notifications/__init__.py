@@ -1,0 +1,1 @@
+"""Mail notifications: rendering work-order templates and delivering them over SMTP."""

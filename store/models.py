@@ -1,0 +1,119 @@
+"""SQLAlchemy models of the read model and the registry."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.db import UTCDateTime
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40))
+    district: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    role: Mapped[str] = mapped_column(String(40))
+
+
+class Elevator(Base):
+    __tablename__ = "elevators"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    registration_code: Mapped[str] = mapped_column(String(64))
+    equipment_code: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(300))
+    district: Mapped[str] = mapped_column(String(40), index=True)
+    use_unit_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    maintenance_unit_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    rescue_station_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        Index("ix_tickets_district_state_overdue", "district", "state", "overdue"),
+        Index("ix_tickets_kind_opened_at", "kind", "opened_at"),
+        Index("ix_tickets_elevator_opened_at", "elevator_code", "opened_at"),
+        Index("ix_tickets_opened_at", "opened_at"),
+    )
+
+    ticket_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    state: Mapped[str] = mapped_column(String(40))
+    seq: Mapped[int] = mapped_column(Integer)
+    workflow_id: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(64))
+    elevator_code: Mapped[str] = mapped_column(String(64))
+    district: Mapped[str] = mapped_column(String(40))
+    use_unit_id: Mapped[str] = mapped_column(String(64))
+    maintenance_unit_id: Mapped[str] = mapped_column(String(64))
+    assigned_unit_id: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deadlines: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
+
+    ticket_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(60))
+    state: Mapped[str] = mapped_column(String(40))
+    actor_user_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    actor_organisation_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_role: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+
+
+class TicketReport(Base):
+    """A source report (alarm, 110 call, QR scan); one (source, ref) belongs to one ticket forever."""
+
+    __tablename__ = "ticket_reports"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(200), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(200), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SentMail(Base):
+    """Mails handed to the SMTP server, by idempotency key, so a retried activity does not resend."""
+
+    __tablename__ = "sent_mails"
+
+    idempotency_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(300))
+    ticket_id: Mapped[str] = mapped_column(String(200), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())

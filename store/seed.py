@@ -1,0 +1,142 @@
+"""Demo data for `make run`: every district regulator, a few units, elevators and users. Idempotent."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.districts import DISTRICTS_ZH
+from domain.roles import OrganisationKind, Role
+from store.models import Elevator, Organisation, User
+
+_MAIL_DOMAIN = "demo.elevator-orders.example"
+
+
+def _organisations() -> list[Organisation]:
+    orgs = [
+        Organisation(
+            id=f"reg-{code}",
+            name=f"{name}市场监督管理局",
+            kind=OrganisationKind.DISTRICT_REGULATOR.value,
+            district=code,
+            email=f"reg-{code}@{_MAIL_DOMAIN}",
+        )
+        for code, name in DISTRICTS_ZH.items()
+    ]
+    orgs += [
+        Organisation(
+            id="city-regulator", name="上海市市场监督管理局", kind=OrganisationKind.CITY_REGULATOR.value
+        ),
+        Organisation(
+            id="emergency-110",
+            name="上海市电梯应急救援平台（110）",
+            kind=OrganisationKind.EMERGENCY_PLATFORM.value,
+        ),
+        Organisation(
+            id="mu-shenda", name="上海申达电梯维保有限公司", kind=OrganisationKind.MAINTENANCE_UNIT.value
+        ),
+        Organisation(
+            id="mu-pujiang", name="上海浦江电梯工程有限公司", kind=OrganisationKind.MAINTENANCE_UNIT.value
+        ),
+        Organisation(
+            id="rs-pudong",
+            name="浦东新区电梯应急救援站",
+            kind=OrganisationKind.RESCUE_STATION.value,
+            district="pudong",
+        ),
+        Organisation(
+            id="rs-xuhui",
+            name="徐汇区电梯应急救援站",
+            kind=OrganisationKind.RESCUE_STATION.value,
+            district="xuhui",
+        ),
+        Organisation(
+            id="uu-lujiazui",
+            name="陆家嘴花园物业管理处",
+            kind=OrganisationKind.USE_UNIT.value,
+            district="pudong",
+        ),
+        Organisation(
+            id="uu-xujiahui",
+            name="徐家汇商城物业管理处",
+            kind=OrganisationKind.USE_UNIT.value,
+            district="xuhui",
+        ),
+        Organisation(
+            id="uu-jingan",
+            name="静安寺小区物业服务中心",
+            kind=OrganisationKind.USE_UNIT.value,
+            district="jingan",
+        ),
+    ]
+    for org in orgs:
+        if not org.email:
+            org.email = f"{org.id}@{_MAIL_DOMAIN}"
+        if org.district is None:
+            org.district = ""
+    return orgs
+
+
+def _elevators() -> list[Elevator]:
+    rows = [
+        (
+            "31011500001",
+            "pudong",
+            "浦东新区陆家嘴环路 1000 号 1 号楼 A 梯",
+            "uu-lujiazui",
+            "mu-shenda",
+            "rs-pudong",
+        ),
+        (
+            "31011500002",
+            "pudong",
+            "浦东新区陆家嘴环路 1000 号 1 号楼 B 梯",
+            "uu-lujiazui",
+            "mu-shenda",
+            "rs-pudong",
+        ),
+        ("31010400001", "xuhui", "徐汇区虹桥路 1 号 商场东侧客梯", "uu-xujiahui", "mu-pujiang", "rs-xuhui"),
+        ("31010600001", "jingan", "静安区南京西路 1700 弄 3 号楼", "uu-jingan", "mu-pujiang", "rs-xuhui"),
+    ]
+    return [
+        Elevator(
+            code=code,
+            registration_code=f"梯11沪{code[-6:]}",
+            equipment_code=f"3110{code}",
+            address=address,
+            district=district,
+            use_unit_id=use_unit,
+            maintenance_unit_id=maintenance_unit,
+            rescue_station_id=station,
+        )
+        for code, district, address, use_unit, maintenance_unit, station in rows
+    ]
+
+
+def _users() -> list[User]:
+    rows = [
+        ("u-dispatcher", "王调度", "emergency-110", Role.DISPATCHER),
+        ("u-rescuer-shenda", "李师傅", "mu-shenda", Role.RESCUER),
+        ("u-rescuer-pujiang", "张师傅", "mu-pujiang", Role.RESCUER),
+        ("u-rescuer-rs-pudong", "陈队长", "rs-pudong", Role.RESCUER),
+        ("u-rescuer-rs-xuhui", "赵队长", "rs-xuhui", Role.RESCUER),
+        ("u-safety-lujiazui", "刘经理", "uu-lujiazui", Role.SAFETY_MANAGER),
+        ("u-safety-xujiahui", "周经理", "uu-xujiahui", Role.SAFETY_MANAGER),
+        ("u-safety-jingan", "吴经理", "uu-jingan", Role.SAFETY_MANAGER),
+        ("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR),
+        ("u-regulator-xuhui", "郑科长", "reg-xuhui", Role.REGULATOR),
+        ("u-monitoring", "远程监测平台", "emergency-110", Role.MONITORING_SYSTEM),
+    ]
+    return [User(id=uid, name=name, organisation_id=org, role=role.value) for uid, name, org, role in rows]
+
+
+async def seed_demo_data(sessions: async_sessionmaker[AsyncSession]) -> int:
+    """Insert or refresh the demo rows; returns how many rows were written."""
+    rows: list[Organisation | Elevator | User] = [*_organisations(), *_elevators(), *_users()]
+    async with sessions.begin() as session:
+        # Organisations first: elevators and users refer to them.
+        for organisation in _organisations():
+            await session.merge(organisation)
+        await session.flush()
+        for row in [*_elevators(), *_users()]:
+            await session.merge(row)
+    return len(rows)

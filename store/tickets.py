@@ -1,0 +1,166 @@
+"""The ticket read model: idempotent projection in, filtered pages out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
+from store.models import Ticket, TicketEvent, TicketReport
+from store.upsert import insert_for
+
+
+@dataclass(frozen=True)
+class TicketFilter:
+    kind: str | None = None
+    state: str | None = None
+    district: str | None = None
+    elevator_code: str | None = None
+    overdue: bool | None = None
+    opened_from: datetime | None = None
+    opened_to: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    items: list[Ticket]
+    total: int
+
+
+class TicketRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def apply_projection(
+        self, snapshot: TicketSnapshot, events: Sequence[TimelineEvent], reports: Sequence[ReportRef] = ()
+    ) -> None:
+        """Upsert the ticket unless a later snapshot is already stored; add events and reports once."""
+        row = _ticket_row(snapshot)
+        async with self._sessions.begin() as session:
+            insert = insert_for(session, Ticket)
+            statement = insert.values(**row).on_conflict_do_update(
+                index_elements=[Ticket.ticket_id],
+                set_={key: insert.excluded[key] for key in row if key != "ticket_id"},
+                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
+                where=Ticket.seq < insert.excluded.seq,
+            )
+            await session.execute(statement)
+            if events:
+                event_insert = insert_for(session, TicketEvent)
+                await session.execute(
+                    event_insert.values(
+                        [_event_row(snapshot.ticket_id, event) for event in events]
+                    ).on_conflict_do_nothing(index_elements=[TicketEvent.ticket_id, TicketEvent.seq])
+                )
+            if reports:
+                report_insert = insert_for(session, TicketReport)
+                await session.execute(
+                    report_insert.values(
+                        [
+                            {
+                                "source": report.source,
+                                "ref": report.ref,
+                                "ticket_id": report.ticket_id,
+                                "received_at": report.received_at,
+                            }
+                            for report in reports
+                        ]
+                    ).on_conflict_do_nothing(index_elements=[TicketReport.source, TicketReport.ref])
+                )
+
+    async def get(self, ticket_id: str) -> Ticket | None:
+        async with self._sessions() as session:
+            return await session.get(Ticket, ticket_id)
+
+    async def timeline(self, ticket_id: str) -> list[TicketEvent]:
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
+            )
+            return list(result)
+
+    async def reports(self, ticket_id: str) -> list[TicketReport]:
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(TicketReport)
+                .where(TicketReport.ticket_id == ticket_id)
+                .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
+            )
+            return list(result)
+
+    async def ticket_for_report(self, source: str, ref: str) -> str | None:
+        async with self._sessions() as session:
+            report = await session.get(TicketReport, (source, ref))
+            return report.ticket_id if report else None
+
+    async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
+        conditions = []
+        if filters.kind is not None:
+            conditions.append(Ticket.kind == filters.kind)
+        if filters.state is not None:
+            conditions.append(Ticket.state == filters.state)
+        if filters.district is not None:
+            conditions.append(Ticket.district == filters.district)
+        if filters.elevator_code is not None:
+            conditions.append(Ticket.elevator_code == filters.elevator_code)
+        if filters.overdue is not None:
+            conditions.append(Ticket.overdue == filters.overdue)
+        if filters.opened_from is not None:
+            conditions.append(Ticket.opened_at >= filters.opened_from)
+        if filters.opened_to is not None:
+            conditions.append(Ticket.opened_at < filters.opened_to)
+        async with self._sessions() as session:
+            total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+            items = await session.scalars(
+                select(Ticket)
+                .where(*conditions)
+                .order_by(Ticket.opened_at.desc(), Ticket.ticket_id)
+                .limit(limit)
+                .offset(offset)
+            )
+            return TicketPage(items=list(items), total=total or 0)
+
+
+def _ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
+    return {
+        "ticket_id": snapshot.ticket_id,
+        "kind": snapshot.kind.value,
+        "state": snapshot.state,
+        "seq": snapshot.seq,
+        "workflow_id": snapshot.workflow_id,
+        "run_id": snapshot.run_id,
+        "elevator_code": snapshot.elevator_code,
+        "district": snapshot.district,
+        "use_unit_id": snapshot.use_unit_id,
+        "maintenance_unit_id": snapshot.maintenance_unit_id,
+        "assigned_unit_id": snapshot.assigned_unit_id,
+        "opened_at": snapshot.opened_at,
+        "updated_at": snapshot.updated_at,
+        "due_at": snapshot.due_at,
+        "overdue": snapshot.overdue,
+        "closed_at": snapshot.closed_at,
+        "deadlines": {step: at.isoformat() for step, at in snapshot.deadlines.items()},
+        "flags": list(snapshot.flags),
+        "details": dict(snapshot.details),
+    }
+
+
+def _event_row(ticket_id: str, event: TimelineEvent) -> dict[str, object]:
+    actor = event.actor
+    return {
+        "ticket_id": ticket_id,
+        "seq": event.seq,
+        "at": event.at,
+        "action": event.action,
+        "state": event.state,
+        "actor_user_id": actor.user_id if actor else None,
+        "actor_name": actor.name if actor else None,
+        "actor_organisation_id": actor.organisation_id if actor else None,
+        "actor_role": actor.role.value if actor else None,
+        "note": event.note,
+        "data": dict(event.data),
+    }

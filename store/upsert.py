@@ -1,0 +1,18 @@
+"""Dialect-aware INSERT ... ON CONFLICT, the one primitive projections need on both backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def insert_for(session: AsyncSession, table: Any) -> Any:
+    """An insert construct of the session's dialect, which carries `on_conflict_*`."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(table)
+    if dialect == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {dialect!r}; use SQLite or PostgreSQL")

@@ -1,0 +1,74 @@
+"""Shared fixtures: real Temporal servers, a migrated and seeded database, a real SMTP server."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from elevator_orders.settings import Settings
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade_to_head_async
+from store.seed import seed_demo_data
+from tests.support.smtp import MailCatcher
+from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
+
+
+@pytest.fixture(scope="session")
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The real Temporal dev server (the same CLI `make run` uses), in memory, for the whole session."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
+    """Temporal's Java time-skipping test server: a 24-hour deadline passes in well under a second."""
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(time_skipping_wrapper()), data_converter=pydantic_data_converter
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def mail_catcher() -> Iterator[MailCatcher]:
+    with MailCatcher() as catcher:
+        yield catcher
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    """A fresh SQLite read model, migrated and seeded with the demo registry."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
+    await upgrade_to_head_async(url)
+    engine = make_engine(url)
+    try:
+        await seed_demo_data(make_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, mail_catcher: MailCatcher) -> Settings:
+    """Settings of one test: its own database, mail server and task queue."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        var_dir=tmp_path / "var",
+        database_url=database_url,
+        smtp_host=mail_catcher.host,
+        smtp_port=mail_catcher.port,
+        temporal_task_queue=f"test-{uuid.uuid4().hex}",
+    )

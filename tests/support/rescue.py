@@ -1,0 +1,58 @@
+"""Helpers shared by the rescue tests: actors of the demo registry and reading the store."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+
+from domain.rescue import ReportSource
+from domain.roles import Actor, Role
+from store.db import make_engine, make_sessionmaker
+from store.models import Ticket, TicketEvent
+from store.tickets import TicketRepository
+from workflows.rescue_models import EntrapmentReport
+
+ELEVATOR = "31011500001"
+MONITORING = Actor("u-monitoring", "远程监测平台", "emergency-110", Role.MONITORING_SYSTEM)
+DISPATCHER = Actor("u-dispatcher", "王调度", "emergency-110", Role.DISPATCHER)
+RESCUER = Actor("u-rescuer-shenda", "李师傅", "mu-shenda", Role.RESCUER)
+OTHER_RESCUER = Actor("u-rescuer-pujiang", "张师傅", "mu-pujiang", Role.RESCUER)
+STATION_RESCUER = Actor("u-rescuer-rs-pudong", "陈队长", "rs-pudong", Role.RESCUER)
+SAFETY_MANAGER = Actor("u-safety-lujiazui", "刘经理", "uu-lujiazui", Role.SAFETY_MANAGER)
+
+USE_UNIT_MAIL = "uu-lujiazui@demo.elevator-orders.example"
+MAINTENANCE_MAIL = "mu-shenda@demo.elevator-orders.example"
+STATION_MAIL = "rs-pudong@demo.elevator-orders.example"
+REGULATOR_MAIL = "reg-pudong@demo.elevator-orders.example"
+
+
+def alarm(ref: str, *, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> EntrapmentReport:
+    return EntrapmentReport(
+        elevator_code=elevator,
+        source=source,
+        ref=ref,
+        reporter=MONITORING,
+        received_at=datetime.now(UTC),
+        alarm_type="用户报警",
+    )
+
+
+async def stored_ticket(database_url: str, ticket_id: str) -> tuple[Ticket, list[TicketEvent]]:
+    engine = make_engine(database_url)
+    try:
+        tickets = TicketRepository(make_sessionmaker(engine))
+        ticket = await tickets.get(ticket_id)
+        assert ticket is not None, f"ticket {ticket_id} is not in the read model"
+        return ticket, await tickets.timeline(ticket_id)
+    finally:
+        await engine.dispose()
+
+
+def mails_to(messages: list[EmailMessage], address: str) -> list[EmailMessage]:
+    return [m for m in messages if m["To"] == address]
+
+
+def template_of(message: EmailMessage) -> str:
+    """The template a mail was rendered from, read from its idempotency key."""
+    key = str(message["X-Idempotency-Key"]).strip()
+    return key.split("/")[2]

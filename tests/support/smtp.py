@@ -1,0 +1,130 @@
+"""A real SMTP server for tests, on a free loopback port, that keeps every message it accepts.
+
+aiosmtpd serves from its own event loop in a thread, so the message list is guarded by a lock and
+tests read snapshots of it. `fail_next()` makes the server refuse messages with a temporary error,
+which is how retry paths are exercised against real SMTP rather than a mock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Callable
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from types import TracebackType
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+LOOPBACK = "127.0.0.1"
+ACCEPTED_REPLY = "250 OK: message accepted"
+TEMPORARY_FAILURE_REPLY = "451 4.3.0 Temporary failure, please retry"
+_POLL_INTERVAL_SECONDS = 0.01
+
+
+def free_port() -> int:
+    """A loopback TCP port that nothing was listening on a moment ago."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class _CatchingHandler:
+    """aiosmtpd handler that hands each message to the catcher and relays its reply."""
+
+    def __init__(self, catcher: MailCatcher) -> None:
+        self._catcher = catcher
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        """Let the catcher keep or refuse the message."""
+        return self._catcher._receive(envelope.original_content or b"")
+
+
+class MailCatcher:
+    """An SMTP server that collects messages; use as `with MailCatcher() as catcher:`."""
+
+    def __init__(self, host: str = LOOPBACK, port: int | None = None) -> None:
+        self.host = host
+        self.port = port if port is not None else free_port()
+        self._lock = threading.Lock()
+        self._messages: list[EmailMessage] = []
+        self._pending_failures: list[str] = []
+        self._controller: Controller | None = None
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """A snapshot of the messages accepted so far, oldest first."""
+        with self._lock:
+            return list(self._messages)
+
+    def clear(self) -> None:
+        """Forget every message accepted so far."""
+        with self._lock:
+            self._messages.clear()
+
+    def fail_next(self, count: int = 1, reply: str = TEMPORARY_FAILURE_REPLY) -> None:
+        """Refuse the next `count` messages with `reply` instead of keeping them."""
+        with self._lock:
+            self._pending_failures.extend([reply] * count)
+
+    # A plain `timeout` argument reads better in tests than wrapping every wait in `asyncio.timeout`.
+    async def wait_for(
+        self,
+        predicate: Callable[[list[EmailMessage]], bool],
+        timeout: float = 10.0,  # noqa: ASYNC109
+    ) -> list[EmailMessage]:
+        """Poll until `predicate(messages)` holds and return those messages; fail after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            messages = self.messages
+            if predicate(messages):
+                return messages
+            if loop.time() >= deadline:
+                received = "; ".join(f"to {m['To']!s}: {m['Subject']!s}" for m in messages) or "nothing"
+                raise AssertionError(
+                    f"No matching mail within {timeout:g}s on {self.host}:{self.port}; "
+                    f"received {len(messages)}: {received}"
+                )
+            await asyncio.sleep(_POLL_INTERVAL_SECONDS)
+
+    def start(self) -> None:
+        """Start serving in a background thread."""
+        if self._controller is not None:
+            raise RuntimeError("MailCatcher is already running")
+        controller = Controller(_CatchingHandler(self), hostname=self.host, port=self.port)
+        controller.start()
+        self._controller = controller
+
+    def stop(self) -> None:
+        """Stop serving; the messages stay readable."""
+        if self._controller is None:
+            return
+        self._controller.stop()
+        self._controller = None
+
+    def __enter__(self) -> MailCatcher:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def _receive(self, data: bytes) -> str:
+        """Keep one message, or refuse it if a failure was requested; runs on the server thread."""
+        with self._lock:
+            if self._pending_failures:
+                return self._pending_failures.pop(0)
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        with self._lock:
+            self._messages.append(message)
+        return ACCEPTED_REPLY

@@ -1,0 +1,187 @@
+"""The rescue workflow on the real Temporal dev server: lifecycle, dedup, and rejected actions."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+
+from api.rescue_service import NewReport, open_rescue
+from domain.rescue import ReportSource, rescue_workflow_id
+from elevator_orders.settings import Settings
+from tests.support.rescue import (
+    DISPATCHER,
+    ELEVATOR,
+    MAINTENANCE_MAIL,
+    OTHER_RESCUER,
+    RESCUER,
+    SAFETY_MANAGER,
+    USE_UNIT_MAIL,
+    alarm,
+    mails_to,
+    stored_ticket,
+    template_of,
+)
+from tests.support.smtp import MailCatcher
+from worker.main import running_worker
+from workflows.rescue import RescueWorkflow
+from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
+
+
+async def _accepted_updates(handle: WorkflowHandle[Any, Any]) -> list[str]:
+    """Names of the Updates that made it into the workflow's history."""
+    history = await handle.fetch_history()
+    return [
+        event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
+
+
+def _new(ref: str, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> NewReport:
+    report = alarm(ref, source=source, elevator=elevator)
+    return NewReport(
+        elevator_code=report.elevator_code,
+        source=report.source,
+        ref=report.ref,
+        reporter=report.reporter,
+        alarm_at=None,
+        alarm_type=report.alarm_type,
+        description="",
+        callback_phone=None,
+    )
+
+
+async def test_rescue_runs_from_alarm_to_confirmation(
+    dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    client = dev_server.client
+    ref = uuid.uuid4().hex
+    async with running_worker(client, settings):
+        receipt = await open_rescue(client, settings.temporal_task_queue, _new(ref))
+        assert receipt.state == "dispatched"
+        assert not receipt.joined_existing
+        ticket, _ = await stored_ticket(settings.effective_database_url, receipt.ticket_id)
+        assert ticket.state == "dispatched"
+        assert ticket.assigned_unit_id == "mu-shenda"
+        assert ticket.district == "pudong"
+        assert ticket.due_at is not None
+        assert ticket.due_at.isoformat() == ticket.deadlines["rescue.accept"]
+        assert not ticket.overdue
+
+        handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+        await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+        await handle.execute_update(
+            RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=2, handler_name="李师傅")
+        )
+        result = await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+        assert result.state == "closed"
+        outcome = await handle.result()
+        assert outcome.state == "closed"
+        assert outcome.flags == []
+
+        ticket, timeline = await stored_ticket(settings.effective_database_url, receipt.ticket_id)
+        assert ticket.state == "closed"
+        assert ticket.closed_at is not None
+        assert ticket.details["people_freed"] == 2
+        assert ticket.details["handler_name"] == "李师傅"
+        assert [e.action for e in timeline] == [
+            "report",
+            "dispatch",
+            "accept",
+            "arrive",
+            "release",
+            "confirm",
+        ]
+        assert [e.seq for e in timeline] == list(range(1, 7))
+        assert timeline[2].actor_user_id == RESCUER.user_id
+
+        messages = await mail_catcher.wait_for(lambda ms: len(ms) >= 5)
+    to_maintenance = sorted(template_of(m) for m in mails_to(messages, MAINTENANCE_MAIL))
+    to_use_unit = sorted(template_of(m) for m in mails_to(messages, USE_UNIT_MAIL))
+    assert to_maintenance == ["rescue_closed", "rescue_dispatched"]
+    assert to_use_unit == ["rescue_closed", "rescue_confirmation_requested", "rescue_use_unit_notified"]
+    assert len(messages) == 5
+    assert all(receipt.ticket_id in str(m["X-Idempotency-Key"]) for m in messages)
+
+
+async def test_same_alarm_twice_and_a_second_source_join_one_ticket(
+    dev_server: WorkflowEnvironment, settings: Settings
+) -> None:
+    client = dev_server.client
+    elevator = "31011500002"
+    ref = uuid.uuid4().hex
+    async with running_worker(client, settings):
+        first = await open_rescue(client, settings.temporal_task_queue, _new(ref, elevator=elevator))
+        again = await open_rescue(client, settings.temporal_task_queue, _new(ref, elevator=elevator))
+        by_qr = await open_rescue(
+            client, settings.temporal_task_queue, _new(uuid.uuid4().hex, ReportSource.QR, elevator=elevator)
+        )
+        assert (first.joined_existing, first.duplicate) == (False, False)
+        assert (again.joined_existing, again.duplicate) == (True, True)
+        assert (by_qr.joined_existing, by_qr.duplicate) == (True, False)
+        assert first.ticket_id == again.ticket_id == by_qr.ticket_id
+
+        ticket, timeline = await stored_ticket(settings.effective_database_url, first.ticket_id)
+        assert [e.action for e in timeline].count("report") == 2
+        runs = [
+            w
+            async for w in client.list_workflows(f'WorkflowId = "{rescue_workflow_id(elevator)}"')
+            if w.run_id == ticket.run_id
+        ]
+        assert len(runs) == 1
+        handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)
+        await handle.execute_update(RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="误报"))
+        assert (await handle.result()).state == "cancelled"
+
+        # The elevator is free again: the next entrapment opens a new ticket.
+        later = await open_rescue(
+            client, settings.temporal_task_queue, _new(uuid.uuid4().hex, elevator=elevator)
+        )
+        assert not later.joined_existing
+        assert later.ticket_id != first.ticket_id
+        later_ticket, _ = await stored_ticket(settings.effective_database_url, later.ticket_id)
+        assert later_ticket.run_id != ticket.run_id
+        await client.get_workflow_handle_for(
+            RescueWorkflow.run, later_ticket.workflow_id, run_id=later_ticket.run_id
+        ).execute_update(RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="测试结束"))
+
+
+async def test_invalid_actions_are_rejected_before_they_enter_history(
+    dev_server: WorkflowEnvironment, settings: Settings
+) -> None:
+    client = dev_server.client
+    async with running_worker(client, settings):
+        receipt = await open_rescue(
+            client, settings.temporal_task_queue, _new(uuid.uuid4().hex, elevator="31010400001")
+        )
+        ticket, _ = await stored_ticket(settings.effective_database_url, receipt.ticket_id)
+        handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)
+
+        with pytest.raises(WorkflowUpdateFailedError) as wrong_state:
+            await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+        cause = wrong_state.value.cause
+        assert isinstance(cause, ApplicationError)
+        assert cause.type == "InvalidTransition"
+        assert cause.details[0] == {
+            "state": "dispatched",
+            "action": "confirm",
+            "allowed_actions": ["accept", "cancel"],
+        }
+
+        # This elevator is served by mu-pujiang: a rescuer of mu-shenda may not accept it.
+        with pytest.raises(WorkflowUpdateFailedError) as wrong_unit:
+            await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+        assert isinstance(wrong_unit.value.cause, ApplicationError)
+        assert wrong_unit.value.cause.type == "ActionNotPermitted"
+
+        assert await _accepted_updates(handle) == ["report_entrapment"]
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=OTHER_RESCUER))
+        await handle.execute_update(RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="测试结束"))
+        assert (await handle.result()).state == "cancelled"

@@ -1,0 +1,77 @@
+"""The worker: builds the activity classes from settings and runs every workflow of the engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.deadlines import DeadlineActivities
+from activities.notify import NotificationActivities
+from activities.projection import ProjectionActivities
+from activities.registry import RegistryActivities
+from domain.policies import policy_table
+from elevator_orders.settings import Settings
+from notifications.render import MailRenderer
+from notifications.sender import MailSender, SmtpConfig
+from store.db import make_engine, make_sessionmaker
+from store.mail_log import MailLog
+from store.registry import RegistryRepository
+from store.tickets import TicketRepository
+from workflows.mail_delivery import MailDeliveryWorkflow
+from workflows.rescue import RescueWorkflow
+
+WORKFLOWS = [RescueWorkflow, MailDeliveryWorkflow]
+
+
+def build_activities(settings: Settings, engine: AsyncEngine) -> list[object]:
+    sessions = make_sessionmaker(engine)
+    sender = MailSender(
+        SmtpConfig(
+            host=settings.smtp_host or "127.0.0.1",
+            port=settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            use_tls=settings.smtp_use_tls,
+            timeout_seconds=settings.smtp_timeout_seconds,
+        ),
+        mail_from=settings.mail_from,
+    )
+    activity_objects = [
+        RegistryActivities(RegistryRepository(sessions)),
+        DeadlineActivities(policy_table(settings.policy_overrides)),
+        ProjectionActivities(TicketRepository(sessions)),
+        NotificationActivities(
+            MailRenderer(), sender, MailLog(sessions), f"http://{settings.api_host}:{settings.api_port}"
+        ),
+    ]
+    return activity_objects
+
+
+def activity_callables(activity_objects: list[object]) -> list[object]:
+    return [
+        getattr(obj, name)
+        for obj in activity_objects
+        for name in dir(obj)
+        if not name.startswith("_") and hasattr(getattr(obj, name), "__temporal_activity_definition")
+    ]
+
+
+@asynccontextmanager
+async def running_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> AsyncIterator[Worker]:
+    """A worker polling until the block exits; the database engine lives as long as it does."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        worker = Worker(
+            client,
+            task_queue=task_queue or settings.temporal_task_queue,
+            workflows=WORKFLOWS,
+            activities=activity_callables(build_activities(settings, engine)),  # type: ignore[arg-type]
+        )
+        async with worker:
+            yield worker
+    finally:
+        await engine.dispose()

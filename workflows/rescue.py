@@ -1,0 +1,575 @@
+"""The entrapment-rescue workflow (困人救援): one durable run per open rescue on an elevator.
+
+alarm -> dispatch to the maintenance unit -> accept -> arrive -> release -> the use unit confirms.
+Breaches run beside the human steps: re-dispatch to the rescue station when nobody accepts, a recorded
+breach when nobody is on site 30 minutes after the alarm, an accident flag at 2 hours, and escalation
+when the use unit does not confirm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.workflow import ActivityCancellationType, ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import (
+        COMPUTE_DEADLINES,
+        LOOKUP_ELEVATOR,
+        PROJECT_TICKET,
+        SEND_NOTIFICATION,
+        ComputeDeadlinesInput,
+        ComputeDeadlinesOutput,
+        DeadlineRequest,
+        LookupElevatorInput,
+        MailTicketFacts,
+        NotificationInput,
+        ProjectTicketInput,
+    )
+    from domain import rescue as rules
+    from domain.kinds import TicketKind
+    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.rescue import RescueAction, RescueParties, RescueState
+    from domain.roles import Actor
+    from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
+    from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows.mail_delivery import (
+        MAIL_RETRY,
+        MAIL_TIMEOUT,
+        MailDeliveryWorkflow,
+        mail_delivery_workflow_id,
+    )
+    from workflows.rescue_models import (
+        AcceptInput,
+        ActionResult,
+        ArriveInput,
+        CancelInput,
+        ConfirmInput,
+        EntrapmentReport,
+        ReleaseInput,
+        ReportReceipt,
+        RescueInput,
+        RescueOutcome,
+    )
+
+MailEvent = dict[str, str | int | bool | None]
+
+STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+STORE_TIMEOUT = timedelta(seconds=30)
+# How long a finished rescue waits for its last mails before handing them to workflows of their own.
+MAIL_GRACE = timedelta(seconds=30)
+# Reported times from a phone or a device clock may run a little ahead of the server's.
+CLOCK_SKEW = timedelta(minutes=2)
+
+
+@workflow.defn
+class RescueWorkflow:
+    @workflow.init
+    def __init__(self, input: RescueInput) -> None:
+        self._ticket_id = input.ticket_id
+        self._first_report = input.report
+        self._first_report_acknowledged = False
+        self._state = RescueState.REPORTED
+        self._opened_at = workflow.now()
+        self._seq = 0
+        self._projected_seq = 0
+        self._unprojected_events: list[TimelineEvent] = []
+        self._unprojected_reports: list[ReportRef] = []
+        self._report_keys: set[tuple[str, str]] = set()
+        self._registration: ElevatorRegistration | None = None
+        self._assigned: OrganisationRef | None = None
+        self._deadlines: dict[str, datetime] = {}
+        self._flags: list[str] = []
+        self._details: dict[str, DetailValue] = {
+            "alarm_type": input.report.alarm_type,
+            "source": input.report.source.value,
+        }
+        self._released_at: datetime | None = None
+        self._closed_at: datetime | None = None
+        self._mails: list[tuple[NotificationInput, asyncio.Task[None]]] = []
+
+    @workflow.run
+    async def run(self, input: RescueInput) -> RescueOutcome:
+        self._receive_report(input.report)
+        registration = await workflow.execute_activity(
+            LOOKUP_ELEVATOR,
+            LookupElevatorInput(elevator_code=input.report.elevator_code),
+            result_type=ElevatorRegistration,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        self._registration = registration
+        alarm_at = self._alarm_at()
+        self._details["alarm_at"] = alarm_at.isoformat()
+        await self._compute_deadlines(
+            ("rescue.accept", workflow.now()), ("rescue.arrive", alarm_at), ("rescue.accident", alarm_at)
+        )
+        if self._state is RescueState.REPORTED:
+            self._dispatch(registration.maintenance_unit, redispatched=False)
+            self._notify("rescue_use_unit_notified", registration.use_unit)
+        await self._project()
+
+        watchers = [
+            asyncio.create_task(self._watch_accept()),
+            asyncio.create_task(self._watch_arrival()),
+            asyncio.create_task(self._watch_accident()),
+        ]
+        await workflow.wait_condition(lambda: self._state in (RescueState.RELEASED, RescueState.CANCELLED))
+        if self._state is RescueState.RELEASED:
+            await self._await_confirmation()
+        await asyncio.gather(*watchers)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._hand_off_pending_mails()
+        return RescueOutcome(ticket_id=self._ticket_id, state=self._state.value, flags=list(self._flags))
+
+    # --- Updates: every human action is validated before it enters history -------------------------
+
+    @workflow.update
+    async def report_entrapment(self, report: EntrapmentReport) -> ReportReceipt:
+        first = (report.source, report.ref) == (self._first_report.source, self._first_report.ref)
+        if first and not self._first_report_acknowledged:
+            self._first_report_acknowledged = True
+            self._receive_report(report)
+            # The caller that opened the ticket gets its answer once the ticket is dispatched and stored.
+            await workflow.wait_condition(lambda: self._state is not RescueState.REPORTED)
+            dispatched_seq = self._seq
+            await workflow.wait_condition(lambda: self._projected_seq >= dispatched_seq)
+            return ReportReceipt(self._ticket_id, self._state.value, joined_existing=False, duplicate=False)
+        duplicate = not self._receive_report(report)
+        if not duplicate:
+            await self._project()
+        return ReportReceipt(self._ticket_id, self._state.value, joined_existing=True, duplicate=duplicate)
+
+    @report_entrapment.validator
+    def _validate_report(self, report: EntrapmentReport) -> None:
+        if report.elevator_code != self._first_report.elevator_code:
+            raise ApplicationError(
+                f"report for elevator {report.elevator_code} sent to the rescue of "
+                f"{self._first_report.elevator_code}",
+                type="InvalidInput",
+                non_retryable=True,
+            )
+        if self._state.is_final:
+            # The run finishes within moments; the caller retries and opens a new rescue then.
+            raise ApplicationError(
+                f"rescue {self._ticket_id} is {self._state.value} and closing",
+                {"state": self._state.value},
+                type="TicketClosing",
+                non_retryable=True,
+            )
+
+    @workflow.update
+    async def accept(self, input: AcceptInput) -> ActionResult:
+        self._apply(RescueAction.ACCEPT, input.actor, input.note, at=workflow.now())
+        await self._project()
+        return self._result()
+
+    @accept.validator
+    def _validate_accept(self, input: AcceptInput) -> None:
+        self._check(RescueAction.ACCEPT, input.actor)
+
+    @workflow.update
+    async def arrive(self, input: ArriveInput) -> ActionResult:
+        at = input.arrived_at or workflow.now()
+        self._apply(RescueAction.ARRIVE, input.actor, input.note, at=at)
+        self._details["arrived_at"] = at.isoformat()
+        minutes = (at - self._alarm_at()).total_seconds() / 60
+        self._details["arrival_minutes"] = round(minutes, 1)
+        await self._project()
+        return self._result()
+
+    @arrive.validator
+    def _validate_arrive(self, input: ArriveInput) -> None:
+        self._check(RescueAction.ARRIVE, input.actor)
+        self._check_reported_time(input.arrived_at, "arrived_at")
+
+    @workflow.update
+    async def release(self, input: ReleaseInput) -> ActionResult:
+        at = input.released_at or workflow.now()
+        self._details.update(
+            people_freed=input.people_freed,
+            handler_name=input.handler_name.strip(),
+            released_at=at.isoformat(),
+        )
+        self._released_at = at
+        self._apply(
+            RescueAction.RELEASE,
+            input.actor,
+            input.note,
+            at=at,
+            data={"people_freed": input.people_freed, "handler_name": input.handler_name.strip()},
+        )
+        await self._project()
+        return self._result()
+
+    @release.validator
+    def _validate_release(self, input: ReleaseInput) -> None:
+        self._check(RescueAction.RELEASE, input.actor)
+        self._check_reported_time(input.released_at, "released_at")
+        if input.people_freed < 0:
+            raise ApplicationError(
+                "people_freed must not be negative", type="InvalidInput", non_retryable=True
+            )
+        if not input.handler_name.strip():
+            raise ApplicationError(
+                "handler_name (处置人员) is required", type="InvalidInput", non_retryable=True
+            )
+
+    @workflow.update
+    async def confirm(self, input: ConfirmInput) -> ActionResult:
+        now = workflow.now()
+        self._closed_at = now
+        self._apply(RescueAction.CONFIRM, input.actor, input.remark, at=now)
+        await self._project()
+        return self._result()
+
+    @confirm.validator
+    def _validate_confirm(self, input: ConfirmInput) -> None:
+        self._check(RescueAction.CONFIRM, input.actor)
+
+    @workflow.update
+    async def cancel(self, input: CancelInput) -> ActionResult:
+        now = workflow.now()
+        self._closed_at = now
+        self._apply(RescueAction.CANCEL, input.actor, input.reason.strip(), at=now)
+        await self._project()
+        return self._result()
+
+    @cancel.validator
+    def _validate_cancel(self, input: CancelInput) -> None:
+        self._check(RescueAction.CANCEL, input.actor)
+        if not input.reason.strip():
+            raise ApplicationError("a reason is required to cancel", type="InvalidInput", non_retryable=True)
+
+    @workflow.query
+    def state(self) -> str:
+        return self._state.value
+
+    # --- Deadlines ---------------------------------------------------------------------------------
+
+    async def _watch_accept(self) -> None:
+        if await self._wait_or_breach("rescue.accept", lambda: self._state is not RescueState.DISPATCHED):
+            return
+        original = self._assigned
+        registration = self._require_registration()
+        self._flag(rules.FLAG_ACCEPT_OVERDUE)
+        self._flag(rules.FLAG_REDISPATCHED)
+        self._dispatch(registration.rescue_station, redispatched=True)
+        event: MailEvent = {"original_unit_name": original.name if original else ""}
+        self._notify("rescue_accept_overdue", registration.use_unit, event)
+        self._notify("rescue_accept_overdue", registration.district_regulator, event)
+        await self._project()
+
+    async def _watch_arrival(self) -> None:
+        waiting = (RescueState.REPORTED, RescueState.DISPATCHED, RescueState.ACCEPTED)
+        if await self._wait_or_breach("rescue.arrive", lambda: self._state not in waiting):
+            return
+        self._flag(rules.FLAG_ARRIVAL_OVERDUE)
+        self._record("arrival_overdue", note="超过到场时限仍未到达现场")
+        self._notify("rescue_arrival_overdue", self._require_registration().district_regulator)
+        await self._project()
+
+    async def _watch_accident(self) -> None:
+        if await self._wait_or_breach("rescue.accident", lambda: not self._state.people_trapped):
+            return
+        self._flag(rules.FLAG_ACCIDENT)
+        self._record("accident", note="被困超过 2 小时，按一般事故上报")
+        self._notify("rescue_accident", self._require_registration().district_regulator)
+        await self._project()
+
+    async def _await_confirmation(self) -> None:
+        registration = self._require_registration()
+        assert self._released_at is not None
+        await self._compute_deadlines(("rescue.confirm", self._released_at))
+        self._notify("rescue_confirmation_requested", registration.use_unit)
+        await self._project()
+        if not await self._wait_or_breach("rescue.confirm", lambda: self._state is RescueState.CLOSED):
+            self._flag(rules.FLAG_CONFIRMATION_OVERDUE)
+            self._record("confirmation_overdue", note="使用管理单位逾期未确认，已升级至区市场监管局")
+            self._notify("rescue_confirmation_overdue", registration.district_regulator)
+            await self._project()
+            await workflow.wait_condition(lambda: self._state is RescueState.CLOSED)
+        self._notify("rescue_closed", registration.use_unit)
+        self._notify("rescue_closed", registration.maintenance_unit)
+        if self._assigned and self._assigned.id != registration.maintenance_unit.id:
+            self._notify("rescue_closed", self._assigned)
+
+    async def _wait_or_breach(self, policy_key: str, done: Callable[[], bool]) -> bool:
+        """Wait until `done` or the policy's deadline; True when done in time."""
+        due = self._deadlines[policy_key]
+        remaining = due - workflow.now()
+        if remaining > timedelta(0):
+            with contextlib.suppress(TimeoutError):
+                await workflow.wait_condition(done, timeout=remaining, timeout_summary=policy_key)
+        return done()
+
+    async def _compute_deadlines(self, *requests: tuple[str, datetime]) -> None:
+        # Policies live outside the workflow (settings); computing them in an activity records the
+        # result in history, so a replay never recomputes a deadline under a changed policy.
+        result = await workflow.execute_activity(
+            COMPUTE_DEADLINES,
+            ComputeDeadlinesInput([DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests]),
+            result_type=ComputeDeadlinesOutput,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        for deadline in result.deadlines:
+            self._deadlines[deadline.policy_key] = deadline.due_at
+
+    # --- State, timeline and projection ----------------------------------------------------------
+
+    def _receive_report(self, report: EntrapmentReport) -> bool:
+        """Record a report once; False when this (source, ref) was already received."""
+        key = (report.source.value, report.ref)
+        if key in self._report_keys:
+            return False
+        self._report_keys.add(key)
+        self._unprojected_reports.append(
+            ReportRef(source=key[0], ref=key[1], ticket_id=self._ticket_id, received_at=report.received_at)
+        )
+        data: dict[str, DetailValue] = {"source": key[0], "ref": report.ref, "alarm_type": report.alarm_type}
+        if report.callback_phone:
+            data["callback_phone"] = report.callback_phone
+        after_release = self._state is RescueState.RELEASED
+        self._record(
+            "report",
+            actor=report.reporter,
+            note=report.description or report.source.label_zh,
+            data=data,
+        )
+        if after_release:
+            # Most late reports repeat the one just handled; a person decides if it is a new entrapment.
+            self._flag(rules.FLAG_REPORT_AFTER_RELEASE)
+            self._notify(
+                "rescue_report_after_release",
+                self._require_registration().district_regulator,
+                {"source_label": report.source.label_zh},
+            )
+        return True
+
+    def _dispatch(self, unit: OrganisationRef, *, redispatched: bool) -> None:
+        self._assigned = unit
+        self._state = RescueState.DISPATCHED
+        self._record(
+            "redispatch" if redispatched else "dispatch",
+            note=f"派单至{unit.name}",
+            data={"unit_id": unit.id, "unit_name": unit.name},
+        )
+        self._notify("rescue_dispatched", unit, {"redispatched": redispatched})
+
+    def _check(self, action: RescueAction, actor: Actor) -> RescueState:
+        parties = RescueParties(
+            assigned_unit_id=self._assigned.id if self._assigned else "",
+            use_unit_id=self._registration.use_unit.id if self._registration else "",
+        )
+        try:
+            return rules.check_action(self._state, action, actor, parties)
+        except InvalidTransition as error:
+            raise ApplicationError(
+                str(error),
+                {"state": error.state, "action": error.action, "allowed_actions": error.allowed},
+                type="InvalidTransition",
+                non_retryable=True,
+            ) from None
+        except ActionNotPermitted as error:
+            raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
+
+    def _check_reported_time(self, at: datetime | None, field: str) -> None:
+        if at is None:
+            return
+        if at.tzinfo is None:
+            raise ApplicationError(f"{field} must carry a time zone", type="InvalidInput", non_retryable=True)
+        if at > workflow.now() + CLOCK_SKEW:
+            raise ApplicationError(f"{field} is in the future", type="InvalidInput", non_retryable=True)
+        if at < self._opened_at - timedelta(days=1) or at < self._alarm_at():
+            raise ApplicationError(f"{field} is before the alarm", type="InvalidInput", non_retryable=True)
+
+    def _apply(
+        self,
+        action: RescueAction,
+        actor: Actor,
+        note: str,
+        *,
+        at: datetime,
+        data: dict[str, DetailValue] | None = None,
+    ) -> None:
+        # Two concurrent Updates can both pass validation; the second must still fail here.
+        self._state = self._check(action, actor)
+        self._record(action.value, actor=actor, note=note, data=data or {}, at=at)
+
+    def _record(
+        self,
+        action: str,
+        *,
+        actor: Actor | None = None,
+        note: str = "",
+        data: dict[str, DetailValue] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self._seq += 1
+        self._unprojected_events.append(
+            TimelineEvent(
+                seq=self._seq,
+                at=at or workflow.now(),
+                action=action,
+                state=self._state.value,
+                actor=actor,
+                note=note,
+                data=data or {},
+            )
+        )
+
+    def _flag(self, flag: str) -> None:
+        if flag not in self._flags:
+            self._flags.append(flag)
+
+    async def _project(self) -> None:
+        events, self._unprojected_events = self._unprojected_events, []
+        reports, self._unprojected_reports = self._unprojected_reports, []
+        snapshot = self._snapshot()
+        await workflow.execute_activity(
+            PROJECT_TICKET,
+            ProjectTicketInput(snapshot=snapshot, events=events, reports=reports),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        self._projected_seq = max(self._projected_seq, snapshot.seq)
+
+    def _snapshot(self) -> TicketSnapshot:
+        registration = self._registration
+        return TicketSnapshot(
+            ticket_id=self._ticket_id,
+            kind=TicketKind.RESCUE,
+            state=self._state.value,
+            seq=self._seq,
+            workflow_id=workflow.info().workflow_id,
+            run_id=workflow.info().run_id,
+            elevator_code=self._first_report.elevator_code,
+            district=registration.district if registration else "",
+            use_unit_id=registration.use_unit.id if registration else "",
+            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            assigned_unit_id=self._assigned.id if self._assigned else "",
+            opened_at=self._opened_at,
+            updated_at=workflow.now(),
+            due_at=self._due_at(),
+            overdue=bool(rules.OVERDUE_FLAGS_BY_STATE[self._state].intersection(self._flags)),
+            closed_at=self._closed_at,
+            deadlines=dict(self._deadlines),
+            flags=list(self._flags),
+            details=dict(self._details),
+        )
+
+    def _due_at(self) -> datetime | None:
+        state = self._state
+        if state is RescueState.DISPATCHED and rules.FLAG_REDISPATCHED not in self._flags:
+            return self._deadlines.get("rescue.accept")
+        if state in (RescueState.REPORTED, RescueState.DISPATCHED, RescueState.ACCEPTED):
+            return self._deadlines.get("rescue.arrive")
+        if state is RescueState.ON_SITE:
+            return self._deadlines.get("rescue.accident")
+        if state is RescueState.RELEASED:
+            return self._deadlines.get("rescue.confirm")
+        return None
+
+    def _result(self) -> ActionResult:
+        return ActionResult(
+            ticket_id=self._ticket_id,
+            state=self._state.value,
+            seq=self._seq,
+            allowed_actions=rules.allowed_actions(self._state),
+        )
+
+    def _alarm_at(self) -> datetime:
+        return min(self._first_report.alarm_at or self._opened_at, self._opened_at)
+
+    def _require_registration(self) -> ElevatorRegistration:
+        if self._registration is None:
+            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
+        return self._registration
+
+    # --- Notifications -----------------------------------------------------------------------------
+
+    def _notify(
+        self,
+        template: str,
+        recipient: OrganisationRef,
+        event: MailEvent | None = None,
+    ) -> None:
+        """Send in the background: a slow or down SMTP server must never hold up a rescue."""
+        notification = NotificationInput(
+            # Tied to the timeline step, so a replay or retry names the same mail and never sends it twice.
+            idempotency_key=f"{self._ticket_id}/{self._seq}/{template}/{recipient.id}",
+            template=template,
+            recipient=recipient,
+            ticket=self._mail_facts(),
+            elevator=self._require_registration(),
+            event=event or {},
+        )
+        task = asyncio.create_task(self._send(notification))
+        self._mails.append((notification, task))
+
+    async def _send(self, notification: NotificationInput) -> None:
+        try:
+            await workflow.execute_activity(
+                SEND_NOTIFICATION,
+                notification,
+                start_to_close_timeout=MAIL_TIMEOUT,
+                retry_policy=MAIL_RETRY,
+                cancellation_type=ActivityCancellationType.TRY_CANCEL,
+            )
+        except ActivityError as error:
+            # Only a permanent failure (no address, unknown template) gets here: put it on the timeline
+            # where the dispatcher sees it, rather than let it vanish in a background task.
+            if isinstance(error.cause, CancelledError):
+                raise
+            self._record(
+                "notification_failed",
+                note=f"通知发送失败：{notification.template} -> {notification.recipient.name}",
+                data={"template": notification.template, "recipient_id": notification.recipient.id},
+            )
+            await self._project()
+
+    async def _hand_off_pending_mails(self) -> None:
+        # The elevator's workflow id must be free for its next entrapment, so mails still waiting for
+        # an SMTP server continue in workflows of their own instead of keeping this one open.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: all(task.done() for _, task in self._mails),
+                timeout=MAIL_GRACE,
+                timeout_summary="pending mails",
+            )
+        for notification, task in self._mails:
+            if task.done():
+                continue
+            task.cancel()
+            await workflow.start_child_workflow(
+                MailDeliveryWorkflow.run,
+                notification,
+                id=mail_delivery_workflow_id(notification.idempotency_key),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
+
+    def _mail_facts(self) -> MailTicketFacts:
+        released = self._details.get("people_freed")
+        handler = self._details.get("handler_name")
+        return MailTicketFacts(
+            ticket_id=self._ticket_id,
+            kind_label=TicketKind.RESCUE.label_zh,
+            state_label=self._state.label_zh,
+            source_label=self._first_report.source.label_zh,
+            alarm_at=self._alarm_at(),
+            assigned_unit_name=self._assigned.name if self._assigned else "",
+            accept_by=self._deadlines.get("rescue.accept"),
+            arrive_by=self._deadlines.get("rescue.arrive"),
+            confirm_by=self._deadlines.get("rescue.confirm"),
+            people_freed=released if isinstance(released, int) else None,
+            handler_name=handler if isinstance(handler, str) else None,
+            released_at=self._released_at,
+            closed_at=self._closed_at,
+        )
