@@ -16,7 +16,9 @@ from store.mail_log import MailLog
 
 
 class NotificationActivities:
-    def __init__(self, renderer: MailRenderer, sender: MailSender, mail_log: MailLog, ticket_url_base: str) -> None:
+    def __init__(
+        self, renderer: MailRenderer, sender: MailSender, mail_log: MailLog, ticket_url_base: str
+    ) -> None:
         self._renderer = renderer
         self._sender = sender
         self._mail_log = mail_log

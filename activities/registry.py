@@ -20,6 +20,8 @@ class RegistryActivities:
         if registration is None:
             # Retrying cannot register an elevator; the ticket must fail visibly instead.
             raise ApplicationError(
-                f"elevator {input.elevator_code} is not registered", type="UnknownElevator", non_retryable=True
+                f"elevator {input.elevator_code} is not registered",
+                type="UnknownElevator",
+                non_retryable=True,
             )
         return registration

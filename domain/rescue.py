@@ -101,7 +101,7 @@ def check_action(
     if state not in transition.from_states:
         raise InvalidTransition(state.value, action.value, allowed_actions(state))
     if actor.role != transition.role:
-        raise ActionNotPermitted(f"“{ACTION_LABELS_ZH[action]}”只能由{transition.role.value}角色执行")
+        raise ActionNotPermitted(f"“{ACTION_LABELS_ZH[action]}”只能由{transition.role.label_zh}执行")
     party_org = {
         Party.ASSIGNED_UNIT: parties.assigned_unit_id,
         Party.USE_UNIT: parties.use_unit_id,

@@ -24,6 +24,20 @@ class Role(StrEnum):
     MONITORING_SYSTEM = "monitoring_system"
     PUBLIC = "public"
 
+    @property
+    def label_zh(self) -> str:
+        return ROLE_LABELS_ZH[self]
+
+
+ROLE_LABELS_ZH: dict[Role, str] = {
+    Role.DISPATCHER: "调度员",
+    Role.RESCUER: "救援人员",
+    Role.SAFETY_MANAGER: "安全管理员",
+    Role.REGULATOR: "监管人员",
+    Role.MONITORING_SYSTEM: "远程监测系统",
+    Role.PUBLIC: "公众",
+}
+
 
 @dataclass(frozen=True)
 class Actor:

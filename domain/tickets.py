@@ -24,7 +24,11 @@ class TimelineEvent:
 
 @dataclass
 class TicketSnapshot:
-    """The whole projected state of one ticket; a later `seq` always wins over an earlier one."""
+    """The whole projected state of one ticket.
+
+    `seq` numbers the projections of the ticket's workflow: a later one always wins over an earlier one,
+    and a repeated or late one changes nothing.
+    """
 
     ticket_id: str
     kind: TicketKind

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
 import sys
@@ -18,7 +19,9 @@ logger = logging.getLogger("elevator_orders")
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="elevator-orders", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("dev", help="Temporal dev server (unless TEMPORAL_ADDRESS is set), worker, API, demo data")
+    commands.add_parser(
+        "dev", help="Temporal dev server (unless TEMPORAL_ADDRESS is set), worker, API, demo data"
+    )
     commands.add_parser("api", help="the HTTP API (uvicorn)")
     commands.add_parser("worker", help="the Temporal worker")
     commands.add_parser("migrate", help="bring the database to the newest schema")
@@ -35,10 +38,9 @@ def main(argv: list[str] | None = None) -> None:
         "seed": _seed,
         "policies": _policies,
     }
-    try:
+    # Ctrl-C is how a developer stops `dev`, `api` and `worker`: not an error.
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(handlers[args.command](settings))
-    except KeyboardInterrupt:
-        pass
     sys.stdout.flush()
     sys.stderr.flush()
     if args.command in ("dev", "worker"):
@@ -83,7 +85,9 @@ async def _api(settings: Settings) -> None:
 
     from api.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port)
+    )
     await server.serve()
 
 

@@ -108,7 +108,10 @@ async def run_dev_stack(settings: Settings) -> None:
         client = await connect_when_ready(settings, temporal_process)
         server = uvicorn.Server(
             uvicorn.Config(
-                create_app(settings, client), host=settings.api_host, port=settings.api_port, log_level="warning"
+                create_app(settings, client),
+                host=settings.api_host,
+                port=settings.api_port,
+                log_level="warning",
             )
         )
         async with running_worker(client, settings):
@@ -136,5 +139,7 @@ def _print_banner(settings: Settings, local_mail: bool) -> None:
         f"  Database        {settings.effective_database_url}",
     ]
     if local_mail:
-        lines.append(f"  Mail            written to {settings.var_dir / 'mail'}/ (local sink on :{settings.smtp_port})")
+        lines.append(
+            f"  Mail            written to {settings.var_dir / 'mail'}/ (local sink on :{settings.smtp_port})"
+        )
     print("\n".join(lines) + "\n", flush=True)

@@ -61,7 +61,9 @@ def activity_callables(activity_objects: list[object]) -> list[object]:
 
 
 @asynccontextmanager
-async def running_worker(client: Client, settings: Settings, *, task_queue: str | None = None) -> AsyncIterator[Worker]:
+async def running_worker(
+    client: Client, settings: Settings, *, task_queue: str | None = None
+) -> AsyncIterator[Worker]:
     """A worker polling until the block exits; the database engine lives as long as it does."""
     engine = make_engine(settings.effective_database_url)
     try:

@@ -78,6 +78,9 @@ class RescueWorkflow:
         self._state = RescueState.REPORTED
         self._opened_at = workflow.now()
         self._seq = 0
+        # Every projection carries a higher number than the one before, so the store can tell a stale
+        # or repeated projection from a newer one even when no timeline step was added in between.
+        self._projection_seq = 0
         self._projected_seq = 0
         self._unprojected_events: list[TimelineEvent] = []
         self._unprojected_reports: list[ReportRef] = []
@@ -138,8 +141,8 @@ class RescueWorkflow:
             self._receive_report(report)
             # The caller that opened the ticket gets its answer once the ticket is dispatched and stored.
             await workflow.wait_condition(lambda: self._state is not RescueState.REPORTED)
-            dispatched_seq = self._seq
-            await workflow.wait_condition(lambda: self._projected_seq >= dispatched_seq)
+            dispatch_projection = self._projection_seq
+            await workflow.wait_condition(lambda: self._projected_seq >= dispatch_projection)
             return ReportReceipt(self._ticket_id, self._state.value, joined_existing=False, duplicate=False)
         duplicate = not self._receive_report(report)
         if not duplicate:
@@ -432,6 +435,7 @@ class RescueWorkflow:
     async def _project(self) -> None:
         events, self._unprojected_events = self._unprojected_events, []
         reports, self._unprojected_reports = self._unprojected_reports, []
+        self._projection_seq += 1
         snapshot = self._snapshot()
         await workflow.execute_activity(
             PROJECT_TICKET,
@@ -447,7 +451,7 @@ class RescueWorkflow:
             ticket_id=self._ticket_id,
             kind=TicketKind.RESCUE,
             state=self._state.value,
-            seq=self._seq,
+            seq=self._projection_seq,
             workflow_id=workflow.info().workflow_id,
             run_id=workflow.info().run_id,
             elevator_code=self._first_report.elevator_code,

@@ -70,7 +70,9 @@ async def test_registration_names_every_organisation_of_an_elevator(registry: Re
         use_unit=OrganisationRef("uu-lujiazui", "陆家嘴花园物业管理处", f"uu-lujiazui@{MAIL_DOMAIN}"),
         maintenance_unit=OrganisationRef("mu-shenda", "上海申达电梯维保有限公司", f"mu-shenda@{MAIL_DOMAIN}"),
         rescue_station=OrganisationRef("rs-pudong", "浦东新区电梯应急救援站", f"rs-pudong@{MAIL_DOMAIN}"),
-        district_regulator=OrganisationRef("reg-pudong", "浦东新区市场监督管理局", f"reg-pudong@{MAIL_DOMAIN}"),
+        district_regulator=OrganisationRef(
+            "reg-pudong", "浦东新区市场监督管理局", f"reg-pudong@{MAIL_DOMAIN}"
+        ),
     )
 
 

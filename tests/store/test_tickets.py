@@ -18,7 +18,9 @@ from store.tickets import TicketFilter, TicketRepository
 
 SHANGHAI = timezone(timedelta(hours=8))
 ALARM_AT = datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=SHANGHAI)
-DISPATCHER = Actor(user_id="u-dispatcher", name="王调度", organisation_id="emergency-110", role=Role.DISPATCHER)
+DISPATCHER = Actor(
+    user_id="u-dispatcher", name="王调度", organisation_id="emergency-110", role=Role.DISPATCHER
+)
 RESCUER = Actor(user_id="u-rescuer-shenda", name="李师傅", organisation_id="mu-shenda", role=Role.RESCUER)
 TICKET_ID = "rescue-31011500001-alarm-A-1"
 
@@ -92,14 +94,21 @@ async def test_projection_inserts_ticket_with_events_and_reports(repo: TicketRep
     ticket = await repo.get(TICKET_ID)
     assert ticket is not None
     assert (ticket.kind, ticket.state, ticket.seq) == ("rescue", "dispatched", 1)
-    assert (ticket.district, ticket.elevator_code, ticket.assigned_unit_id) == ("pudong", "31011500001", "mu-shenda")
+    assert (ticket.district, ticket.elevator_code, ticket.assigned_unit_id) == (
+        "pudong",
+        "31011500001",
+        "mu-shenda",
+    )
     assert ticket.details == {"address": "浦东新区陆家嘴环路 1000 号", "trapped": 2}
     assert ticket.flags == []
     assert ticket.overdue is False
     assert ticket.closed_at is None
 
     timeline = await repo.timeline(TICKET_ID)
-    assert [(e.seq, e.action, e.state) for e in timeline] == [(1, "report", "reported"), (2, "dispatch", "dispatched")]
+    assert [(e.seq, e.action, e.state) for e in timeline] == [
+        (1, "report", "reported"),
+        (2, "dispatch", "dispatched"),
+    ]
     assert timeline[0].actor_user_id is None
     assert (timeline[1].actor_user_id, timeline[1].actor_name, timeline[1].actor_role) == (
         "u-dispatcher",
@@ -201,7 +210,9 @@ async def test_older_snapshot_arriving_late_keeps_the_newer_ticket_but_adds_its_
     # The projection of seq 3 overtakes the one of seq 2.
     await repo.apply_projection(snapshot(seq=3, state="on_site"), [event(3, "arrive", "on_site", RESCUER)])
     await repo.apply_projection(
-        snapshot(seq=2, state="accepted"), [event(2, "accept", "accepted", RESCUER)], [report("call", "110-7")]
+        snapshot(seq=2, state="accepted"),
+        [event(2, "accept", "accepted", RESCUER)],
+        [report("call", "110-7")],
     )
 
     ticket = await repo.get(TICKET_ID)
@@ -214,8 +225,12 @@ async def test_older_snapshot_arriving_late_keeps_the_newer_ticket_but_adds_its_
 
 
 async def test_timeline_is_ordered_by_seq_whatever_the_insert_order(repo: TicketRepository) -> None:
-    await repo.apply_projection(snapshot(seq=4), [event(4, "release", "released"), event(3, "arrive", "on_site")])
-    await repo.apply_projection(snapshot(seq=4), [event(1, "report", "reported"), event(2, "accept", "accepted")])
+    await repo.apply_projection(
+        snapshot(seq=4), [event(4, "release", "released"), event(3, "arrive", "on_site")]
+    )
+    await repo.apply_projection(
+        snapshot(seq=4), [event(1, "report", "reported"), event(2, "accept", "accepted")]
+    )
 
     assert [e.seq for e in await repo.timeline(TICKET_ID)] == [1, 2, 3, 4]
     assert await repo.timeline("rescue-unknown") == []
@@ -285,7 +300,9 @@ async def listed(repo: TicketRepository) -> TicketRepository:
             id="opened-range",
         ),
         pytest.param(
-            TicketFilter(kind="rescue", state="dispatched", district="pudong", overdue=True), ["t1"], id="combined"
+            TicketFilter(kind="rescue", state="dispatched", district="pudong", overdue=True),
+            ["t1"],
+            id="combined",
         ),
         pytest.param(TicketFilter(district="lingang"), [], id="no-match"),
     ],

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
+from api.rescue_service import NewReport
 from domain.rescue import ReportSource
 from domain.roles import Actor, Role
 from store.db import make_engine, make_sessionmaker
@@ -26,7 +30,9 @@ STATION_MAIL = "rs-pudong@demo.elevator-orders.example"
 REGULATOR_MAIL = "reg-pudong@demo.elevator-orders.example"
 
 
-def alarm(ref: str, *, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> EntrapmentReport:
+def alarm(
+    ref: str, *, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR
+) -> EntrapmentReport:
     return EntrapmentReport(
         elevator_code=elevator,
         source=source,
@@ -56,3 +62,34 @@ def template_of(message: EmailMessage) -> str:
     """The template a mail was rendered from, read from its idempotency key."""
     key = str(message["X-Idempotency-Key"]).strip()
     return key.split("/")[2]
+
+
+async def ticket_when(
+    database_url: str, ticket_id: str, predicate: Callable[[Ticket], bool], within_seconds: float = 15.0
+) -> tuple[Ticket, list[TicketEvent]]:
+    """Poll the read model until the ticket satisfies `predicate`; fail with its last state otherwise."""
+    deadline = time.monotonic() + within_seconds
+    while True:
+        ticket, timeline = await stored_ticket(database_url, ticket_id)
+        if predicate(ticket):
+            return ticket, timeline
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"ticket {ticket_id} never matched: state={ticket.state} flags={ticket.flags} "
+                f"timeline={[e.action for e in timeline]}"
+            )
+        await asyncio.sleep(0.05)
+
+
+def new_report(ref: str, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> NewReport:
+    report = alarm(ref, source=source, elevator=elevator)
+    return NewReport(
+        elevator_code=report.elevator_code,
+        source=report.source,
+        ref=report.ref,
+        reporter=report.reporter,
+        alarm_at=None,
+        alarm_type=report.alarm_type,
+        description="",
+        callback_phone=None,
+    )

@@ -11,19 +11,18 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from api.rescue_service import NewReport, open_rescue
+from api.rescue_service import open_rescue
 from domain.rescue import ReportSource, rescue_workflow_id
 from elevator_orders.settings import Settings
 from tests.support.rescue import (
     DISPATCHER,
-    ELEVATOR,
     MAINTENANCE_MAIL,
     OTHER_RESCUER,
     RESCUER,
     SAFETY_MANAGER,
     USE_UNIT_MAIL,
-    alarm,
     mails_to,
+    new_report,
     stored_ticket,
     template_of,
 )
@@ -43,27 +42,13 @@ async def _accepted_updates(handle: WorkflowHandle[Any, Any]) -> list[str]:
     ]
 
 
-def _new(ref: str, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> NewReport:
-    report = alarm(ref, source=source, elevator=elevator)
-    return NewReport(
-        elevator_code=report.elevator_code,
-        source=report.source,
-        ref=report.ref,
-        reporter=report.reporter,
-        alarm_at=None,
-        alarm_type=report.alarm_type,
-        description="",
-        callback_phone=None,
-    )
-
-
 async def test_rescue_runs_from_alarm_to_confirmation(
     dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
 ) -> None:
     client = dev_server.client
     ref = uuid.uuid4().hex
     async with running_worker(client, settings):
-        receipt = await open_rescue(client, settings.temporal_task_queue, _new(ref))
+        receipt = await open_rescue(client, settings.temporal_task_queue, new_report(ref))
         assert receipt.state == "dispatched"
         assert not receipt.joined_existing
         ticket, _ = await stored_ticket(settings.effective_database_url, receipt.ticket_id)
@@ -118,10 +103,12 @@ async def test_same_alarm_twice_and_a_second_source_join_one_ticket(
     elevator = "31011500002"
     ref = uuid.uuid4().hex
     async with running_worker(client, settings):
-        first = await open_rescue(client, settings.temporal_task_queue, _new(ref, elevator=elevator))
-        again = await open_rescue(client, settings.temporal_task_queue, _new(ref, elevator=elevator))
+        first = await open_rescue(client, settings.temporal_task_queue, new_report(ref, elevator=elevator))
+        again = await open_rescue(client, settings.temporal_task_queue, new_report(ref, elevator=elevator))
         by_qr = await open_rescue(
-            client, settings.temporal_task_queue, _new(uuid.uuid4().hex, ReportSource.QR, elevator=elevator)
+            client,
+            settings.temporal_task_queue,
+            new_report(uuid.uuid4().hex, ReportSource.QR, elevator=elevator),
         )
         assert (first.joined_existing, first.duplicate) == (False, False)
         assert (again.joined_existing, again.duplicate) == (True, True)
@@ -142,7 +129,7 @@ async def test_same_alarm_twice_and_a_second_source_join_one_ticket(
 
         # The elevator is free again: the next entrapment opens a new ticket.
         later = await open_rescue(
-            client, settings.temporal_task_queue, _new(uuid.uuid4().hex, elevator=elevator)
+            client, settings.temporal_task_queue, new_report(uuid.uuid4().hex, elevator=elevator)
         )
         assert not later.joined_existing
         assert later.ticket_id != first.ticket_id
@@ -159,7 +146,7 @@ async def test_invalid_actions_are_rejected_before_they_enter_history(
     client = dev_server.client
     async with running_worker(client, settings):
         receipt = await open_rescue(
-            client, settings.temporal_task_queue, _new(uuid.uuid4().hex, elevator="31010400001")
+            client, settings.temporal_task_queue, new_report(uuid.uuid4().hex, elevator="31010400001")
         )
         ticket, _ = await stored_ticket(settings.effective_database_url, receipt.ticket_id)
         handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)

@@ -1,0 +1,173 @@
+"""The rescue's legal clocks on Temporal's time-skipping test server: 5 minutes, 30 minutes, 2 hours, 24 hours."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from temporalio.testing import WorkflowEnvironment
+
+from api.rescue_service import open_rescue
+from elevator_orders.settings import Settings
+from tests.support.rescue import (
+    REGULATOR_MAIL,
+    RESCUER,
+    SAFETY_MANAGER,
+    STATION_MAIL,
+    STATION_RESCUER,
+    USE_UNIT_MAIL,
+    mails_to,
+    new_report,
+    template_of,
+    ticket_when,
+)
+from tests.support.smtp import MailCatcher
+from worker.main import running_worker
+from workflows.rescue import RescueWorkflow
+from workflows.rescue_models import AcceptInput, ArriveInput, ConfirmInput, ReleaseInput
+
+
+async def test_nobody_accepting_in_5_minutes_redispatches_to_the_rescue_station(
+    time_skipping_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    env = time_skipping_server
+    async with running_worker(env.client, settings):
+        receipt = await open_rescue(env.client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+        url = settings.effective_database_url
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
+        assert ticket.assigned_unit_id == "mu-shenda"
+
+        await env.sleep(timedelta(minutes=4))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
+        assert ticket.assigned_unit_id == "mu-shenda", "re-dispatched before the 5-minute limit"
+
+        await env.sleep(timedelta(minutes=2))
+        ticket, timeline = await ticket_when(
+            url, receipt.ticket_id, lambda t: t.assigned_unit_id == "rs-pudong"
+        )
+        assert {"accept_overdue", "redispatched"} <= set(ticket.flags)
+        assert timeline[-1].action == "redispatch"
+        # After the re-dispatch the station races the 30-minute arrival limit, which is what is due now.
+        assert ticket.due_at is not None
+        assert ticket.due_at.isoformat() == ticket.deadlines["rescue.arrive"]
+
+        messages = await mail_catcher.wait_for(
+            lambda ms: len(mails_to(ms, STATION_MAIL)) == 1 and len(mails_to(ms, REGULATOR_MAIL)) == 1
+        )
+        assert [template_of(m) for m in mails_to(messages, STATION_MAIL)] == ["rescue_dispatched"]
+        assert [template_of(m) for m in mails_to(messages, REGULATOR_MAIL)] == ["rescue_accept_overdue"]
+        assert sorted(template_of(m) for m in mails_to(messages, USE_UNIT_MAIL)) == [
+            "rescue_accept_overdue",
+            "rescue_use_unit_notified",
+        ]
+
+        # The station's rescuer can now take it; the maintenance unit no longer can.
+        handle = env.client.get_workflow_handle_for(
+            RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id
+        )
+        result = await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=STATION_RESCUER))
+        assert result.state == "accepted"
+        await _finish(env, handle)
+
+
+async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regulator(
+    time_skipping_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    env = time_skipping_server
+    url = settings.effective_database_url
+    async with running_worker(env.client, settings):
+        receipt = await open_rescue(env.client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
+        handle = env.client.get_workflow_handle_for(
+            RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id
+        )
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+
+        await env.sleep(timedelta(minutes=29))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "accepted")
+        assert not ticket.overdue
+
+        await env.sleep(timedelta(minutes=2))
+        ticket, timeline = await ticket_when(url, receipt.ticket_id, lambda t: "arrival_overdue" in t.flags)
+        assert ticket.overdue
+        assert timeline[-1].action == "arrival_overdue"
+        await mail_catcher.wait_for(
+            lambda ms: [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)] == ["rescue_arrival_overdue"]
+        )
+
+        await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "on_site")
+        assert not ticket.overdue, "on site now: the open step is the release, not the arrival"
+        assert ticket.details["arrival_minutes"] >= 31
+
+        await env.sleep(timedelta(minutes=90))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: "accident" in t.flags)
+        assert ticket.overdue
+        await mail_catcher.wait_for(
+            lambda ms: (
+                sorted(template_of(m) for m in mails_to(ms, REGULATOR_MAIL))
+                == ["rescue_accident", "rescue_arrival_overdue"]
+            )
+        )
+        await handle.execute_update(
+            RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅")
+        )
+        await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+        outcome = await handle.result()
+    assert outcome.state == "closed"
+    assert outcome.flags == ["arrival_overdue", "accident"]
+
+
+async def test_unconfirmed_rescue_escalates_after_24_hours_and_still_closes_on_confirmation(
+    time_skipping_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    env = time_skipping_server
+    url = settings.effective_database_url
+    async with running_worker(env.client, settings):
+        receipt = await open_rescue(env.client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
+        handle = env.client.get_workflow_handle_for(
+            RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id
+        )
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+        await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+        await handle.execute_update(
+            RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=3, handler_name="李师傅")
+        )
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: "rescue.confirm" in t.deadlines)
+        assert ticket.state == "released"
+        assert ticket.due_at is not None
+        assert ticket.due_at.isoformat() == ticket.deadlines["rescue.confirm"]
+
+        await env.sleep(timedelta(hours=23))
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "released")
+        assert not ticket.overdue
+
+        await env.sleep(timedelta(hours=2))
+        ticket, timeline = await ticket_when(url, receipt.ticket_id, lambda t: t.overdue)
+        assert "confirmation_overdue" in ticket.flags
+        assert timeline[-1].action == "confirmation_overdue"
+        await mail_catcher.wait_for(
+            lambda ms: (
+                [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)] == ["rescue_confirmation_overdue"]
+            )
+        )
+
+        await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+        outcome = await handle.result()
+        assert outcome.state == "closed"
+        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "closed")
+        assert not ticket.overdue
+        assert "confirmation_overdue" in ticket.flags, "the breach stays on record after closing"
+
+
+async def _finish(env: WorkflowEnvironment, handle: object) -> None:
+    from temporalio.client import WorkflowHandle
+
+    assert isinstance(handle, WorkflowHandle)
+    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=STATION_RESCUER))
+    await handle.execute_update(
+        RescueWorkflow.release, ReleaseInput(actor=STATION_RESCUER, people_freed=1, handler_name="陈队长")
+    )
+    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    assert (await handle.result()).state == "closed"
