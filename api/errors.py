@@ -15,6 +15,10 @@ from temporalio.service import RPCError, RPCStatusCode
 logger = logging.getLogger(__name__)
 
 
+class TemporalUnavailable(Exception):
+    """The Temporal server cannot be reached."""
+
+
 class TicketNotActionable(Exception):
     """The ticket's workflow has finished, so no action applies any more."""
 
@@ -91,5 +95,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(TicketNotActionable, _not_actionable)
     app.add_exception_handler(RPCError, _rpc_error)
     app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, _timeout)
-    # A lazy client that cannot reach the server raises a plain RuntimeError from its bridge.
-    app.add_exception_handler(ConnectionError, _timeout)
+    app.add_exception_handler(TemporalUnavailable, _timeout)

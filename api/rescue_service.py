@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import TicketNotActionable
+from api.errors import TemporalUnavailable, TicketNotActionable
 from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from domain.roles import Actor
 from store.models import Ticket
@@ -34,6 +36,17 @@ class NewReport:
     alarm_type: str
     description: str
     callback_phone: str | None
+
+
+@asynccontextmanager
+async def _temporal_reachable() -> AsyncIterator[None]:
+    try:
+        yield
+    except RuntimeError as error:
+        # A lazy client that cannot connect raises a bare RuntimeError from its native bridge.
+        if str(error).startswith("Failed client connect"):
+            raise TemporalUnavailable(str(error)) from error
+        raise
 
 
 async def open_rescue(client: Client, task_queue: str, new: NewReport) -> ReportReceipt:
@@ -60,9 +73,10 @@ async def open_rescue(client: Client, task_queue: str, new: NewReport) -> Report
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
         try:
-            receipt: ReportReceipt = await client.execute_update_with_start_workflow(
-                RescueWorkflow.report_entrapment, report, start_workflow_operation=start
-            )
+            async with _temporal_reachable():
+                receipt: ReportReceipt = await client.execute_update_with_start_workflow(
+                    RescueWorkflow.report_entrapment, report, start_workflow_operation=start
+                )
             return receipt
         except WorkflowUpdateFailedError as error:
             closing = isinstance(error.cause, ApplicationError) and error.cause.type == "TicketClosing"
@@ -76,7 +90,8 @@ async def act(client: Client, ticket: Ticket, update: Any, payload: Any) -> None
     """Send one human action to the run that owns the ticket (never a later run on the same elevator)."""
     handle = client.get_workflow_handle(ticket.workflow_id, run_id=ticket.run_id)
     try:
-        await handle.execute_update(update, payload)
+        async with _temporal_reachable():
+            await handle.execute_update(update, payload)
     except RPCError as error:
         if error.status is RPCStatusCode.NOT_FOUND:
             raise TicketNotActionable(ticket.ticket_id, ticket.state) from error

@@ -68,6 +68,11 @@ MAIL_GRACE = timedelta(seconds=30)
 CLOCK_SKEW = timedelta(minutes=2)
 
 
+def _invalid(field: str, message: str) -> ApplicationError:
+    """A rejected input, naming the field so the API can answer 422 the way it does for bad JSON."""
+    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
+
+
 @workflow.defn
 class RescueWorkflow:
     @workflow.init
@@ -126,6 +131,8 @@ class RescueWorkflow:
         await workflow.wait_condition(lambda: self._state in (RescueState.RELEASED, RescueState.CANCELLED))
         if self._state is RescueState.RELEASED:
             await self._await_confirmation()
+        else:
+            self._announce_cancellation()
         await asyncio.gather(*watchers)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._hand_off_pending_mails()
@@ -152,12 +159,7 @@ class RescueWorkflow:
     @report_entrapment.validator
     def _validate_report(self, report: EntrapmentReport) -> None:
         if report.elevator_code != self._first_report.elevator_code:
-            raise ApplicationError(
-                f"report for elevator {report.elevator_code} sent to the rescue of "
-                f"{self._first_report.elevator_code}",
-                type="InvalidInput",
-                non_retryable=True,
-            )
+            raise _invalid("elevator_code", f"this rescue is on elevator {self._first_report.elevator_code}")
         if self._state.is_final:
             # The run finishes within moments; the caller retries and opens a new rescue then.
             raise ApplicationError(
@@ -216,13 +218,9 @@ class RescueWorkflow:
         self._check(RescueAction.RELEASE, input.actor)
         self._check_reported_time(input.released_at, "released_at")
         if input.people_freed < 0:
-            raise ApplicationError(
-                "people_freed must not be negative", type="InvalidInput", non_retryable=True
-            )
+            raise _invalid("people_freed", "must not be negative")
         if not input.handler_name.strip():
-            raise ApplicationError(
-                "handler_name (处置人员) is required", type="InvalidInput", non_retryable=True
-            )
+            raise _invalid("handler_name", "处置人员 is required")
 
     @workflow.update
     async def confirm(self, input: ConfirmInput) -> ActionResult:
@@ -240,6 +238,7 @@ class RescueWorkflow:
     async def cancel(self, input: CancelInput) -> ActionResult:
         now = workflow.now()
         self._closed_at = now
+        self._details["cancel_reason"] = input.reason.strip()
         self._apply(RescueAction.CANCEL, input.actor, input.reason.strip(), at=now)
         await self._project()
         return self._result()
@@ -248,7 +247,7 @@ class RescueWorkflow:
     def _validate_cancel(self, input: CancelInput) -> None:
         self._check(RescueAction.CANCEL, input.actor)
         if not input.reason.strip():
-            raise ApplicationError("a reason is required to cancel", type="InvalidInput", non_retryable=True)
+            raise _invalid("reason", "a reason is required to cancel")
 
     @workflow.query
     def state(self) -> str:
@@ -302,6 +301,15 @@ class RescueWorkflow:
         self._notify("rescue_closed", registration.maintenance_unit)
         if self._assigned and self._assigned.id != registration.maintenance_unit.id:
             self._notify("rescue_closed", self._assigned)
+
+    def _announce_cancellation(self) -> None:
+        registration = self._require_registration()
+        event: MailEvent = {"reason": str(self._details.get("cancel_reason", ""))}
+        recipients = [registration.use_unit]
+        if self._assigned is not None:
+            recipients.insert(0, self._assigned)
+        for recipient in recipients:
+            self._notify("rescue_cancelled", recipient, event)
 
     async def _wait_or_breach(self, policy_key: str, done: Callable[[], bool]) -> bool:
         """Wait until `done` or the policy's deadline; True when done in time."""
@@ -387,11 +395,11 @@ class RescueWorkflow:
         if at is None:
             return
         if at.tzinfo is None:
-            raise ApplicationError(f"{field} must carry a time zone", type="InvalidInput", non_retryable=True)
+            raise _invalid(field, "must carry a time zone")
         if at > workflow.now() + CLOCK_SKEW:
-            raise ApplicationError(f"{field} is in the future", type="InvalidInput", non_retryable=True)
+            raise _invalid(field, "is in the future")
         if at < self._opened_at - timedelta(days=1) or at < self._alarm_at():
-            raise ApplicationError(f"{field} is before the alarm", type="InvalidInput", non_retryable=True)
+            raise _invalid(field, "is before the alarm")
 
     def _apply(
         self,
