@@ -24,7 +24,7 @@ TEST_SERVER_WRAPPER := $(TEST_SERVER_DIR)/wrapper
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders
+TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders tests
 
 .PHONY: help venv test-server postgres lint typecheck test run format clean
 

@@ -65,7 +65,7 @@ async def database_url(tmp_path: Path) -> str:
 def settings(tmp_path: Path, database_url: str, mail_catcher: MailCatcher) -> Settings:
     """Settings of one test: its own database, mail server and task queue."""
     return Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         var_dir=tmp_path / "var",
         database_url=database_url,
         smtp_host=mail_catcher.host,

@@ -23,6 +23,7 @@ RESCUER = Actor("u-rescuer-shenda", "李师傅", "mu-shenda", Role.RESCUER)
 OTHER_RESCUER = Actor("u-rescuer-pujiang", "张师傅", "mu-pujiang", Role.RESCUER)
 STATION_RESCUER = Actor("u-rescuer-rs-pudong", "陈队长", "rs-pudong", Role.RESCUER)
 SAFETY_MANAGER = Actor("u-safety-lujiazui", "刘经理", "uu-lujiazui", Role.SAFETY_MANAGER)
+JINGAN_SAFETY_MANAGER = Actor("u-safety-jingan", "吴经理", "uu-jingan", Role.SAFETY_MANAGER)
 
 USE_UNIT_MAIL = "uu-lujiazui@demo.elevator-orders.example"
 MAINTENANCE_MAIL = "mu-shenda@demo.elevator-orders.example"

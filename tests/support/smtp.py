@@ -53,6 +53,7 @@ class MailCatcher:
         self._lock = threading.Lock()
         self._messages: list[EmailMessage] = []
         self._pending_failures: list[str] = []
+        self._refused = 0
         self._controller: Controller | None = None
 
     @property
@@ -60,6 +61,12 @@ class MailCatcher:
         """A snapshot of the messages accepted so far, oldest first."""
         with self._lock:
             return list(self._messages)
+
+    @property
+    def refused(self) -> int:
+        """How many messages were refused because of `fail_next`."""
+        with self._lock:
+            return self._refused
 
     def clear(self) -> None:
         """Forget every message accepted so far."""
@@ -123,6 +130,7 @@ class MailCatcher:
         """Keep one message, or refuse it if a failure was requested; runs on the server thread."""
         with self._lock:
             if self._pending_failures:
+                self._refused += 1
                 return self._pending_failures.pop(0)
         message = BytesParser(policy=policy.default).parsebytes(data)
         with self._lock:

@@ -116,7 +116,7 @@ async def main() -> None:
                 (_every_breach, FAST_CLOCKS),
             ):
                 settings = Settings(
-                    _env_file=None,  # type: ignore[call-arg]
+                    _env_file=None,
                     database_url=url,
                     smtp_host=catcher.host,
                     smtp_port=catcher.port,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHistory
@@ -12,17 +13,19 @@ from temporalio.worker import Replayer
 
 from worker.main import WORKFLOWS
 
-HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+HISTORIES: dict[str, Any] = {
+    path.stem: json.loads(path.read_text())
+    for path in sorted((Path(__file__).parent / "histories").glob("*.json"))
+}
 
 
 def test_histories_are_saved() -> None:
-    names = {path.stem for path in HISTORIES}
-    assert {"rescue_closed_with_joined_reports", "rescue_cancelled", "rescue_every_breach"} <= names
+    assert {"rescue_closed_with_joined_reports", "rescue_cancelled", "rescue_every_breach"} <= set(HISTORIES)
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
-async def test_saved_history_replays(path: Path) -> None:
-    history_json = json.loads(path.read_text())
+@pytest.mark.parametrize("name", sorted(HISTORIES))
+async def test_saved_history_replays(name: str) -> None:
+    history_json = HISTORIES[name]
     workflow_id = history_json["events"][0]["workflowExecutionStartedEventAttributes"]["workflowId"]
     history = WorkflowHistory.from_json(workflow_id, history_json)
     result = await Replayer(workflows=WORKFLOWS, data_converter=pydantic_data_converter).replay_workflow(

@@ -1,0 +1,148 @@
+"""A worker killed in the middle of a rescue: a new worker finishes it and every mail goes out exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from api.rescue_service import open_rescue
+from elevator_orders.settings import Settings
+from tests.support.rescue import (
+    JINGAN_SAFETY_MANAGER,
+    OTHER_RESCUER,
+    mails_to,
+    new_report,
+    template_of,
+    ticket_when,
+)
+from tests.support.smtp import MailCatcher
+from workflows.rescue import RescueWorkflow
+from workflows.rescue_models import AcceptInput, ArriveInput, ConfirmInput, ReleaseInput
+
+# Served by mu-pujiang for uu-jingan; no other test of the dev server uses it.
+ELEVATOR = "31010600001"
+USE_UNIT = "uu-jingan@demo.elevator-orders.example"
+MAINTENANCE = "mu-pujiang@demo.elevator-orders.example"
+
+
+class WorkerProcess:
+    """`elevator-orders worker` as its own OS process, the way it runs in production."""
+
+    def __init__(self, settings: Settings, temporal_address: str, log: Path) -> None:
+        self._command = [str(Path(sys.executable).parent / "elevator-orders"), "worker"]
+        self._env = {
+            **os.environ,
+            "TEMPORAL_ADDRESS": temporal_address,
+            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+            "DATABASE_URL": settings.effective_database_url,
+            "SMTP_HOST": settings.smtp_host,
+            "SMTP_PORT": str(settings.smtp_port),
+            "VAR_DIR": str(settings.var_dir),
+        }
+        self._log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self._log.open("ab") as log:
+            self.process = subprocess.Popen(
+                self._command, env=self._env, stdout=log, stderr=subprocess.STDOUT
+            )
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no flushing; the crash a power cut causes."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def worker_log(tmp_path: Path) -> Iterator[Path]:
+    log = tmp_path / "worker.log"
+    yield log
+    # Shown by pytest only when the test failed.
+    if log.exists():
+        print(log.read_text(errors="replace")[-5000:])
+
+
+async def _until(predicate: Callable[[], bool], within_seconds: float) -> None:
+    deadline = time.monotonic() + within_seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
+    dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher, worker_log: Path
+) -> None:
+    client = dev_server.client
+    address = client.service_client.config.target_host
+    url = settings.effective_database_url
+    first = WorkerProcess(settings, address, worker_log)
+    second = WorkerProcess(settings, address, worker_log)
+    first.start()
+    try:
+        receipt = await open_rescue(
+            client, settings.temporal_task_queue, new_report(uuid.uuid4().hex, elevator=ELEVATOR)
+        )
+        ticket, _ = await ticket_when(
+            url, receipt.ticket_id, lambda t: t.state == "dispatched", within_seconds=60
+        )
+        handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=OTHER_RESCUER))
+        await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=OTHER_RESCUER))
+        await mail_catcher.wait_for(lambda ms: len(ms) == 2)
+
+        # The SMTP server refuses the next mail: it is mid-retry when the worker dies.
+        mail_catcher.fail_next(1)
+        await handle.execute_update(
+            RescueWorkflow.release, ReleaseInput(actor=OTHER_RESCUER, people_freed=1, handler_name="张师傅")
+        )
+        await _until(lambda: mail_catcher.refused == 1, within_seconds=20)
+        first.kill()
+
+        second.start()
+        await mail_catcher.wait_for(lambda ms: len(ms) == 3, timeout=60)
+        result = await handle.execute_update(
+            RescueWorkflow.confirm, ConfirmInput(actor=JINGAN_SAFETY_MANAGER)
+        )
+        assert result.state == "closed"
+        assert (await handle.result()).state == "closed"
+        messages = await mail_catcher.wait_for(lambda ms: len(ms) >= 5, timeout=60)
+    finally:
+        first.stop()
+        second.stop()
+
+    keys = Counter(str(m["X-Idempotency-Key"]).strip() for m in mail_catcher.messages)
+    assert all(count == 1 for count in keys.values()), f"mail sent twice: {keys}"
+    assert sorted(template_of(m) for m in mails_to(messages, USE_UNIT)) == [
+        "rescue_closed",
+        "rescue_confirmation_requested",
+        "rescue_use_unit_notified",
+    ]
+    assert sorted(template_of(m) for m in mails_to(messages, MAINTENANCE)) == [
+        "rescue_closed",
+        "rescue_dispatched",
+    ]
+    ticket, timeline = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "closed")
+    assert [e.action for e in timeline] == ["report", "dispatch", "accept", "arrive", "release", "confirm"]
