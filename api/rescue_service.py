@@ -49,7 +49,9 @@ async def _temporal_reachable() -> AsyncIterator[None]:
         raise
 
 
-async def open_rescue(client: Client, task_queue: str, new: NewReport) -> ReportReceipt:
+async def open_rescue(
+    client: Client, task_queue: str, new: NewReport, *, mail_grace_seconds: float = 30.0
+) -> ReportReceipt:
     """Open a rescue on the elevator, or join the one already open there; never two at once."""
     report = EntrapmentReport(
         elevator_code=new.elevator_code,
@@ -66,7 +68,7 @@ async def open_rescue(client: Client, task_queue: str, new: NewReport) -> Report
     for attempt in range(_CLOSING_RETRIES):
         start = WithStartWorkflowOperation(
             RescueWorkflow.run,
-            RescueInput(ticket_id=ticket_id, report=report),
+            RescueInput(ticket_id=ticket_id, report=report, mail_grace_seconds=mail_grace_seconds),
             id=rescue_workflow_id(new.elevator_code),
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,

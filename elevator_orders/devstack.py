@@ -102,6 +102,8 @@ async def run_dev_stack(settings: Settings) -> None:
         finally:
             await engine.dispose()
         if not settings.smtp_host:
+            # aiosmtpd logs every SMTP command at INFO; the mail files are what a developer wants.
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
             mail_sink = DevMailSink("127.0.0.1", settings.smtp_port, settings.var_dir / "mail")
             mail_sink.start()
             settings = settings.model_copy(update={"smtp_host": "127.0.0.1"})

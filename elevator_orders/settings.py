@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     smtp_use_tls: bool = False
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "noreply@elevator-orders.sh.cn"
+    # A finished rescue waits this long for its last mails, then hands them to delivery workflows.
+    mail_grace_seconds: float = Field(default=30.0, gt=0)
     # Overrides of the policy table, e.g. {"rescue.accept": 10} (minutes, or the row's unit).
     policy_overrides: dict[str, float] = Field(default_factory=dict)
 

@@ -62,8 +62,6 @@ MailEvent = dict[str, str | int | bool | None]
 
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 STORE_TIMEOUT = timedelta(seconds=30)
-# How long a finished rescue waits for its last mails before handing them to workflows of their own.
-MAIL_GRACE = timedelta(seconds=30)
 # Reported times from a phone or a device clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -101,6 +99,7 @@ class RescueWorkflow:
         self._released_at: datetime | None = None
         self._closed_at: datetime | None = None
         self._mails: list[tuple[NotificationInput, asyncio.Task[None]]] = []
+        self._mail_grace = timedelta(seconds=input.mail_grace_seconds)
 
     @workflow.run
     async def run(self, input: RescueInput) -> RescueOutcome:
@@ -553,13 +552,13 @@ class RescueWorkflow:
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(
                 lambda: all(task.done() for _, task in self._mails),
-                timeout=MAIL_GRACE,
+                timeout=self._mail_grace,
                 timeout_summary="pending mails",
             )
         for notification, task in self._mails:
             if task.done():
                 continue
-            task.cancel()
+            # The pending activity is dropped by the server when this run completes; no need to cancel it.
             await workflow.start_child_workflow(
                 MailDeliveryWorkflow.run,
                 notification,

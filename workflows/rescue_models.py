@@ -27,6 +27,8 @@ class EntrapmentReport:
 class RescueInput:
     ticket_id: str
     report: EntrapmentReport
+    # How long a finished rescue waits for its last mails before handing them to workflows of their own.
+    mail_grace_seconds: float = 30.0
 
 
 @dataclass

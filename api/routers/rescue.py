@@ -83,6 +83,7 @@ async def create_rescue(
             description=body.description,
             callback_phone=body.callback_phone,
         ),
+        mail_grace_seconds=resources.settings.mail_grace_seconds,
     )
     if receipt.joined_existing:
         response.status_code = status.HTTP_200_OK
