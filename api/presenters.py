@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.deps import AppResources
 from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
 from domain.kinds import TicketKind
 from domain.rescue import STATE_LABELS_ZH, RescueState, allowed_actions
@@ -35,6 +36,18 @@ def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOu
         temporal_ui_url=(
             f"{temporal_ui_url.rstrip('/')}/namespaces/{namespace}/workflows/{ticket.workflow_id}/{ticket.run_id}"
         ),
+    )
+
+
+async def present_ticket(resources: AppResources, ticket: Ticket) -> TicketDetailOut:
+    """The ticket with its timeline and reports, as GET /tickets/{id} and every action answer it."""
+    settings = resources.settings
+    return ticket_detail_out(
+        ticket,
+        await resources.tickets.timeline(ticket.ticket_id),
+        await resources.tickets.reports(ticket.ticket_id),
+        settings.temporal_ui_url,
+        settings.temporal_namespace,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,6 +15,7 @@ from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
+from tests.support.postgres import fresh_database, throwaway_postgres
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
 
@@ -48,17 +50,38 @@ def mail_catcher() -> Iterator[MailCatcher]:
         yield catcher
 
 
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """One throwaway PostgreSQL server for the whole session; each test gets its own database on it."""
+    with throwaway_postgres() as url:
+        yield url
+
+
 @pytest.fixture
-async def database_url(tmp_path: Path) -> str:
-    """A fresh SQLite read model, migrated and seeded with the demo registry."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
-    await upgrade_to_head_async(url)
-    engine = make_engine(url)
-    try:
-        await seed_demo_data(make_sessionmaker(engine))
-    finally:
-        await engine.dispose()
-    return url
+def database_backend() -> str:
+    """SQLite unless a test asks for more with `@pytest.mark.parametrize("database_backend", ..., indirect=True)`."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, database_backend: str
+) -> AsyncIterator[str]:
+    """A fresh read model on the test's backend, migrated and seeded with the demo registry."""
+    async with contextlib.AsyncExitStack() as stack:
+        if database_backend == "postgresql":
+            url = await stack.enter_async_context(
+                fresh_database(request.getfixturevalue("postgres_server_url"))
+            )
+        else:
+            url = f"sqlite+aiosqlite:///{tmp_path / 'orders.db'}"
+        await upgrade_to_head_async(url)
+        engine = make_engine(url)
+        try:
+            await seed_demo_data(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+        yield url
 
 
 @pytest.fixture

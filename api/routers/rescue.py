@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentActor, OptionalActor, Resources
-from api.presenters import ticket_detail_out
+from api.presenters import present_ticket
 from api.rescue_service import NewReport, act, open_rescue
 from api.schemas import (
     AcceptBody,
@@ -159,14 +159,7 @@ async def _act(resources: Resources, ticket_id: str, update: Any, payload: Any) 
     # Each Update returns once its projection is stored, so this read sees the action.
     refreshed = await resources.tickets.get(ticket_id)
     assert refreshed is not None
-    settings = resources.settings
-    return ticket_detail_out(
-        refreshed,
-        await resources.tickets.timeline(ticket_id),
-        await resources.tickets.reports(ticket_id),
-        settings.temporal_ui_url,
-        settings.temporal_namespace,
-    )
+    return await present_ticket(resources, refreshed)
 
 
 def _field_error(field: str, message: str) -> RequestValidationError:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import AwareDatetime
 
 from api.deps import Resources
-from api.presenters import ticket_detail_out, ticket_out
+from api.presenters import present_ticket, ticket_out
 from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut
 from domain.kinds import TicketKind
 from store.tickets import TicketFilter
@@ -53,11 +53,4 @@ async def get_ticket(ticket_id: str, resources: Resources) -> TicketDetailOut:
     ticket = await resources.tickets.get(ticket_id)
     if ticket is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
-    settings = resources.settings
-    return ticket_detail_out(
-        ticket,
-        await resources.tickets.timeline(ticket_id),
-        await resources.tickets.reports(ticket_id),
-        settings.temporal_ui_url,
-        settings.temporal_namespace,
-    )
+    return await present_ticket(resources, ticket)

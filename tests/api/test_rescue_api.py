@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from email.message import EmailMessage
 
+import pytest
+
 from tests.api.conftest import (
     DISPATCHER,
     PUDONG_A,
@@ -21,6 +23,7 @@ def _templates(messages: list[EmailMessage], address: str) -> list[str]:
     return sorted(template_of(m) for m in mails_to(messages, address))
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     ref = new_ref()
     created = await api.report(PUDONG_A, ref, alarm_type="用户报警", description="轿厢内有 2 人")

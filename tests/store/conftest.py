@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
-from tests.support.postgres import throwaway_postgres
-
-
-@pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """One throwaway PostgreSQL server for the whole session; each test gets its own database on it."""
-    with throwaway_postgres() as url:
-        yield url
-
-
-def _asyncpg_dsn(sqlalchemy_url: str) -> str:
-    return make_url(sqlalchemy_url).set(drivername="postgresql").render_as_string(hide_password=False)
+from tests.support.postgres import fresh_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"], ids=["sqlite", "postgresql"])
@@ -35,25 +21,9 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await upgrade_to_head_async(url)
         yield url
         return
-
-    server_url: str = request.getfixturevalue("postgres_server_url")
-    name = f"t_{uuid.uuid4().hex}"
-    admin = await asyncpg.connect(_asyncpg_dsn(server_url))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    try:
-        url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    async with fresh_database(request.getfixturevalue("postgres_server_url")) as url:
         await upgrade_to_head_async(url)
         yield url
-    finally:
-        admin = await asyncpg.connect(_asyncpg_dsn(server_url))
-        try:
-            # FORCE: a connection a failed test left open must not keep the database alive.
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 @pytest.fixture

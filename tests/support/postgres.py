@@ -18,9 +18,14 @@ import socket
 import stat
 import subprocess
 import tempfile
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import asyncpg
+from sqlalchemy.engine import make_url
 
 URL_ENV_VAR = "TEST_DATABASE_URL_POSTGRES"
 SERVER_USER = "postgres"
@@ -195,3 +200,24 @@ def throwaway_postgres() -> Iterator[str]:
                 _stop(binaries, root, data_dir)
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+@asynccontextmanager
+async def fresh_database(server_url: str) -> AsyncIterator[str]:
+    """A new, empty database on a throwaway server, dropped afterwards; yields its SQLAlchemy URL."""
+    name = f"t_{uuid.uuid4().hex}"
+    admin_dsn = make_url(server_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = await asyncpg.connect(admin_dsn)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            # FORCE: a connection a failed test left open must not keep the database alive.
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()

@@ -7,13 +7,18 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from typing import Any
 
-from api.rescue_service import NewReport
+from temporalio.client import Client, WorkflowHandle
+
+from api.rescue_service import NewReport, open_rescue
 from domain.rescue import ReportSource
 from domain.roles import Actor, Role
+from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.models import Ticket, TicketEvent
 from store.tickets import TicketRepository
+from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import EntrapmentReport
 
 ELEVATOR = "31011500001"
@@ -94,3 +99,17 @@ def new_report(ref: str, source: ReportSource = ReportSource.ALARM, elevator: st
         description="",
         callback_phone=None,
     )
+
+
+async def open_dispatched(
+    client: Client, settings: Settings, report: NewReport, *, mail_grace_seconds: float = 30.0
+) -> tuple[str, WorkflowHandle[Any, Any]]:
+    """Open a rescue, wait until it is dispatched and stored; its ticket id and workflow handle."""
+    receipt = await open_rescue(
+        client, settings.temporal_task_queue, report, mail_grace_seconds=mail_grace_seconds
+    )
+    ticket, _ = await ticket_when(
+        settings.effective_database_url, receipt.ticket_id, lambda t: t.state == "dispatched"
+    )
+    handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)
+    return receipt.ticket_id, handle

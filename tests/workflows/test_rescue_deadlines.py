@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from api.rescue_service import open_rescue
 from elevator_orders.settings import Settings
 from tests.support.rescue import (
     REGULATOR_MAIL,
@@ -18,6 +19,7 @@ from tests.support.rescue import (
     USE_UNIT_MAIL,
     mails_to,
     new_report,
+    open_dispatched,
     template_of,
     ticket_when,
 )
@@ -32,19 +34,17 @@ async def test_nobody_accepting_in_5_minutes_redispatches_to_the_rescue_station(
 ) -> None:
     env = time_skipping_server
     async with running_worker(env.client, settings):
-        receipt = await open_rescue(env.client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+        ticket_id, handle = await open_dispatched(env.client, settings, new_report(uuid.uuid4().hex))
         url = settings.effective_database_url
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "dispatched")
         assert ticket.assigned_unit_id == "mu-shenda"
 
         await env.sleep(timedelta(minutes=4))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "dispatched")
         assert ticket.assigned_unit_id == "mu-shenda", "re-dispatched before the 5-minute limit"
 
         await env.sleep(timedelta(minutes=2))
-        ticket, timeline = await ticket_when(
-            url, receipt.ticket_id, lambda t: t.assigned_unit_id == "rs-pudong"
-        )
+        ticket, timeline = await ticket_when(url, ticket_id, lambda t: t.assigned_unit_id == "rs-pudong")
         assert {"accept_overdue", "redispatched"} <= set(ticket.flags)
         assert timeline[-1].action == "redispatch"
         # After the re-dispatch the station races the 30-minute arrival limit, which is what is due now.
@@ -61,13 +61,10 @@ async def test_nobody_accepting_in_5_minutes_redispatches_to_the_rescue_station(
             "rescue_use_unit_notified",
         ]
 
-        # The station's rescuer can now take it; the maintenance unit no longer can.
-        handle = env.client.get_workflow_handle_for(
-            RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id
-        )
+        # The station's rescuer can now take it.
         result = await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=STATION_RESCUER))
         assert result.state == "accepted"
-        await _finish(env, handle)
+        await _finish(handle)
 
 
 async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regulator(
@@ -76,19 +73,15 @@ async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regul
     env = time_skipping_server
     url = settings.effective_database_url
     async with running_worker(env.client, settings):
-        receipt = await open_rescue(env.client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
-        handle = env.client.get_workflow_handle_for(
-            RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id
-        )
+        ticket_id, handle = await open_dispatched(env.client, settings, new_report(uuid.uuid4().hex))
         await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
 
         await env.sleep(timedelta(minutes=29))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "accepted")
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "accepted")
         assert not ticket.overdue
 
         await env.sleep(timedelta(minutes=2))
-        ticket, timeline = await ticket_when(url, receipt.ticket_id, lambda t: "arrival_overdue" in t.flags)
+        ticket, timeline = await ticket_when(url, ticket_id, lambda t: "arrival_overdue" in t.flags)
         assert ticket.overdue
         assert timeline[-1].action == "arrival_overdue"
         await mail_catcher.wait_for(
@@ -96,12 +89,12 @@ async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regul
         )
 
         await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "on_site")
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "on_site")
         assert not ticket.overdue, "on site now: the open step is the release, not the arrival"
         assert ticket.details["arrival_minutes"] >= 31
 
         await env.sleep(timedelta(minutes=90))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: "accident" in t.flags)
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: "accident" in t.flags)
         assert ticket.overdue
         await mail_catcher.wait_for(
             lambda ms: (
@@ -124,27 +117,23 @@ async def test_unconfirmed_rescue_escalates_after_24_hours_and_still_closes_on_c
     env = time_skipping_server
     url = settings.effective_database_url
     async with running_worker(env.client, settings):
-        receipt = await open_rescue(env.client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "dispatched")
-        handle = env.client.get_workflow_handle_for(
-            RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id
-        )
+        ticket_id, handle = await open_dispatched(env.client, settings, new_report(uuid.uuid4().hex))
         await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
         await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
         await handle.execute_update(
             RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=3, handler_name="李师傅")
         )
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: "rescue.confirm" in t.deadlines)
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: "rescue.confirm" in t.deadlines)
         assert ticket.state == "released"
         assert ticket.due_at is not None
         assert ticket.due_at.isoformat() == ticket.deadlines["rescue.confirm"]
 
         await env.sleep(timedelta(hours=23))
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "released")
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "released")
         assert not ticket.overdue
 
         await env.sleep(timedelta(hours=2))
-        ticket, timeline = await ticket_when(url, receipt.ticket_id, lambda t: t.overdue)
+        ticket, timeline = await ticket_when(url, ticket_id, lambda t: t.overdue)
         assert "confirmation_overdue" in ticket.flags
         assert timeline[-1].action == "confirmation_overdue"
         await mail_catcher.wait_for(
@@ -156,15 +145,12 @@ async def test_unconfirmed_rescue_escalates_after_24_hours_and_still_closes_on_c
         await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
         outcome = await handle.result()
         assert outcome.state == "closed"
-        ticket, _ = await ticket_when(url, receipt.ticket_id, lambda t: t.state == "closed")
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "closed")
         assert not ticket.overdue
         assert "confirmation_overdue" in ticket.flags, "the breach stays on record after closing"
 
 
-async def _finish(env: WorkflowEnvironment, handle: object) -> None:
-    from temporalio.client import WorkflowHandle
-
-    assert isinstance(handle, WorkflowHandle)
+async def _finish(handle: WorkflowHandle[Any, Any]) -> None:
     await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=STATION_RESCUER))
     await handle.execute_update(
         RescueWorkflow.release, ReleaseInput(actor=STATION_RESCUER, people_freed=1, handler_name="陈队长")

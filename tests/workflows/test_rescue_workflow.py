@@ -42,6 +42,7 @@ async def _accepted_updates(handle: WorkflowHandle[Any, Any]) -> list[str]:
     ]
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_rescue_runs_from_alarm_to_confirmation(
     dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
 ) -> None:
