@@ -13,12 +13,14 @@ from activities.contracts import (
     ComputeDeadlinesInput,
     ComputeDeadlinesOutput,
 )
+from domain.calendar import WorkingDayCalendar
 from domain.policies import DeadlinePolicy, TimeUnit
 
 
 class DeadlineActivities:
-    def __init__(self, policies: Mapping[str, DeadlinePolicy]) -> None:
+    def __init__(self, policies: Mapping[str, DeadlinePolicy], calendar: WorkingDayCalendar) -> None:
         self._policies = policies
+        self._calendar = calendar
 
     @activity.defn(name=COMPUTE_DEADLINES)
     async def compute_deadlines(self, input: ComputeDeadlinesInput) -> ComputeDeadlinesOutput:
@@ -30,11 +32,21 @@ class DeadlineActivities:
                     f"no policy row {request.policy_key!r}", type="UnknownPolicy", non_retryable=True
                 )
             if policy.unit is TimeUnit.WORKING_DAYS:
-                raise ApplicationError(
-                    f"{policy.key} counts working days, which need the working-day calendar",
-                    type="UnsupportedPolicyUnit",
-                    non_retryable=True,
+                counted = self._calendar.add_working_days(request.starts_at, int(policy.limit))
+                if counted.provisional:
+                    activity.logger.warning(
+                        "%s from %s reaches a year the official calendar does not cover; "
+                        "due %s is provisional (Monday-Friday plus the configured holidays)",
+                        policy.key,
+                        request.starts_at.isoformat(),
+                        counted.due_at.isoformat(),
+                    )
+                deadlines.append(
+                    ComputedDeadline(
+                        policy_key=policy.key, due_at=counted.due_at, provisional=counted.provisional
+                    )
                 )
+                continue
             deadlines.append(
                 ComputedDeadline(policy_key=policy.key, due_at=request.starts_at + policy.duration())
             )

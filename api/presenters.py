@@ -29,6 +29,7 @@ def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOu
         overdue=ticket.overdue,
         closed_at=ticket.closed_at,
         deadlines=ticket.deadlines,
+        provisional_deadlines=ticket.provisional_deadlines,
         flags=ticket.flags,
         details=ticket.details,
         workflow_id=ticket.workflow_id,

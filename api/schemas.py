@@ -111,6 +111,9 @@ class TicketOut(BaseModel):
     overdue: bool
     closed_at: datetime | None
     deadlines: dict[str, datetime]
+    provisional_deadlines: list[str] = Field(
+        description="Deadlines counted across a year the official working-day calendar does not cover yet"
+    )
     flags: list[str]
     details: dict[str, Any]
     workflow_id: str

@@ -106,5 +106,7 @@ def policy_table(overrides: Mapping[str, float] | None = None) -> dict[str, Dead
             raise UnknownPolicyOverride(f"no policy row {key!r}; known rows: {', '.join(sorted(table))}")
         if limit <= 0:
             raise UnknownPolicyOverride(f"policy {key!r} must have a positive limit, got {limit}")
+        if table[key].unit is TimeUnit.WORKING_DAYS and limit != int(limit):
+            raise UnknownPolicyOverride(f"policy {key!r} counts whole working days, got {limit}")
         table[key] = replace(table[key], limit=limit)
     return table

@@ -48,6 +48,8 @@ class TicketSnapshot:
     overdue: bool = False
     closed_at: datetime | None = None
     deadlines: dict[str, datetime] = field(default_factory=dict)
+    # Deadlines counted across a year the official working-day calendar does not cover yet.
+    provisional_deadlines: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     details: dict[str, DetailValue] = field(default_factory=dict)
 

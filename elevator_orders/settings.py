@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     mail_grace_seconds: float = Field(default=30.0, gt=0)
     # Overrides of the policy table, e.g. {"rescue.accept": 10} (minutes, or the row's unit).
     policy_overrides: dict[str, float] = Field(default_factory=dict)
+    # Holidays and make-up working days for years the official calendar does not cover yet, one
+    # `YYYY-MM-DD holiday|workday` a line; without it such years count Monday to Friday.
+    working_day_fallback_file: Path | None = None
 
     @property
     def effective_database_url(self) -> str:

@@ -76,6 +76,7 @@ class Ticket(Base):
     overdue: Mapped[bool] = mapped_column(Boolean, default=False)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     deadlines: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    provisional_deadlines: Mapped[list[str]] = mapped_column(JsonType, default=list)
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
 

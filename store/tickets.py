@@ -144,6 +144,7 @@ def _ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
         "overdue": snapshot.overdue,
         "closed_at": snapshot.closed_at,
         "deadlines": {step: at.isoformat() for step, at in snapshot.deadlines.items()},
+        "provisional_deadlines": list(snapshot.provisional_deadlines),
         "flags": list(snapshot.flags),
         "details": dict(snapshot.details),
     }

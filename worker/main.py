@@ -11,6 +11,7 @@ from temporalio.worker import Worker
 
 from activities.deadlines import DeadlineActivities
 from activities.notify import NotificationActivities
+from activities.official_calendar import load_working_day_calendar
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
 from domain.policies import policy_table
@@ -42,7 +43,10 @@ def build_activities(settings: Settings, engine: AsyncEngine) -> list[object]:
     )
     activity_objects = [
         RegistryActivities(RegistryRepository(sessions)),
-        DeadlineActivities(policy_table(settings.policy_overrides)),
+        DeadlineActivities(
+            policy_table(settings.policy_overrides),
+            load_working_day_calendar(settings.working_day_fallback_file),
+        ),
         ProjectionActivities(TicketRepository(sessions)),
         NotificationActivities(
             MailRenderer(), sender, MailLog(sessions), f"http://{settings.api_host}:{settings.api_port}"

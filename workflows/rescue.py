@@ -91,6 +91,7 @@ class RescueWorkflow:
         self._registration: ElevatorRegistration | None = None
         self._assigned: OrganisationRef | None = None
         self._deadlines: dict[str, datetime] = {}
+        self._provisional: list[str] = []
         self._flags: list[str] = []
         self._details: dict[str, DetailValue] = {
             "alarm_type": input.report.alarm_type,
@@ -331,6 +332,8 @@ class RescueWorkflow:
         )
         for deadline in result.deadlines:
             self._deadlines[deadline.policy_key] = deadline.due_at
+            if deadline.provisional and deadline.policy_key not in self._provisional:
+                self._provisional.append(deadline.policy_key)
 
     # --- State, timeline and projection ----------------------------------------------------------
 
@@ -472,6 +475,7 @@ class RescueWorkflow:
             overdue=bool(rules.OVERDUE_FLAGS_BY_STATE[self._state].intersection(self._flags)),
             closed_at=self._closed_at,
             deadlines=dict(self._deadlines),
+            provisional_deadlines=list(self._provisional),
             flags=list(self._flags),
             details=dict(self._details),
         )
