@@ -20,6 +20,12 @@ class TimeUnit(StrEnum):
     CALENDAR_DAYS = "calendar_days"
     WORKING_DAYS = "working_days"
 
+    @property
+    def label_zh(self) -> str:
+        return {"minutes": "分钟", "hours": "小时", "calendar_days": "日", "working_days": "个工作日"}[
+            self.value
+        ]
+
 
 class Breach(StrEnum):
     """What happens when a deadline passes."""
@@ -27,6 +33,14 @@ class Breach(StrEnum):
     REDISPATCH = "redispatch"
     ESCALATE = "escalate"
     FLAG_ACCIDENT = "flag_accident"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "redispatch": "改派应急救援站并上报",
+            "escalate": "升级至区市场监管局",
+            "flag_accident": "按一般事故上报",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,8 @@ class DeadlinePolicy:
     starts_at: str
     on_breach: Breach
     source: str
+    # The party that must act is reminded once this share of the time has run; None: no reminder.
+    remind_at: float | None = None
 
     @property
     def key(self) -> str:
@@ -94,13 +110,59 @@ DEFAULT_POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+FAULT_REPAIR_POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "accept",
+        30,
+        TimeUnit.MINUTES,
+        "report",
+        Breach.ESCALATE,
+        "platform default; 特种设备安全法 Art 45: go to the site immediately on a fault notice",
+        remind_at=0.5,
+    ),
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "arrive",
+        2,
+        TimeUnit.HOURS,
+        "report",
+        Breach.ESCALATE,
+        "platform default; 特种设备安全法 Art 45: go to the site immediately and take emergency measures",
+        remind_at=0.75,
+    ),
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "fix",
+        24,
+        TimeUnit.HOURS,
+        "arrival",
+        Breach.ESCALATE,
+        "platform default; 上海市电梯安全管理办法 (Order 76, 2023, unverified): fix promptly, or give the use "
+        "unit a written plan and keep the car stopped",
+        remind_at=0.75,
+    ),
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "confirm",
+        2,
+        TimeUnit.WORKING_DAYS,
+        "fix",
+        Breach.ESCALATE,
+        "platform default for 故障维修工单确认 (沪市监规范〔2024〕13号 信息目录); 条例 Art 29: a faulty car is "
+        "checked before reuse",
+        remind_at=0.5,
+    ),
+)
+
+
 class UnknownPolicyOverride(ValueError):
     pass
 
 
 def policy_table(overrides: Mapping[str, float] | None = None) -> dict[str, DeadlinePolicy]:
     """The default table with overrides applied, by key; an override for no row is an error."""
-    table = {policy.key: policy for policy in DEFAULT_POLICIES}
+    table = {policy.key: policy for policy in (*DEFAULT_POLICIES, *FAULT_REPAIR_POLICIES)}
     for key, limit in (overrides or {}).items():
         if key not in table:
             raise UnknownPolicyOverride(f"no policy row {key!r}; known rows: {', '.join(sorted(table))}")

@@ -73,10 +73,22 @@ async def _seed(settings: Settings) -> None:
 async def _policies(settings: Settings) -> None:
     from domain.policies import policy_table
 
+    print("\t".join(("种类", "kind", "step", "limit", "unit", "on breach", "reminder", "source")))
     for policy in policy_table(settings.policy_overrides).values():
+        reminder = f"at {policy.remind_at:.0%}" if policy.remind_at else "-"
         print(
-            f"{policy.kind.label_zh}\t{policy.kind.value}\t{policy.step}\t{policy.limit:g}\t{policy.unit.value}"
-            f"\t{policy.on_breach.value}\t{policy.source}"
+            "\t".join(
+                (
+                    policy.kind.label_zh,
+                    policy.kind.value,
+                    policy.step,
+                    f"{policy.limit:g}",
+                    f"{policy.unit.value} ({policy.unit.label_zh})",
+                    f"{policy.on_breach.value} ({policy.on_breach.label_zh})",
+                    reminder,
+                    policy.source,
+                )
+            )
         )
 
 
