@@ -36,6 +36,8 @@ class ComputedDeadline:
     due_at: datetime
     # True when the calendar behind a working-day count is a fallback, not the official one.
     provisional: bool = False
+    # When the party that must act is reminded, for policies with a reminder.
+    remind_at: datetime | None = None
 
 
 @dataclass
@@ -67,6 +69,10 @@ class MailTicketFacts:
     handler_name: str | None = None
     released_at: datetime | None = None
     closed_at: datetime | None = None
+    # The step a mail is about, and its deadline, for kinds whose mails are generic.
+    due_at: datetime | None = None
+    step_label: str = ""
+    note: str = ""
 
 
 @dataclass

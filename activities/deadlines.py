@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -51,3 +52,9 @@ class DeadlineActivities:
                 ComputedDeadline(policy_key=policy.key, due_at=request.starts_at + policy.duration())
             )
         return ComputeDeadlinesOutput(deadlines=deadlines)
+
+
+def _reminder(policy: DeadlinePolicy, starts_at: datetime, due_at: datetime) -> datetime | None:
+    if policy.remind_at is None:
+        return None
+    return starts_at + (due_at - starts_at) * policy.remind_at

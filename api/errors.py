@@ -20,12 +20,16 @@ class TemporalUnavailable(Exception):
 
 
 class TicketNotActionable(Exception):
-    """The ticket's workflow has finished, so no action applies any more."""
+    """The action does not apply to the ticket: its workflow has finished, or its kind has no such action."""
 
-    def __init__(self, ticket_id: str, state: str) -> None:
+    def __init__(
+        self, ticket_id: str, state: str, *, action: str = "", allowed: list[str] | None = None
+    ) -> None:
         self.ticket_id = ticket_id
         self.state = state
-        super().__init__(f"ticket {ticket_id} is {state}; allowed actions: none")
+        self.allowed = allowed or []
+        what = f"cannot {action} ticket {ticket_id}" if action else f"ticket {ticket_id} takes no action"
+        super().__init__(f"{what} in state {state}; allowed actions: {', '.join(self.allowed) or 'none'}")
 
 
 def _details(error: ApplicationError) -> dict[str, Any]:
@@ -64,7 +68,7 @@ async def _not_actionable(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TicketNotActionable)
     return JSONResponse(
         status_code=status.HTTP_409_CONFLICT,
-        content={"detail": {"message": str(exc), "state": exc.state, "allowed_actions": []}},
+        content={"detail": {"message": str(exc), "state": exc.state, "allowed_actions": exc.allowed}},
     )
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from api.deps import AppResources
 from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
+from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
-from domain.rescue import STATE_LABELS_ZH, RescueState, allowed_actions
 from store.models import Ticket, TicketEvent, TicketReport
 
 
 def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOut:
-    state = RescueState(ticket.state)
+    kind = TicketKind(ticket.kind)
     return TicketOut(
         ticket_id=ticket.ticket_id,
         kind=ticket.kind,
-        kind_label=TicketKind(ticket.kind).label_zh,
+        kind_label=kind.label_zh,
         state=ticket.state,
-        state_label=STATE_LABELS_ZH[state],
-        allowed_actions=allowed_actions(state),
+        state_label=state_label(kind, ticket.state),
+        allowed_actions=allowed_actions(kind, ticket.state, ticket.details),
         elevator_code=ticket.elevator_code,
         district=ticket.district,
         use_unit_id=ticket.use_unit_id,
@@ -32,6 +32,7 @@ def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOu
         provisional_deadlines=ticket.provisional_deadlines,
         flags=ticket.flags,
         details=ticket.details,
+        spawned_from=ticket.spawned_from,
         workflow_id=ticket.workflow_id,
         run_id=ticket.run_id,
         temporal_ui_url=(

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
-from api.errors import TemporalUnavailable, TicketNotActionable
+from api.workflow_calls import temporal_reachable
 from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from domain.roles import Actor
-from store.models import Ticket
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import EntrapmentReport, ReportReceipt, RescueInput
 
@@ -36,17 +31,6 @@ class NewReport:
     alarm_type: str
     description: str
     callback_phone: str | None
-
-
-@asynccontextmanager
-async def _temporal_reachable() -> AsyncIterator[None]:
-    try:
-        yield
-    except RuntimeError as error:
-        # A lazy client that cannot connect raises a bare RuntimeError from its native bridge.
-        if str(error).startswith("Failed client connect"):
-            raise TemporalUnavailable(str(error)) from error
-        raise
 
 
 async def open_rescue(
@@ -75,7 +59,7 @@ async def open_rescue(
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
         )
         try:
-            async with _temporal_reachable():
+            async with temporal_reachable():
                 receipt: ReportReceipt = await client.execute_update_with_start_workflow(
                     RescueWorkflow.report_entrapment, report, start_workflow_operation=start
                 )
@@ -86,15 +70,3 @@ async def open_rescue(
                 raise
         await asyncio.sleep(_CLOSING_BACKOFF_SECONDS * (attempt + 1))
     raise AssertionError("unreachable")
-
-
-async def act(client: Client, ticket: Ticket, update: Any, payload: Any) -> None:
-    """Send one human action to the run that owns the ticket (never a later run on the same elevator)."""
-    handle = client.get_workflow_handle(ticket.workflow_id, run_id=ticket.run_id)
-    try:
-        async with _temporal_reachable():
-            await handle.execute_update(update, payload)
-    except RPCError as error:
-        if error.status is RPCStatusCode.NOT_FOUND:
-            raise TicketNotActionable(ticket.ticket_id, ticket.state) from error
-        raise

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.rescue import ReportSource
+
+# A person or a machine opens a repair through the API; a rescue opens its own from inside the engine.
+FaultSourceIn = Literal["alarm", "use_unit"]
 
 
 class RescueCreate(BaseModel):
@@ -56,6 +59,9 @@ class ReleaseBody(BaseModel):
     handler_name: str = Field(min_length=1, max_length=100, description="处置人员")
     released_at: AwareDatetime | None = None
     note: str = Field(default="", max_length=500)
+    car_stopped: bool = Field(
+        default=False, description="停梯检修: opens a fault repair for the car by itself"
+    )
 
 
 class ConfirmBody(BaseModel):
@@ -116,6 +122,7 @@ class TicketOut(BaseModel):
     )
     flags: list[str]
     details: dict[str, Any]
+    spawned_from: str | None = Field(description="The ticket this one was opened from, if any")
     workflow_id: str
     run_id: str
     temporal_ui_url: str
@@ -147,3 +154,62 @@ class ElevatorOut(BaseModel):
 
 class ErrorOut(BaseModel):
     detail: str | dict[str, Any]
+
+
+class NotFixableBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plan: str = Field(min_length=1, max_length=2000, description="书面维修方案; the car stays stopped")
+    planned_fix_by: AwareDatetime = Field(description="When the repair will be done; becomes the deadline")
+
+
+class FixBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    fault_type: str = Field(min_length=1, max_length=40, description="故障类型 code, see GET /fault-types")
+    handler_name: str = Field(min_length=1, max_length=100, description="处置人员")
+    description: str = Field(default="", max_length=2000)
+
+
+class DisputeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="异议理由")
+
+
+class ExtendBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    due_at: AwareDatetime = Field(description="The new deadline of the running step (延期)")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class PauseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1, max_length=500, description="Why the law excludes this time, e.g. 检验检测"
+    )
+
+
+class ResumeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str = Field(default="", max_length=500)
+
+
+class FaultRepairCreate(BaseModel):
+    """A fault to repair: from a monitoring alarm or reported by the use-management unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64)
+    source: FaultSourceIn
+    ref: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The source's own id (alarm id, the unit's report number): a repeat opens nothing new",
+    )
+    fault_type: str = Field(default="other", max_length=40, description="故障类型 code, see GET /fault-types")
+    description: str = Field(default="", max_length=2000)
+
+
+class FaultRepairCreated(BaseModel):
+    ticket_id: str
+    state: str
+    duplicate: bool

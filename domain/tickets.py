@@ -52,6 +52,8 @@ class TicketSnapshot:
     provisional_deadlines: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     details: dict[str, DetailValue] = field(default_factory=dict)
+    # The ticket this one was opened from (e.g. the rescue that left the car stopped).
+    spawned_from: str | None = None
 
 
 @dataclass

@@ -79,6 +79,7 @@ class Ticket(Base):
     provisional_deadlines: Mapped[list[str]] = mapped_column(JsonType, default=list)
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
+    spawned_from: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
 
 
 class TicketEvent(Base):

@@ -117,6 +117,8 @@ def _users() -> list[User]:
         ("u-dispatcher", "王调度", "emergency-110", Role.DISPATCHER),
         ("u-rescuer-shenda", "李师傅", "mu-shenda", Role.RESCUER),
         ("u-rescuer-pujiang", "张师傅", "mu-pujiang", Role.RESCUER),
+        ("u-maintainer-shenda", "黄工", "mu-shenda", Role.MAINTAINER),
+        ("u-maintainer-pujiang", "林工", "mu-pujiang", Role.MAINTAINER),
         ("u-rescuer-rs-pudong", "陈队长", "rs-pudong", Role.RESCUER),
         ("u-rescuer-rs-xuhui", "赵队长", "rs-xuhui", Role.RESCUER),
         ("u-safety-lujiazui", "刘经理", "uu-lujiazui", Role.SAFETY_MANAGER),

@@ -147,6 +147,7 @@ def _ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
         "provisional_deadlines": list(snapshot.provisional_deadlines),
         "flags": list(snapshot.flags),
         "details": dict(snapshot.details),
+        "spawned_from": snapshot.spawned_from,
     }
 
 

@@ -22,10 +22,11 @@ from store.db import make_engine, make_sessionmaker
 from store.mail_log import MailLog
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
+from workflows.fault_repair import FaultRepairWorkflow
 from workflows.mail_delivery import MailDeliveryWorkflow
 from workflows.rescue import RescueWorkflow
 
-WORKFLOWS = [RescueWorkflow, MailDeliveryWorkflow]
+WORKFLOWS = [RescueWorkflow, FaultRepairWorkflow, MailDeliveryWorkflow]
 
 
 def build_activities(settings: Settings, engine: AsyncEngine) -> list[object]:

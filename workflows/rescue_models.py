@@ -61,6 +61,8 @@ class ReleaseInput:
     handler_name: str
     released_at: datetime | None = None
     note: str = ""
+    # The car is stopped for inspection after the rescue: a fault repair opens by itself.
+    car_stopped: bool = False
 
 
 @dataclass

@@ -8,25 +8,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 
-from api.deps import CurrentActor, OptionalActor, Resources
-from api.presenters import present_ticket
-from api.rescue_service import NewReport, act, open_rescue
+from api.deps import OptionalActor, Resources
+from api.rescue_service import NewReport, open_rescue
 from api.schemas import (
-    AcceptBody,
-    ArriveBody,
-    CancelBody,
-    ConfirmBody,
     ErrorOut,
-    ReleaseBody,
     RescueCreate,
     RescueCreated,
-    TicketDetailOut,
 )
-from domain.kinds import TicketKind
 from domain.rescue import ReportSource
-from domain.roles import PUBLIC_ACTOR, Role
-from workflows.rescue import RescueWorkflow
-from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
+from domain.roles import PUBLIC_ACTOR
 
 router = APIRouter(prefix="/tickets", tags=["rescue"])
 
@@ -93,73 +83,6 @@ async def create_rescue(
         joined_existing=receipt.joined_existing,
         duplicate=receipt.duplicate,
     )
-
-
-@router.post("/{ticket_id}/accept", response_model=TicketDetailOut, responses=_ERRORS)
-async def accept(
-    ticket_id: str, body: AcceptBody, resources: Resources, actor: CurrentActor
-) -> TicketDetailOut:
-    """The assigned unit's rescuer accepts the dispatch (接单)."""
-    return await _act(resources, ticket_id, RescueWorkflow.accept, AcceptInput(actor=actor, note=body.note))
-
-
-@router.post("/{ticket_id}/arrive", response_model=TicketDetailOut, responses=_ERRORS)
-async def arrive(
-    ticket_id: str, body: ArriveBody, resources: Resources, actor: CurrentActor
-) -> TicketDetailOut:
-    """The rescuer is on site (到场)."""
-    payload = ArriveInput(actor=actor, arrived_at=body.arrived_at, note=body.note)
-    return await _act(resources, ticket_id, RescueWorkflow.arrive, payload)
-
-
-@router.post("/{ticket_id}/release", response_model=TicketDetailOut, responses=_ERRORS)
-async def release(
-    ticket_id: str, body: ReleaseBody, resources: Resources, actor: CurrentActor
-) -> TicketDetailOut:
-    """The trapped people are freed (解困), with how many and who freed them (处置人员)."""
-    payload = ReleaseInput(
-        actor=actor,
-        people_freed=body.people_freed,
-        handler_name=body.handler_name,
-        released_at=body.released_at,
-        note=body.note,
-    )
-    return await _act(resources, ticket_id, RescueWorkflow.release, payload)
-
-
-@router.post("/{ticket_id}/confirm", response_model=TicketDetailOut, responses=_ERRORS)
-async def confirm(
-    ticket_id: str, body: ConfirmBody, resources: Resources, actor: CurrentActor
-) -> TicketDetailOut:
-    """The use-management unit confirms the rescue (困人救援工单确认); the ticket closes."""
-    return await _act(
-        resources, ticket_id, RescueWorkflow.confirm, ConfirmInput(actor=actor, remark=body.remark)
-    )
-
-
-@router.post("/{ticket_id}/cancel", response_model=TicketDetailOut, responses=_ERRORS)
-async def cancel(
-    ticket_id: str, body: CancelBody, resources: Resources, actor: CurrentActor
-) -> TicketDetailOut:
-    """The dispatcher calls off a false alarm (误报) while nobody has been freed yet."""
-    if actor.role is not Role.DISPATCHER:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="only a dispatcher may cancel a rescue")
-    return await _act(
-        resources, ticket_id, RescueWorkflow.cancel, CancelInput(actor=actor, reason=body.reason)
-    )
-
-
-async def _act(resources: Resources, ticket_id: str, update: Any, payload: Any) -> TicketDetailOut:
-    ticket = await resources.tickets.get(ticket_id)
-    if ticket is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
-    if ticket.kind != TicketKind.RESCUE.value:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"ticket {ticket_id!r} is not a rescue")
-    await act(resources.temporal, ticket, update, payload)
-    # Each Update returns once its projection is stored, so this read sees the action.
-    refreshed = await resources.tickets.get(ticket_id)
-    assert refreshed is not None
-    return await present_ticket(resources, refreshed)
 
 
 def _field_error(field: str, message: str) -> RequestValidationError:

@@ -1,4 +1,4 @@
-"""provisional deadlines on tickets
+"""shared ticket fields: provisional deadlines, the ticket a ticket was spawned from
 
 Revision ID: 0002
 Revises: 0001
@@ -27,8 +27,12 @@ def upgrade() -> None:
                 server_default="[]",
             )
         )
+        batch_op.add_column(sa.Column("spawned_from", sa.String(length=200), nullable=True))
+        batch_op.create_index(batch_op.f("ix_tickets_spawned_from"), ["spawned_from"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_tickets_spawned_from"))
+        batch_op.drop_column("spawned_from")
         batch_op.drop_column("provisional_deadlines")

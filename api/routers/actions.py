@@ -1,0 +1,138 @@
+"""Actions on a ticket of any kind: each becomes an Update of the ticket's own workflow run."""
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel
+
+from api import schemas
+from api.deps import CurrentActor, Resources
+from api.errors import TicketNotActionable
+from api.presenters import present_ticket
+from api.schemas import ErrorOut, TicketDetailOut
+from api.ticket_actions import update_for
+from api.workflow_calls import act
+from domain.catalog import allowed_actions
+from domain.kinds import TicketKind
+
+router = APIRouter(prefix="/tickets", tags=["actions"])
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut},
+    403: {
+        "model": ErrorOut,
+        "description": "The acting user's role or organisation may not take this action",
+    },
+    404: {"model": ErrorOut},
+    409: {
+        "model": ErrorOut,
+        "description": "Not allowed in the ticket's current state; names the allowed actions",
+    },
+    503: {"model": ErrorOut, "description": "Temporal is unreachable"},
+}
+
+
+async def _act(
+    resources: Resources, ticket_id: str, action: str, actor: Any, body: BaseModel
+) -> TicketDetailOut:
+    ticket = await resources.tickets.get(ticket_id)
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
+    kind = TicketKind(ticket.kind)
+    update = update_for(kind, action, actor, body)
+    if update is None:
+        allowed = allowed_actions(kind, ticket.state, ticket.details)
+        raise TicketNotActionable(ticket.ticket_id, ticket.state, action=action, allowed=allowed)
+    await act(resources.temporal, ticket, *update)
+    # Each Update returns once its projection is stored, so this read sees the action.
+    refreshed = await resources.tickets.get(ticket_id)
+    assert refreshed is not None
+    return await present_ticket(resources, refreshed)
+
+
+@router.post("/{ticket_id}/accept", response_model=TicketDetailOut, responses=_ERRORS)
+async def accept(
+    ticket_id: str, body: schemas.AcceptBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """The assigned unit takes the ticket (接单)."""
+    return await _act(resources, ticket_id, "accept", actor, body)
+
+
+@router.post("/{ticket_id}/arrive", response_model=TicketDetailOut, responses=_ERRORS)
+async def arrive(
+    ticket_id: str, body: schemas.ArriveBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """The assigned unit is on site (到场)."""
+    return await _act(resources, ticket_id, "arrive", actor, body)
+
+
+@router.post("/{ticket_id}/release", response_model=TicketDetailOut, responses=_ERRORS)
+async def release(
+    ticket_id: str, body: schemas.ReleaseBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Rescue: the trapped people are freed (解困), how many, and who freed them (处置人员)."""
+    return await _act(resources, ticket_id, "release", actor, body)
+
+
+@router.post("/{ticket_id}/report_not_fixable", response_model=TicketDetailOut, responses=_ERRORS)
+async def report_not_fixable(
+    ticket_id: str, body: schemas.NotFixableBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Fault repair: not fixable on the spot; a written plan, and the car stays stopped."""
+    return await _act(resources, ticket_id, "report_not_fixable", actor, body)
+
+
+@router.post("/{ticket_id}/fix", response_model=TicketDetailOut, responses=_ERRORS)
+async def fix(
+    ticket_id: str, body: schemas.FixBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Fault repair: fixed, with the fault type (故障类型) and who fixed it (处置人员)."""
+    return await _act(resources, ticket_id, "fix", actor, body)
+
+
+@router.post("/{ticket_id}/confirm", response_model=TicketDetailOut, responses=_ERRORS)
+async def confirm(
+    ticket_id: str, body: schemas.ConfirmBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """The use-management unit confirms the work (工单确认); the ticket closes."""
+    return await _act(resources, ticket_id, "confirm", actor, body)
+
+
+@router.post("/{ticket_id}/dispute", response_model=TicketDetailOut, responses=_ERRORS)
+async def dispute(
+    ticket_id: str, body: schemas.DisputeBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """The use-management unit disputes the work, with a reason; it goes back to the performing unit."""
+    return await _act(resources, ticket_id, "dispute", actor, body)
+
+
+@router.post("/{ticket_id}/cancel", response_model=TicketDetailOut, responses=_ERRORS)
+async def cancel(
+    ticket_id: str, body: schemas.CancelBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Call off a ticket opened by mistake (rescue: the dispatcher; fault repair: the use unit)."""
+    return await _act(resources, ticket_id, "cancel", actor, body)
+
+
+@router.post("/{ticket_id}/extend", response_model=TicketDetailOut, responses=_ERRORS)
+async def extend(
+    ticket_id: str, body: schemas.ExtendBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """The district regulator approves an extension (延期) of the running step's deadline."""
+    return await _act(resources, ticket_id, "extend", actor, body)
+
+
+@router.post("/{ticket_id}/pause", response_model=TicketDetailOut, responses=_ERRORS)
+async def pause(
+    ticket_id: str, body: schemas.PauseBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Stop the clock for time the law excludes (e.g. testing by an inspection agency)."""
+    return await _act(resources, ticket_id, "pause", actor, body)
+
+
+@router.post("/{ticket_id}/resume", response_model=TicketDetailOut, responses=_ERRORS)
+async def resume(
+    ticket_id: str, body: schemas.ResumeBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Restart a paused clock; the deadline moves by the time it stood still."""
+    return await _act(resources, ticket_id, "resume", actor, body)

@@ -1,0 +1,92 @@
+"""Which Update of which workflow each action on a ticket is, per kind, and how its body becomes the input."""
+
+from collections.abc import Callable
+from typing import Any
+
+from pydantic import BaseModel
+
+from api import schemas
+from domain.kinds import TicketKind
+from domain.roles import Actor
+from workflows import fault_repair_models as fr
+from workflows import rescue_models as rm
+from workflows.fault_repair import FaultRepairWorkflow
+from workflows.rescue import RescueWorkflow
+
+Adapter = Callable[[Actor, Any], tuple[Any, Any]]
+
+
+def _rescue() -> dict[str, Adapter]:
+    return {
+        "accept": lambda a, b: (RescueWorkflow.accept, rm.AcceptInput(actor=a, note=b.note)),
+        "arrive": lambda a, b: (
+            RescueWorkflow.arrive,
+            rm.ArriveInput(actor=a, arrived_at=b.arrived_at, note=b.note),
+        ),
+        "release": lambda a, b: (
+            RescueWorkflow.release,
+            rm.ReleaseInput(
+                actor=a,
+                people_freed=b.people_freed,
+                handler_name=b.handler_name,
+                released_at=b.released_at,
+                note=b.note,
+                car_stopped=b.car_stopped,
+            ),
+        ),
+        "confirm": lambda a, b: (RescueWorkflow.confirm, rm.ConfirmInput(actor=a, remark=b.remark)),
+        "cancel": lambda a, b: (RescueWorkflow.cancel, rm.CancelInput(actor=a, reason=b.reason)),
+    }
+
+
+def _fault_repair() -> dict[str, Adapter]:
+    return {
+        "accept": lambda a, b: (FaultRepairWorkflow.accept, fr.StepInput(actor=a, note=b.note)),
+        "arrive": lambda a, b: (FaultRepairWorkflow.arrive, fr.StepInput(actor=a, note=b.note)),
+        "report_not_fixable": lambda a, b: (
+            FaultRepairWorkflow.report_not_fixable,
+            fr.NotFixableInput(actor=a, plan=b.plan, planned_fix_by=b.planned_fix_by),
+        ),
+        "fix": lambda a, b: (
+            FaultRepairWorkflow.fix,
+            fr.FixInput(
+                actor=a, fault_type=b.fault_type, handler_name=b.handler_name, description=b.description
+            ),
+        ),
+        "confirm": lambda a, b: (FaultRepairWorkflow.confirm, fr.StepInput(actor=a, note=b.remark)),
+        "dispute": lambda a, b: (FaultRepairWorkflow.dispute, fr.ReasonInput(actor=a, reason=b.reason)),
+        "cancel": lambda a, b: (FaultRepairWorkflow.cancel, fr.ReasonInput(actor=a, reason=b.reason)),
+        "extend": lambda a, b: (
+            FaultRepairWorkflow.extend,
+            fr.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (FaultRepairWorkflow.pause, fr.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (FaultRepairWorkflow.resume, fr.StepInput(actor=a, note=b.note)),
+    }
+
+
+ADAPTERS: dict[TicketKind, dict[str, Adapter]] = {
+    TicketKind.RESCUE: _rescue(),
+    TicketKind.FAULT_REPAIR: _fault_repair(),
+}
+
+# The body each action takes, shared by every kind that has the action.
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "accept": schemas.AcceptBody,
+    "arrive": schemas.ArriveBody,
+    "release": schemas.ReleaseBody,
+    "report_not_fixable": schemas.NotFixableBody,
+    "fix": schemas.FixBody,
+    "confirm": schemas.ConfirmBody,
+    "dispute": schemas.DisputeBody,
+    "cancel": schemas.CancelBody,
+    "extend": schemas.ExtendBody,
+    "pause": schemas.PauseBody,
+    "resume": schemas.ResumeBody,
+}
+
+
+def update_for(kind: TicketKind, action: str, actor: Actor, body: BaseModel) -> tuple[Any, Any] | None:
+    """The Update and its input, or None when this kind has no such action."""
+    adapter = ADAPTERS.get(kind, {}).get(action)
+    return adapter(actor, body) if adapter else None

@@ -1,0 +1,34 @@
+"""Calls from the API into Temporal, with its failures turned into the API's own errors."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import TemporalUnavailable, TicketNotActionable
+from store.models import Ticket
+
+
+@asynccontextmanager
+async def temporal_reachable() -> AsyncIterator[None]:
+    try:
+        yield
+    except RuntimeError as error:
+        # A lazy client that cannot connect raises a bare RuntimeError from its native bridge.
+        if str(error).startswith("Failed client connect"):
+            raise TemporalUnavailable(str(error)) from error
+        raise
+
+
+async def act(client: Client, ticket: Ticket, update: Any, payload: Any) -> None:
+    """Send one human action to the run that owns the ticket (never a later run on the same elevator)."""
+    handle = client.get_workflow_handle(ticket.workflow_id, run_id=ticket.run_id)
+    try:
+        async with temporal_reachable():
+            await handle.execute_update(update, payload)
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise TicketNotActionable(ticket.ticket_id, ticket.state) from error
+        raise

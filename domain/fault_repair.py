@@ -1,0 +1,147 @@
+"""The fault-repair ticket (故障维修): states, actions, who may take them, and the fault-type codes."""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import ActionNotPermitted, InvalidTransition, Party, Transition
+
+
+class FaultRepairState(StrEnum):
+    REPORTED = "reported"
+    ACCEPTED = "accepted"
+    ON_SITE = "on_site"
+    # Not fixable on the spot: the use unit has a written plan and the car stays stopped.
+    NOT_FIXABLE_YET = "not_fixable_yet"
+    FIXED = "fixed"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (FaultRepairState.CLOSED, FaultRepairState.CANCELLED)
+
+
+STATE_LABELS_ZH: dict[FaultRepairState, str] = {
+    FaultRepairState.REPORTED: "已报修",
+    FaultRepairState.ACCEPTED: "已接单",
+    FaultRepairState.ON_SITE: "已到场",
+    FaultRepairState.NOT_FIXABLE_YET: "暂无法修复（停梯待修）",
+    FaultRepairState.FIXED: "已修复待确认",
+    FaultRepairState.CLOSED: "已办结",
+    FaultRepairState.CANCELLED: "已撤销",
+}
+
+
+class FaultRepairAction(StrEnum):
+    ACCEPT = "accept"
+    ARRIVE = "arrive"
+    REPORT_NOT_FIXABLE = "report_not_fixable"
+    FIX = "fix"
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+    CANCEL = "cancel"
+
+
+ACTION_LABELS_ZH: dict[FaultRepairAction, str] = {
+    FaultRepairAction.ACCEPT: "接单",
+    FaultRepairAction.ARRIVE: "到场",
+    FaultRepairAction.REPORT_NOT_FIXABLE: "提交维修方案（暂无法修复）",
+    FaultRepairAction.FIX: "修复",
+    FaultRepairAction.CONFIRM: "确认",
+    FaultRepairAction.DISPUTE: "提出异议",
+    FaultRepairAction.CANCEL: "撤销",
+}
+
+S = FaultRepairState
+FAULT_REPAIR_TRANSITIONS: dict[FaultRepairAction, Transition[FaultRepairState]] = {
+    FaultRepairAction.ACCEPT: Transition(
+        frozenset({S.REPORTED}), S.ACCEPTED, Role.MAINTAINER, Party.ASSIGNED_UNIT
+    ),
+    FaultRepairAction.ARRIVE: Transition(
+        frozenset({S.ACCEPTED}), S.ON_SITE, Role.MAINTAINER, Party.ASSIGNED_UNIT
+    ),
+    FaultRepairAction.REPORT_NOT_FIXABLE: Transition(
+        frozenset({S.ON_SITE}), S.NOT_FIXABLE_YET, Role.MAINTAINER, Party.ASSIGNED_UNIT
+    ),
+    FaultRepairAction.FIX: Transition(
+        frozenset({S.ON_SITE, S.NOT_FIXABLE_YET}), S.FIXED, Role.MAINTAINER, Party.ASSIGNED_UNIT
+    ),
+    FaultRepairAction.CONFIRM: Transition(
+        frozenset({S.FIXED}), S.CLOSED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+    # A dispute sends the work back to the maintenance unit, which must come and fix it again.
+    FaultRepairAction.DISPUTE: Transition(
+        frozenset({S.FIXED}), S.ACCEPTED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+    # The use unit withdraws a report it made by mistake, before anyone is on site.
+    FaultRepairAction.CANCEL: Transition(
+        frozenset({S.REPORTED, S.ACCEPTED}), S.CANCELLED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+}
+
+
+def allowed_actions(state: FaultRepairState) -> list[str]:
+    return [action.value for action, t in FAULT_REPAIR_TRANSITIONS.items() if state in t.from_states]
+
+
+def check_action(
+    state: FaultRepairState, action: FaultRepairAction, actor: Actor, assigned_unit_id: str, use_unit_id: str
+) -> FaultRepairState:
+    """Return the state the action leads to, or raise why this actor may not take it now."""
+    transition = FAULT_REPAIR_TRANSITIONS[action]
+    if state not in transition.from_states:
+        raise InvalidTransition(state.value, action.value, allowed_actions(state))
+    if actor.role != transition.role:
+        raise ActionNotPermitted(f"“{ACTION_LABELS_ZH[action]}”只能由{transition.role.label_zh}执行")
+    party_org = assigned_unit_id if transition.party is Party.ASSIGNED_UNIT else use_unit_id
+    if actor.organisation_id != party_org:
+        raise ActionNotPermitted(f"单位 {actor.organisation_id} 不是本工单的{transition.party.label_zh}")
+    return transition.to_state
+
+
+class FaultSource(StrEnum):
+    """Who opened the repair."""
+
+    ALARM = "alarm"
+    USE_UNIT = "use_unit"
+    RESCUE = "rescue"
+
+    @property
+    def label_zh(self) -> str:
+        return {"alarm": "远程监测故障报警", "use_unit": "使用管理单位报修", "rescue": "困人救援后停梯检修"}[
+            self.value
+        ]
+
+
+# 故障类型: the fault alarms of GB/T 24476-2023 as seen on city platforms, plus what a person reports.
+FAULT_TYPES_ZH: dict[str, str] = {
+    "overtravel_top": "冲顶",
+    "overtravel_bottom": "蹲底",
+    "ucmp": "开门走车",
+    "door_open_running": "运行中开门",
+    "overspeed": "超速",
+    "safety_circuit": "安全回路断路",
+    "door_open_fault": "开门故障",
+    "door_close_fault": "关门故障",
+    "stop_outside_door_zone": "门区外停梯",
+    "floor_position_lost": "楼层信息丢失",
+    "main_power_off": "主电源断开",
+    "motor_runtime_limiter": "电动机运转时间限制器动作",
+    "entrapment_follow_up": "困人后停梯检修",
+    "other": "其他",
+}
+
+
+def fault_repair_ticket_id(elevator_code: str, source: FaultSource, ref: str) -> str:
+    """The ticket id is also the workflow id: the same report always names the same repair."""
+    return f"fault-repair-{elevator_code}-{source.value}-{ref}"
+
+
+FLAG_REMINDED = "reminded"
+FLAG_ESCALATED = "escalated"
+FLAG_DISPUTED = "disputed"
+FLAG_EXTENDED = "extended"

@@ -1,0 +1,495 @@
+"""The fault-repair workflow (故障维修): reported -> accepted -> on site -> fixed -> the use unit confirms.
+
+Each step runs on its own legal clock from the policy table: a reminder to whoever must act, then
+escalation to the district regulator's queue. A clock can be extended by the district regulator (延期)
+or paused by the maintenance unit while time is excluded by law (e.g. testing), without restarting.
+"""
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import MailTicketFacts, NotificationInput
+    from domain import fault_repair as rules
+    from domain.fault_repair import FAULT_TYPES_ZH, FaultRepairAction, FaultRepairState
+    from domain.kinds import TicketKind
+    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.roles import Actor, Role
+    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows.clock import Clock, ClockState
+    from workflows.fault_repair_models import (
+        ExtendInput,
+        FaultRepairInput,
+        FaultRepairOutcome,
+        FaultRepairResult,
+        FixInput,
+        NotFixableInput,
+        ReasonInput,
+        Registered,
+        RegisterInput,
+        StepInput,
+    )
+    from workflows.ticket_io import MailEvent, TicketIO
+
+S = FaultRepairState
+
+# The step a state waits on: its policy row, its label in mails, and the states that belong to it.
+STEPS: dict[FaultRepairState, tuple[str, str, frozenset[FaultRepairState]]] = {
+    S.REPORTED: ("fault_repair.accept", "接单", frozenset({S.REPORTED})),
+    S.ACCEPTED: ("fault_repair.arrive", "到场", frozenset({S.ACCEPTED})),
+    S.ON_SITE: ("fault_repair.fix", "修复", frozenset({S.ON_SITE, S.NOT_FIXABLE_YET})),
+    S.NOT_FIXABLE_YET: ("fault_repair.fix", "修复", frozenset({S.ON_SITE, S.NOT_FIXABLE_YET})),
+    S.FIXED: ("fault_repair.confirm", "确认", frozenset({S.FIXED})),
+}
+CLOCK_ACTIONS = ("extend", "pause", "resume")
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
+
+
+@workflow.defn
+class FaultRepairWorkflow:
+    @workflow.init
+    def __init__(self, input: FaultRepairInput) -> None:
+        self._input = input
+        self._io = TicketIO(input.ticket_id, timedelta(seconds=input.mail_grace_seconds))
+        self._state = S.REPORTED
+        self._opened_at = workflow.now()
+        self._closed_at: datetime | None = None
+        self._registration: ElevatorRegistration | None = None
+        self._assigned: OrganisationRef | None = None
+        self._registered = False
+        self._dispatched = False
+        self._clock: Clock | None = None
+        self._step_label = ""
+        self._overdue_step: str | None = None
+        self._step_starts: dict[str, datetime] = {"fault_repair.arrive": self._opened_at}
+        self._details: dict[str, DetailValue] = {
+            "source": input.source.value,
+            "fault_type": input.fault_type,
+            "fault_type_label": FAULT_TYPES_ZH.get(input.fault_type, input.fault_type),
+            "description": input.description,
+            "paused": False,
+        }
+
+    @workflow.run
+    async def run(self, input: FaultRepairInput) -> FaultRepairOutcome:
+        registration = await self._io.lookup(input.elevator_code)
+        self._registration = registration
+        self._assigned = registration.maintenance_unit
+        self._io.add_report(
+            ReportRef(
+                source=input.source.value,
+                ref=input.ref,
+                ticket_id=input.ticket_id,
+                received_at=input.reported_at,
+            )
+        )
+        self._io.record(
+            "report",
+            self._state.value,
+            actor=input.reporter,
+            note=input.description or input.source.label_zh,
+            data={"fault_type": input.fault_type, "spawned_from": input.spawned_from},
+        )
+        self._io.record(
+            "dispatch",
+            self._state.value,
+            note=f"派单至{self._assigned.name}",
+            data={"unit_id": self._assigned.id, "unit_name": self._assigned.name},
+        )
+        self._dispatched = True
+        while not self._state.is_final:
+            await self._run_step(self._state)
+        await self._announce_end()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._io.hand_off_pending_mails()
+        return FaultRepairOutcome(
+            ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags)
+        )
+
+    async def _run_step(self, state: FaultRepairState) -> None:
+        key, label, states = STEPS[state]
+        starts = self._step_starts.get(key, workflow.now())
+        computed = (await self._io.compute_deadlines((key, starts)))[0]
+        clock = Clock(ClockState(policy_key=key, due_at=computed.due_at, remind_at=computed.remind_at))
+        self._clock, self._step_label = clock, label
+        if state is S.NOT_FIXABLE_YET and "planned_fix_by" in self._details:
+            clock.extend(datetime.fromisoformat(str(self._details["planned_fix_by"])))
+        party = self._use_unit() if state is S.FIXED else self._assigned_unit()
+        if state is S.REPORTED:
+            self._notify("work_order_assigned", party, {"summary": self._summary()})
+        elif state is S.FIXED:
+            self._notify(
+                "confirmation_requested", party, {"summary": str(self._details.get("fix_description", ""))}
+            )
+        await self._project()
+
+        def done() -> bool:
+            return self._state not in states
+
+        if not await clock.wait_until_reminder(done):
+            self._io.flag(rules.FLAG_REMINDED)
+            self._io.record("reminder", self._state.value, note=f"提醒：{label}即将到期", data={"step": key})
+            self._notify("work_order_reminder", party, {"step_label": label})
+            await self._project()
+        if not await clock.wait(done):
+            self._overdue_step = key
+            self._io.flag(rules.FLAG_ESCALATED)
+            self._io.flag(f"{key.split('.')[1]}_overdue")
+            self._io.record(
+                "escalated", self._state.value, note=f"{label}逾期，已升级至区市场监管局", data={"step": key}
+            )
+            self._notify(
+                "work_order_escalated", self._registration_or_fail().district_regulator, {"step_label": label}
+            )
+            await self._project()
+            await workflow.wait_condition(done)
+        self._overdue_step = None
+        self._clock = None
+
+    async def _announce_end(self) -> None:
+        if self._state is S.CLOSED:
+            self._notify("work_order_closed", self._use_unit())
+            self._notify("work_order_closed", self._assigned_unit())
+        await self._project()
+
+    # --- Updates -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def register(self, input: RegisterInput) -> Registered:
+        duplicate = self._registered
+        self._registered = True
+        await workflow.wait_condition(lambda: self._dispatched)
+        await self._io.wait_until_stored()
+        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
+
+    @workflow.update
+    async def accept(self, input: StepInput) -> FaultRepairResult:
+        return await self._act(FaultRepairAction.ACCEPT, input.actor, input.note)
+
+    @accept.validator
+    def _validate_accept(self, input: StepInput) -> None:
+        self._check(FaultRepairAction.ACCEPT, input.actor)
+
+    @workflow.update
+    async def arrive(self, input: StepInput) -> FaultRepairResult:
+        self._step_starts["fault_repair.fix"] = workflow.now()
+        return await self._act(FaultRepairAction.ARRIVE, input.actor, input.note)
+
+    @arrive.validator
+    def _validate_arrive(self, input: StepInput) -> None:
+        self._check(FaultRepairAction.ARRIVE, input.actor)
+
+    @workflow.update
+    async def report_not_fixable(self, input: NotFixableInput) -> FaultRepairResult:
+        self._details.update(
+            plan=input.plan.strip(), planned_fix_by=input.planned_fix_by.isoformat(), car_stopped=True
+        )
+        if self._clock is not None:
+            # The written plan's date becomes the deadline of the repair.
+            self._clock.extend(input.planned_fix_by)
+        return await self._act(
+            FaultRepairAction.REPORT_NOT_FIXABLE,
+            input.actor,
+            input.plan.strip(),
+            data={"planned_fix_by": input.planned_fix_by.isoformat()},
+        )
+
+    @report_not_fixable.validator
+    def _validate_not_fixable(self, input: NotFixableInput) -> None:
+        self._check(FaultRepairAction.REPORT_NOT_FIXABLE, input.actor)
+        if not input.plan.strip():
+            raise _invalid("plan", "a written repair plan is required")
+        if input.planned_fix_by.tzinfo is None or input.planned_fix_by <= workflow.now():
+            raise _invalid("planned_fix_by", "must be a future time with a time zone")
+
+    @workflow.update
+    async def fix(self, input: FixInput) -> FaultRepairResult:
+        self._step_starts["fault_repair.confirm"] = workflow.now()
+        self._details.update(
+            fault_type=input.fault_type,
+            fault_type_label=FAULT_TYPES_ZH[input.fault_type],
+            handler_name=input.handler_name.strip(),
+            fix_description=input.description,
+            car_stopped=False,
+        )
+        return await self._act(
+            FaultRepairAction.FIX,
+            input.actor,
+            input.description,
+            data={"fault_type": input.fault_type, "handler_name": input.handler_name.strip()},
+        )
+
+    @fix.validator
+    def _validate_fix(self, input: FixInput) -> None:
+        self._check(FaultRepairAction.FIX, input.actor)
+        if input.fault_type not in FAULT_TYPES_ZH:
+            raise _invalid("fault_type", f"unknown fault type; known: {', '.join(FAULT_TYPES_ZH)}")
+        if not input.handler_name.strip():
+            raise _invalid("handler_name", "处置人员 is required")
+
+    @workflow.update
+    async def confirm(self, input: StepInput) -> FaultRepairResult:
+        self._closed_at = workflow.now()
+        return await self._act(FaultRepairAction.CONFIRM, input.actor, input.note)
+
+    @confirm.validator
+    def _validate_confirm(self, input: StepInput) -> None:
+        self._check(FaultRepairAction.CONFIRM, input.actor)
+
+    @workflow.update
+    async def dispute(self, input: ReasonInput) -> FaultRepairResult:
+        self._io.flag(rules.FLAG_DISPUTED)
+        self._step_starts["fault_repair.arrive"] = workflow.now()
+        result = await self._act(FaultRepairAction.DISPUTE, input.actor, input.reason.strip())
+        self._notify("confirmation_disputed", self._assigned_unit(), {"reason": input.reason.strip()})
+        return result
+
+    @dispute.validator
+    def _validate_dispute(self, input: ReasonInput) -> None:
+        self._check(FaultRepairAction.DISPUTE, input.actor)
+        if not input.reason.strip():
+            raise _invalid("reason", "a dispute needs a reason")
+
+    @workflow.update
+    async def cancel(self, input: ReasonInput) -> FaultRepairResult:
+        self._closed_at = workflow.now()
+        return await self._act(FaultRepairAction.CANCEL, input.actor, input.reason.strip())
+
+    @cancel.validator
+    def _validate_cancel(self, input: ReasonInput) -> None:
+        self._check(FaultRepairAction.CANCEL, input.actor)
+        if not input.reason.strip():
+            raise _invalid("reason", "a reason is required to cancel")
+
+    @workflow.update
+    async def extend(self, input: ExtendInput) -> FaultRepairResult:
+        clock = self._running_clock("extend")
+        previous = clock.state.due_at
+        clock.extend(input.due_at)
+        self._io.flag(rules.FLAG_EXTENDED)
+        self._io.record(
+            "extend",
+            self._state.value,
+            actor=input.actor,
+            note=input.reason.strip(),
+            data={
+                "step": clock.state.policy_key,
+                "from": previous.isoformat(),
+                "to": input.due_at.isoformat(),
+            },
+        )
+        await self._project()
+        return self._result()
+
+    @extend.validator
+    def _validate_extend(self, input: ExtendInput) -> None:
+        clock = self._running_clock("extend")
+        regulator = self._registration_or_fail().district_regulator
+        if input.actor.role is not Role.REGULATOR or input.actor.organisation_id != regulator.id:
+            raise ApplicationError(
+                f"延期只能由{regulator.name}批准", type="ActionNotPermitted", non_retryable=True
+            )
+        if not input.reason.strip():
+            raise _invalid("reason", "an extension needs a reason")
+        if input.due_at.tzinfo is None or input.due_at <= clock.state.due_at:
+            raise _invalid("due_at", "must be later than the current deadline")
+
+    @workflow.update
+    async def pause(self, input: ReasonInput) -> FaultRepairResult:
+        clock = self._running_clock("pause")
+        clock.pause(workflow.now())
+        self._details["paused"] = True
+        self._io.record(
+            "pause",
+            self._state.value,
+            actor=input.actor,
+            note=input.reason.strip(),
+            data={"step": clock.state.policy_key},
+        )
+        await self._project()
+        return self._result()
+
+    @pause.validator
+    def _validate_pause(self, input: ReasonInput) -> None:
+        clock = self._running_clock("pause")
+        self._check_clock_actor(input.actor)
+        if clock.paused:
+            raise self._not_now("pause")
+        if not input.reason.strip():
+            raise _invalid("reason", "a pause needs the reason the law excludes this time")
+
+    @workflow.update
+    async def resume(self, input: StepInput) -> FaultRepairResult:
+        clock = self._running_clock("resume")
+        paused_since = clock.state.paused_since
+        clock.resume(workflow.now())
+        self._details["paused"] = False
+        self._details["paused_seconds"] = clock.state.paused_for.total_seconds()
+        self._io.record(
+            "resume",
+            self._state.value,
+            actor=input.actor,
+            note=input.note,
+            data={
+                "step": clock.state.policy_key,
+                "paused_since": paused_since.isoformat() if paused_since else None,
+            },
+        )
+        await self._project()
+        return self._result()
+
+    @resume.validator
+    def _validate_resume(self, input: StepInput) -> None:
+        clock = self._running_clock("resume")
+        self._check_clock_actor(input.actor)
+        if not clock.paused:
+            raise self._not_now("resume")
+
+    # --- Rules, state and projection -------------------------------------------------------------
+
+    async def _act(
+        self,
+        action: FaultRepairAction,
+        actor: Actor,
+        note: str,
+        *,
+        data: dict[str, DetailValue] | None = None,
+    ) -> FaultRepairResult:
+        # Two concurrent Updates can both pass validation; the second must still fail here.
+        self._state = self._check(action, actor)
+        self._io.record(action.value, self._state.value, actor=actor, note=note, data=data)
+        await self._project()
+        return self._result()
+
+    def _check(self, action: FaultRepairAction, actor: Actor) -> FaultRepairState:
+        try:
+            return rules.check_action(
+                self._state,
+                action,
+                actor,
+                assigned_unit_id=self._assigned.id if self._assigned else "",
+                use_unit_id=self._registration.use_unit.id if self._registration else "",
+            )
+        except InvalidTransition as error:
+            raise ApplicationError(
+                str(error),
+                {"state": error.state, "action": error.action, "allowed_actions": self._allowed()},
+                type="InvalidTransition",
+                non_retryable=True,
+            ) from None
+        except ActionNotPermitted as error:
+            raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
+
+    def _running_clock(self, action: str) -> Clock:
+        if self._clock is None or self._state.is_final:
+            raise self._not_now(action)
+        return self._clock
+
+    def _not_now(self, action: str) -> ApplicationError:
+        allowed = self._allowed()
+        return ApplicationError(
+            f"cannot {action} a ticket in state {self._state.value}; allowed actions: {', '.join(allowed) or 'none'}",
+            {"state": self._state.value, "action": action, "allowed_actions": allowed},
+            type="InvalidTransition",
+            non_retryable=True,
+        )
+
+    def _check_clock_actor(self, actor: Actor) -> None:
+        assigned = self._assigned_unit()
+        if actor.role is not Role.MAINTAINER or actor.organisation_id != assigned.id:
+            raise ApplicationError(
+                f"计时中止与恢复由承接单位（{assigned.name}）的维保人员办理",
+                type="ActionNotPermitted",
+                non_retryable=True,
+            )
+
+    def _allowed(self) -> list[str]:
+        allowed = rules.allowed_actions(self._state)
+        if self._clock is not None and not self._state.is_final:
+            allowed += ["extend", "resume" if self._clock.paused else "pause"]
+        return allowed
+
+    def _result(self) -> FaultRepairResult:
+        return FaultRepairResult(
+            ticket_id=self._input.ticket_id, state=self._state.value, allowed_actions=self._allowed()
+        )
+
+    async def _project(self) -> None:
+        await self._io.project(self._snapshot)
+
+    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
+        registration = self._registration
+        clock = self._clock
+        return TicketSnapshot(
+            ticket_id=self._input.ticket_id,
+            kind=TicketKind.FAULT_REPAIR,
+            state=self._state.value,
+            seq=projection_seq,
+            workflow_id=workflow.info().workflow_id,
+            run_id=workflow.info().run_id,
+            elevator_code=self._input.elevator_code,
+            district=registration.district if registration else "",
+            use_unit_id=registration.use_unit.id if registration else "",
+            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            assigned_unit_id=self._assigned.id if self._assigned else "",
+            opened_at=self._opened_at,
+            updated_at=workflow.now(),
+            due_at=clock.state.due_at if clock and not clock.paused else None,
+            overdue=self._overdue_step is not None,
+            closed_at=self._closed_at,
+            deadlines={
+                **self._io.deadlines,
+                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
+            },
+            provisional_deadlines=list(self._io.provisional),
+            flags=list(self._io.flags),
+            details=dict(self._details),
+            spawned_from=self._input.spawned_from,
+        )
+
+    def _summary(self) -> str:
+        label = FAULT_TYPES_ZH.get(self._input.fault_type, self._input.fault_type)
+        return f"{label}：{self._input.description}" if self._input.description else label
+
+    def _registration_or_fail(self) -> ElevatorRegistration:
+        if self._registration is None:
+            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
+        return self._registration
+
+    def _assigned_unit(self) -> OrganisationRef:
+        return self._assigned or self._registration_or_fail().maintenance_unit
+
+    def _use_unit(self) -> OrganisationRef:
+        return self._registration_or_fail().use_unit
+
+    def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
+        clock = self._clock
+        self._io.notify(
+            NotificationInput(
+                idempotency_key=self._io.mail_key(template, recipient.id),
+                template=template,
+                recipient=recipient,
+                ticket=MailTicketFacts(
+                    ticket_id=self._input.ticket_id,
+                    kind_label=TicketKind.FAULT_REPAIR.label_zh,
+                    state_label=self._state.label_zh,
+                    source_label=self._input.source.label_zh,
+                    alarm_at=self._opened_at,
+                    assigned_unit_name=self._assigned_unit().name,
+                    handler_name=str(self._details["handler_name"])
+                    if "handler_name" in self._details
+                    else None,
+                    closed_at=self._closed_at,
+                    due_at=clock.state.due_at if clock else None,
+                    step_label=self._step_label,
+                ),
+                elevator=self._registration_or_fail(),
+                event=event or {},
+            )
+        )

@@ -1,0 +1,175 @@
+"""What every ticket workflow does the same way: its timeline, its projection, its clocks and its mail."""
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, CancelledError
+from temporalio.workflow import ActivityCancellationType, ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import (
+        COMPUTE_DEADLINES,
+        LOOKUP_ELEVATOR,
+        PROJECT_TICKET,
+        SEND_NOTIFICATION,
+        ComputedDeadline,
+        ComputeDeadlinesInput,
+        ComputeDeadlinesOutput,
+        DeadlineRequest,
+        LookupElevatorInput,
+        NotificationInput,
+        ProjectTicketInput,
+    )
+    from domain.registry import ElevatorRegistration
+    from domain.roles import Actor
+    from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
+    from workflows.mail_delivery import (
+        MAIL_RETRY,
+        MAIL_TIMEOUT,
+        MailDeliveryWorkflow,
+        mail_delivery_workflow_id,
+    )
+
+STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
+STORE_TIMEOUT = timedelta(seconds=30)
+MailEvent = dict[str, str | int | bool | None]
+
+
+class TicketIO:
+    """The timeline, projection and mail of one ticket workflow; the workflow owns its state machine."""
+
+    def __init__(self, ticket_id: str, mail_grace: timedelta) -> None:
+        self.ticket_id = ticket_id
+        self.seq = 0
+        self.deadlines: dict[str, datetime] = {}
+        self.provisional: list[str] = []
+        self.flags: list[str] = []
+        self._projection_seq = 0
+        self._projected_seq = 0
+        self._events: list[TimelineEvent] = []
+        self._reports: list[ReportRef] = []
+        self._mails: list[tuple[NotificationInput, asyncio.Task[None]]] = []
+        self._mail_grace = mail_grace
+
+    async def lookup(self, elevator_code: str) -> ElevatorRegistration:
+        registration: ElevatorRegistration = await workflow.execute_activity(
+            LOOKUP_ELEVATOR,
+            LookupElevatorInput(elevator_code=elevator_code),
+            result_type=ElevatorRegistration,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        return registration
+
+    async def compute_deadlines(self, *requests: tuple[str, datetime]) -> list[ComputedDeadline]:
+        # Policies live outside the workflow (settings, calendars); computing them in an activity records
+        # the result in history, so a replay never recomputes a deadline under a changed policy.
+        result: ComputeDeadlinesOutput = await workflow.execute_activity(
+            COMPUTE_DEADLINES,
+            ComputeDeadlinesInput([DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests]),
+            result_type=ComputeDeadlinesOutput,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        for deadline in result.deadlines:
+            self.deadlines[deadline.policy_key] = deadline.due_at
+            if deadline.provisional and deadline.policy_key not in self.provisional:
+                self.provisional.append(deadline.policy_key)
+        return result.deadlines
+
+    def record(
+        self,
+        action: str,
+        state: str,
+        *,
+        actor: Actor | None = None,
+        note: str = "",
+        data: dict[str, DetailValue] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self.seq += 1
+        self._events.append(
+            TimelineEvent(
+                seq=self.seq,
+                at=at or workflow.now(),
+                action=action,
+                state=state,
+                actor=actor,
+                note=note,
+                data=data or {},
+            )
+        )
+
+    def add_report(self, report: ReportRef) -> None:
+        self._reports.append(report)
+
+    def flag(self, flag: str) -> None:
+        if flag not in self.flags:
+            self.flags.append(flag)
+
+    async def project(self, snapshot: Callable[[int], TicketSnapshot]) -> None:
+        """Store the ticket as `snapshot(projection_seq)` builds it, with the steps recorded since."""
+        events, self._events = self._events, []
+        reports, self._reports = self._reports, []
+        # A number per projection lets the store drop a late or repeated one, even with no new step.
+        self._projection_seq += 1
+        built = snapshot(self._projection_seq)
+        await workflow.execute_activity(
+            PROJECT_TICKET,
+            ProjectTicketInput(snapshot=built, events=events, reports=reports),
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        self._projected_seq = max(self._projected_seq, built.seq)
+
+    async def wait_until_stored(self) -> None:
+        """Until the newest projection asked for so far is in the store."""
+        target = self._projection_seq
+        await workflow.wait_condition(lambda: self._projected_seq >= target)
+
+    def notify(self, notification: NotificationInput) -> None:
+        """Send in the background: a slow or down SMTP server must never hold up the work."""
+        task = asyncio.create_task(self._send(notification))
+        self._mails.append((notification, task))
+
+    def mail_key(self, template: str, recipient_id: str) -> str:
+        # Tied to the timeline step, so a replay or a retry names the same mail and never sends it twice.
+        return f"{self.ticket_id}/{self.seq}/{template}/{recipient_id}"
+
+    async def _send(self, notification: NotificationInput) -> None:
+        try:
+            await workflow.execute_activity(
+                SEND_NOTIFICATION,
+                notification,
+                start_to_close_timeout=MAIL_TIMEOUT,
+                retry_policy=MAIL_RETRY,
+                cancellation_type=ActivityCancellationType.TRY_CANCEL,
+            )
+        except ActivityError as error:
+            if isinstance(error.cause, CancelledError):
+                raise
+            # Only a permanent failure (no address, unknown template) gets here: it goes on the timeline.
+            workflow.logger.error("notification %s failed for good: %s", notification.idempotency_key, error)
+
+    async def hand_off_pending_mails(self) -> None:
+        # The ticket's workflow should finish when its work is done, so mails still waiting for an SMTP
+        # server continue in workflows of their own instead of keeping it open.
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: all(task.done() for _, task in self._mails),
+                timeout=self._mail_grace,
+                timeout_summary="pending mails",
+            )
+        for notification, task in self._mails:
+            if task.done():
+                continue
+            await workflow.start_child_workflow(
+                MailDeliveryWorkflow.run,
+                notification,
+                id=mail_delivery_workflow_id(notification.idempotency_key),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
