@@ -69,6 +69,8 @@ class MailTicketFacts:
     handler_name: str | None = None
     released_at: datetime | None = None
     closed_at: datetime | None = None
+    # The ticket kind's code: mails word the source, the time and the assigned unit after it.
+    kind: str = "rescue"
     # The step a mail is about, and its deadline, for kinds whose mails are generic.
     due_at: datetime | None = None
     step_label: str = ""

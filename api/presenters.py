@@ -48,6 +48,7 @@ async def present_ticket(resources: AppResources, ticket: Ticket) -> TicketDetai
         ticket,
         await resources.tickets.timeline(ticket.ticket_id),
         await resources.tickets.reports(ticket.ticket_id),
+        await resources.tickets.spawned_by(ticket.ticket_id),
         settings.temporal_ui_url,
         settings.temporal_namespace,
     )
@@ -57,6 +58,7 @@ def ticket_detail_out(
     ticket: Ticket,
     timeline: list[TicketEvent],
     reports: list[TicketReport],
+    spawned: list[str],
     temporal_ui_url: str,
     namespace: str,
 ) -> TicketDetailOut:
@@ -64,4 +66,5 @@ def ticket_detail_out(
         **ticket_out(ticket, temporal_ui_url, namespace).model_dump(),
         timeline=[TimelineEventOut.model_validate(event) for event in timeline],
         reports=[ReportOut.model_validate(report) for report in reports],
+        spawned_tickets=spawned,
     )

@@ -131,6 +131,9 @@ class TicketOut(BaseModel):
 class TicketDetailOut(TicketOut):
     timeline: list[TimelineEventOut]
     reports: list[ReportOut]
+    spawned_tickets: list[str] = Field(
+        description="Tickets opened from this one, e.g. the repair after a rescue"
+    )
 
 
 class TicketPageOut(BaseModel):

@@ -92,6 +92,14 @@ class TicketRepository:
             )
             return list(result)
 
+    async def spawned_by(self, ticket_id: str) -> list[str]:
+        """The tickets opened from this one, oldest first."""
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(Ticket.ticket_id).where(Ticket.spawned_from == ticket_id).order_by(Ticket.opened_at)
+            )
+            return list(result)
+
     async def ticket_for_report(self, source: str, ref: str) -> str | None:
         async with self._sessions() as session:
             report = await session.get(TicketReport, (source, ref))

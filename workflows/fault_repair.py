@@ -145,7 +145,9 @@ class FaultRepairWorkflow:
                 "escalated", self._state.value, note=f"{label}逾期，已升级至区市场监管局", data={"step": key}
             )
             self._notify(
-                "work_order_escalated", self._registration_or_fail().district_regulator, {"step_label": label}
+                "work_order_escalated",
+                self._registration_or_fail().district_regulator,
+                {"step_label": label, "due_party_name": party.name},
             )
             await self._project()
             await workflow.wait_condition(done)
@@ -477,6 +479,7 @@ class FaultRepairWorkflow:
                 recipient=recipient,
                 ticket=MailTicketFacts(
                     ticket_id=self._input.ticket_id,
+                    kind=TicketKind.FAULT_REPAIR.value,
                     kind_label=TicketKind.FAULT_REPAIR.label_zh,
                     state_label=self._state.label_zh,
                     source_label=self._input.source.label_zh,

@@ -33,12 +33,15 @@ with workflow.unsafe.imports_passed_through():
         ProjectTicketInput,
     )
     from domain import rescue as rules
+    from domain.fault_repair import FaultSource, fault_repair_ticket_id
     from domain.kinds import TicketKind
     from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.rescue import RescueAction, RescueParties, RescueState
     from domain.roles import Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
     from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows.fault_repair import FaultRepairWorkflow
+    from workflows.fault_repair_models import FaultRepairInput
     from workflows.mail_delivery import (
         MAIL_RETRY,
         MAIL_TIMEOUT,
@@ -210,8 +213,38 @@ class RescueWorkflow:
             at=at,
             data={"people_freed": input.people_freed, "handler_name": input.handler_name.strip()},
         )
+        if input.car_stopped and workflow.patched("rescue-opens-fault-repair"):
+            await self._open_fault_repair(input.actor, at)
         await self._project()
         return self._result()
+
+    async def _open_fault_repair(self, rescuer: Actor, at: datetime) -> None:
+        """The car stays stopped after the rescue: its fault repair starts now, as a ticket of its own."""
+        elevator = self._first_report.elevator_code
+        repair_id = fault_repair_ticket_id(elevator, FaultSource.RESCUE, self._ticket_id)
+        await workflow.start_child_workflow(
+            FaultRepairWorkflow.run,
+            FaultRepairInput(
+                ticket_id=repair_id,
+                elevator_code=elevator,
+                source=FaultSource.RESCUE,
+                ref=self._ticket_id,
+                reporter=rescuer,
+                reported_at=at,
+                fault_type="entrapment_follow_up",
+                description="困人救援后停梯检修",
+                spawned_from=self._ticket_id,
+                mail_grace_seconds=self._mail_grace.total_seconds(),
+            ),
+            id=repair_id,
+            # The repair outlives the rescue: it has its own clocks and its own confirmation.
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
+        self._details["car_stopped"] = True
+        self._details["fault_repair_ticket_id"] = repair_id
+        self._record(
+            "fault_repair_opened", note="停梯检修，已生成故障维修工单", data={"ticket_id": repair_id}
+        )
 
     @release.validator
     def _validate_release(self, input: ReleaseInput) -> None:

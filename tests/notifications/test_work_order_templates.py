@@ -37,6 +37,7 @@ def fault_repair_context(
     return {
         "ticket": {
             "ticket_id": TICKET_ID,
+            "kind": "fault_repair",
             "kind_label": "故障维修",
             "state_label": "已接单",
             "source_label": "使用单位报修",
@@ -298,3 +299,15 @@ def test_escalation_of_a_missed_confirmation_can_name_the_use_unit(renderer: Mai
     for body in (mail.text, _visible_text(mail.html)):
         assert f"{USE_UNIT}未在规定时限 2026-11-29 18:00 前完成“确认”" in body
         assert f"督促{USE_UNIT}尽快办理" in body
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.template for case in CASES])
+def test_work_orders_name_the_assigned_unit_and_source_without_rescue_words(
+    renderer: MailRenderer, case: Case
+) -> None:
+    mail = _render(renderer, case)
+    for body in (mail.text, _visible_text(mail.html)):
+        assert "承办单位" in body
+        assert "工单来源" in body
+        assert "救援单位" not in body
+        assert "报警时间" not in body

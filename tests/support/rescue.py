@@ -73,18 +73,26 @@ def template_of(message: EmailMessage) -> str:
 async def ticket_when(
     database_url: str, ticket_id: str, predicate: Callable[[Ticket], bool], within_seconds: float = 15.0
 ) -> tuple[Ticket, list[TicketEvent]]:
-    """Poll the read model until the ticket satisfies `predicate`; fail with its last state otherwise."""
+    """Poll the read model until the ticket is there and satisfies `predicate`; fail with its last state."""
     deadline = time.monotonic() + within_seconds
-    while True:
-        ticket, timeline = await stored_ticket(database_url, ticket_id)
-        if predicate(ticket):
-            return ticket, timeline
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"ticket {ticket_id} never matched: state={ticket.state} flags={ticket.flags} "
-                f"timeline={[e.action for e in timeline]}"
-            )
-        await asyncio.sleep(0.05)
+    engine = make_engine(database_url)
+    try:
+        tickets = TicketRepository(make_sessionmaker(engine))
+        while True:
+            ticket = await tickets.get(ticket_id)
+            timeline = await tickets.timeline(ticket_id) if ticket else []
+            if ticket is not None and predicate(ticket):
+                return ticket, timeline
+            if time.monotonic() > deadline:
+                seen = (
+                    f"state={ticket.state} flags={ticket.flags} timeline={[e.action for e in timeline]}"
+                    if ticket
+                    else "not in the read model"
+                )
+                raise AssertionError(f"ticket {ticket_id} never matched: {seen}")
+            await asyncio.sleep(0.05)
+    finally:
+        await engine.dispose()
 
 
 def new_report(ref: str, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> NewReport:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
@@ -16,6 +16,7 @@ from domain.rescue import ReportSource, rescue_workflow_id
 from elevator_orders.settings import Settings
 from tests.support.rescue import (
     DISPATCHER,
+    ELEVATOR,
     MAINTENANCE_MAIL,
     OTHER_RESCUER,
     RESCUER,
@@ -25,9 +26,12 @@ from tests.support.rescue import (
     new_report,
     stored_ticket,
     template_of,
+    ticket_when,
 )
 from tests.support.smtp import MailCatcher
 from worker.main import running_worker
+from workflows.fault_repair import FaultRepairWorkflow
+from workflows.fault_repair_models import ReasonInput
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
 
@@ -173,3 +177,45 @@ async def test_invalid_actions_are_rejected_before_they_enter_history(
         await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=OTHER_RESCUER))
         await handle.execute_update(RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="测试结束"))
         assert (await handle.result()).state == "cancelled"
+
+
+async def test_rescue_that_stops_the_car_opens_its_fault_repair(
+    dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    client = dev_server.client
+    url = settings.effective_database_url
+    async with running_worker(client, settings):
+        receipt = await open_rescue(
+            client, settings.temporal_task_queue, new_report(uuid.uuid4().hex), mail_grace_seconds=1
+        )
+        ticket, _ = await stored_ticket(url, receipt.ticket_id)
+        handle = client.get_workflow_handle_for(RescueWorkflow.run, ticket.workflow_id, run_id=ticket.run_id)
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+        await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+        await handle.execute_update(
+            RescueWorkflow.release,
+            ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅", car_stopped=True),
+        )
+        repair_id = f"fault-repair-{ELEVATOR}-rescue-{receipt.ticket_id}"
+        repair, repair_timeline = await ticket_when(url, repair_id, lambda t: t.state == "reported")
+        assert repair.kind == "fault_repair"
+        assert repair.spawned_from == receipt.ticket_id
+        assert repair.details["fault_type"] == "entrapment_follow_up"
+        assert repair.assigned_unit_id == "mu-shenda"
+        assert [e.action for e in repair_timeline] == ["report", "dispatch"]
+        ticket, timeline = await stored_ticket(url, receipt.ticket_id)
+        assert ticket.details["fault_repair_ticket_id"] == repair_id
+        assert "fault_repair_opened" in [e.action for e in timeline]
+
+        await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+        assert (await handle.result()).state == "closed"
+        # The repair lives on after the rescue closed, with its own clocks.
+        repair_handle = client.get_workflow_handle_for(FaultRepairWorkflow.run, repair_id)
+        assert (await repair_handle.describe()).status == WorkflowExecutionStatus.RUNNING
+        await repair_handle.execute_update(
+            FaultRepairWorkflow.cancel, ReasonInput(actor=SAFETY_MANAGER, reason="测试结束")
+        )
+        assert (await repair_handle.result()).state == "cancelled"
+        await mail_catcher.wait_for(
+            lambda ms: "work_order_assigned" in [template_of(m) for m in mails_to(ms, MAINTENANCE_MAIL)]
+        )
