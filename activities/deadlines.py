@@ -42,14 +42,16 @@ class DeadlineActivities:
                         request.starts_at.isoformat(),
                         counted.due_at.isoformat(),
                     )
-                deadlines.append(
-                    ComputedDeadline(
-                        policy_key=policy.key, due_at=counted.due_at, provisional=counted.provisional
-                    )
-                )
-                continue
+                due_at, provisional = counted.due_at, counted.provisional
+            else:
+                due_at, provisional = request.starts_at + policy.duration(), False
             deadlines.append(
-                ComputedDeadline(policy_key=policy.key, due_at=request.starts_at + policy.duration())
+                ComputedDeadline(
+                    policy_key=policy.key,
+                    due_at=due_at,
+                    provisional=provisional,
+                    remind_at=_reminder(policy, request.starts_at, due_at),
+                )
             )
         return ComputeDeadlinesOutput(deadlines=deadlines)
 

@@ -1,14 +1,18 @@
 """Record histories of finished rescues for the replay test: `python -m tests.workflows.record_histories`.
 
-Run it only when a deliberate, replay-safe change to the workflow should become the new baseline; the
-histories already saved are what keeps today's code honest about yesterday's workflows.
+It records only the scenarios with no saved history yet: the histories already saved are what keeps
+today's code honest about yesterday's workflows. `--all` re-records every one; use it only when a
+deliberate, replay-safe change should become the new baseline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
 import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +20,19 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from api.fault_repair_service import NewFault, open_fault_repair
 from api.rescue_service import open_rescue
+from domain.fault_repair import FaultSource
 from domain.rescue import ReportSource
+from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
 from tests.support.rescue import (
     DISPATCHER,
+    ELEVATOR,
+    MONITORING,
     RESCUER,
     SAFETY_MANAGER,
     STATION_RESCUER,
@@ -34,10 +43,14 @@ from tests.support.rescue import (
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli
 from worker.main import running_worker
+from workflows.fault_repair import FaultRepairWorkflow
+from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput, ReasonInput, StepInput
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
 
 HISTORIES = Path(__file__).parent / "histories"
+MAINTAINER = Actor("u-maintainer-shenda", "黄工", "mu-shenda", Role.MAINTAINER)
+REGULATOR = Actor("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR)
 # Clocks shrunk to seconds, so every breach path runs in real time on the real dev server.
 # Each in its row's unit: minutes for accept and arrive, hours for accident and confirm.
 FAST_CLOCKS = {
@@ -45,6 +58,7 @@ FAST_CLOCKS = {
     "rescue.arrive": 0.08,
     "rescue.accident": 0.0025,
     "rescue.confirm": 0.0015,
+    "fault_repair.accept": 0.05,
 }
 
 
@@ -58,6 +72,67 @@ async def _save(handle: WorkflowHandle[Any, Any], name: str) -> None:
     history = await handle.fetch_history()
     (HISTORIES / f"{name}.json").write_text(history.to_json())
     print(f"saved {name}: {len(history.events)} events")
+
+
+async def _rescue_stopping_the_car(client: Client, settings: Settings) -> None:
+    receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+    handle = await _handle(client, settings, receipt.ticket_id)
+    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+    await handle.execute_update(
+        RescueWorkflow.release,
+        ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅", car_stopped=True),
+    )
+    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    await _save(handle, "rescue_stopping_the_car")
+    repair = client.get_workflow_handle_for(
+        FaultRepairWorkflow.run, f"fault-repair-{ELEVATOR}-rescue-{receipt.ticket_id}"
+    )
+    await repair.execute_update(
+        FaultRepairWorkflow.cancel, ReasonInput(actor=SAFETY_MANAGER, reason="录制结束")
+    )
+    await repair.result()
+
+
+async def _fault_repair_every_path(client: Client, settings: Settings) -> None:
+    url = settings.effective_database_url
+    registered = await open_fault_repair(
+        client,
+        settings.temporal_task_queue,
+        NewFault(
+            ELEVATOR, FaultSource.ALARM, uuid.uuid4().hex, MONITORING, "door_close_fault", "关门故障报警"
+        ),
+        mail_grace_seconds=1,
+    )
+    handle = client.get_workflow_handle_for(FaultRepairWorkflow.run, registered.ticket_id)
+    await ticket_when(url, registered.ticket_id, lambda t: "accept_overdue" in t.flags)
+    await handle.execute_update(FaultRepairWorkflow.accept, StepInput(actor=MAINTAINER))
+    await handle.execute_update(
+        FaultRepairWorkflow.pause, ReasonInput(actor=MAINTAINER, reason="等待检验机构检测")
+    )
+    await handle.execute_update(FaultRepairWorkflow.resume, StepInput(actor=MAINTAINER))
+    await handle.execute_update(
+        FaultRepairWorkflow.extend,
+        ExtendInput(actor=REGULATOR, due_at=datetime.now(UTC) + timedelta(hours=3), reason="配件运输"),
+    )
+    await handle.execute_update(FaultRepairWorkflow.arrive, StepInput(actor=MAINTAINER))
+    await handle.execute_update(
+        FaultRepairWorkflow.report_not_fixable,
+        NotFixableInput(
+            actor=MAINTAINER, plan="更换门机控制板", planned_fix_by=datetime.now(UTC) + timedelta(days=2)
+        ),
+    )
+    fix = FixInput(
+        actor=MAINTAINER, fault_type="door_close_fault", handler_name="黄工", description="更换门机控制板"
+    )
+    await handle.execute_update(FaultRepairWorkflow.fix, fix)
+    await handle.execute_update(
+        FaultRepairWorkflow.dispute, ReasonInput(actor=SAFETY_MANAGER, reason="仍有异响")
+    )
+    await handle.execute_update(FaultRepairWorkflow.arrive, StepInput(actor=MAINTAINER))
+    await handle.execute_update(FaultRepairWorkflow.fix, fix)
+    await handle.execute_update(FaultRepairWorkflow.confirm, StepInput(actor=SAFETY_MANAGER, note="已复核"))
+    await _save(handle, "fault_repair_every_path")
 
 
 async def _closed_with_joined_reports(client: Client, settings: Settings) -> None:
@@ -98,7 +173,17 @@ async def _every_breach(client: Client, settings: Settings) -> None:
     await _save(handle, "rescue_every_breach")
 
 
+SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
+    ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
+    ("rescue_cancelled", _cancelled, {}),
+    ("rescue_every_breach", _every_breach, FAST_CLOCKS),
+    ("rescue_stopping_the_car", _rescue_stopping_the_car, {}),
+    ("fault_repair_every_path", _fault_repair_every_path, FAST_CLOCKS),
+)
+
+
 async def main() -> None:
+    """Record the scenarios that have no saved history yet (all of them with `--all`)."""
     HISTORIES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, MailCatcher() as catcher:
         url = f"sqlite+aiosqlite:///{tmp}/orders.db"
@@ -110,11 +195,10 @@ async def main() -> None:
             dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
         )
         try:
-            for scenario, clocks in (
-                (_closed_with_joined_reports, {}),
-                (_cancelled, {}),
-                (_every_breach, FAST_CLOCKS),
-            ):
+            for name, scenario, clocks in SCENARIOS:
+                if (HISTORIES / f"{name}.json").exists() and "--all" not in sys.argv:
+                    print(f"kept {name}")
+                    continue
                 settings = Settings(
                     _env_file=None,
                     database_url=url,

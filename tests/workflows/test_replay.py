@@ -20,7 +20,13 @@ HISTORIES: dict[str, Any] = {
 
 
 def test_histories_are_saved() -> None:
-    assert {"rescue_closed_with_joined_reports", "rescue_cancelled", "rescue_every_breach"} <= set(HISTORIES)
+    assert {
+        "rescue_closed_with_joined_reports",
+        "rescue_cancelled",
+        "rescue_every_breach",
+        "rescue_stopping_the_car",
+        "fault_repair_every_path",
+    } <= set(HISTORIES)
 
 
 @pytest.mark.parametrize("name", sorted(HISTORIES))
