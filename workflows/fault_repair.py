@@ -65,6 +65,8 @@ class FaultRepairWorkflow:
         self._registered = False
         self._dispatched = False
         self._clock: Clock | None = None
+        # Counts the steps whose clock has started and been stored; Updates that end a step wait on it.
+        self._steps_started = 0
         self._step_label = ""
         self._overdue_step: str | None = None
         self._step_starts: dict[str, datetime] = {"fault_repair.arrive": self._opened_at}
@@ -128,6 +130,7 @@ class FaultRepairWorkflow:
                 "confirmation_requested", party, {"summary": str(self._details.get("fix_description", ""))}
             )
         await self._project()
+        self._steps_started += 1
 
         def done() -> bool:
             return self._state not in states
@@ -159,6 +162,7 @@ class FaultRepairWorkflow:
             self._notify("work_order_closed", self._use_unit())
             self._notify("work_order_closed", self._assigned_unit())
         await self._project()
+        self._steps_started += 1
 
     # --- Updates -----------------------------------------------------------------------------------
 
@@ -364,9 +368,17 @@ class FaultRepairWorkflow:
         data: dict[str, DetailValue] | None = None,
     ) -> FaultRepairResult:
         # Two concurrent Updates can both pass validation; the second must still fail here.
+        previous = self._state
         self._state = self._check(action, actor)
         self._io.record(action.value, self._state.value, actor=actor, note=note, data=data)
-        await self._project()
+        if not self._state.is_final and STEPS[self._state][0] == STEPS[previous][0]:
+            await self._project()  # same step, same clock
+            return self._result()
+        # A new step: answer once the run has started its clock and stored the ticket with it, so the
+        # caller never reads the deadline of the step just finished.
+        self._clock = None
+        started = self._steps_started
+        await workflow.wait_condition(lambda: self._steps_started > started)
         return self._result()
 
     def _check(self, action: FaultRepairAction, actor: Actor) -> FaultRepairState:
@@ -379,12 +391,7 @@ class FaultRepairWorkflow:
                 use_unit_id=self._registration.use_unit.id if self._registration else "",
             )
         except InvalidTransition as error:
-            raise ApplicationError(
-                str(error),
-                {"state": error.state, "action": error.action, "allowed_actions": self._allowed()},
-                type="InvalidTransition",
-                non_retryable=True,
-            ) from None
+            raise self._not_now(error.action) from None
         except ActionNotPermitted as error:
             raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
 

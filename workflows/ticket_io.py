@@ -127,7 +127,8 @@ class TicketIO:
         self._projected_seq = max(self._projected_seq, built.seq)
 
     async def wait_until_stored(self) -> None:
-        """Until the newest projection asked for so far is in the store."""
+        """Until the ticket is in the store, with the newest projection asked for so far."""
+        await workflow.wait_condition(lambda: self._projection_seq > 0)
         target = self._projection_seq
         await workflow.wait_condition(lambda: self._projected_seq >= target)
 
