@@ -56,7 +56,12 @@ class FaultRepairWorkflow:
     @workflow.init
     def __init__(self, input: FaultRepairInput) -> None:
         self._input = input
-        self._io = TicketIO(input.ticket_id, timedelta(seconds=input.mail_grace_seconds))
+        self._io = TicketIO(
+            input.ticket_id,
+            timedelta(seconds=input.mail_grace_seconds),
+            state=lambda: self._state.value,
+            snapshot=self._snapshot,
+        )
         self._state = S.REPORTED
         self._opened_at = workflow.now()
         self._closed_at: datetime | None = None
@@ -93,14 +98,12 @@ class FaultRepairWorkflow:
         )
         self._io.record(
             "report",
-            self._state.value,
             actor=input.reporter,
             note=input.description or input.source.label_zh,
             data={"fault_type": input.fault_type, "spawned_from": input.spawned_from},
         )
         self._io.record(
             "dispatch",
-            self._state.value,
             note=f"派单至{self._assigned.name}",
             data={"unit_id": self._assigned.id, "unit_name": self._assigned.name},
         )
@@ -137,16 +140,14 @@ class FaultRepairWorkflow:
 
         if not await clock.wait_until_reminder(done):
             self._io.flag(rules.FLAG_REMINDED)
-            self._io.record("reminder", self._state.value, note=f"提醒：{label}即将到期", data={"step": key})
+            self._io.record("reminder", note=f"提醒：{label}即将到期", data={"step": key})
             self._notify("work_order_reminder", party, {"step_label": label})
             await self._project()
         if not await clock.wait(done):
             self._overdue_step = key
             self._io.flag(rules.FLAG_ESCALATED)
             self._io.flag(f"{key.split('.')[1]}_overdue")
-            self._io.record(
-                "escalated", self._state.value, note=f"{label}逾期，已升级至区市场监管局", data={"step": key}
-            )
+            self._io.record("escalated", note=f"{label}逾期，已升级至区市场监管局", data={"step": key})
             self._notify(
                 "work_order_escalated",
                 self._registration_or_fail().district_regulator,
@@ -281,7 +282,6 @@ class FaultRepairWorkflow:
         self._io.flag(rules.FLAG_EXTENDED)
         self._io.record(
             "extend",
-            self._state.value,
             actor=input.actor,
             note=input.reason.strip(),
             data={
@@ -313,7 +313,6 @@ class FaultRepairWorkflow:
         self._details["paused"] = True
         self._io.record(
             "pause",
-            self._state.value,
             actor=input.actor,
             note=input.reason.strip(),
             data={"step": clock.state.policy_key},
@@ -339,7 +338,6 @@ class FaultRepairWorkflow:
         self._details["paused_seconds"] = clock.state.paused_for.total_seconds()
         self._io.record(
             "resume",
-            self._state.value,
             actor=input.actor,
             note=input.note,
             data={
@@ -370,7 +368,7 @@ class FaultRepairWorkflow:
         # Two concurrent Updates can both pass validation; the second must still fail here.
         previous = self._state
         self._state = self._check(action, actor)
-        self._io.record(action.value, self._state.value, actor=actor, note=note, data=data)
+        self._io.record(action.value, actor=actor, note=note, data=data)
         if not self._state.is_final and STEPS[self._state][0] == STEPS[previous][0]:
             await self._project()  # same step, same clock
             return self._result()
@@ -430,7 +428,7 @@ class FaultRepairWorkflow:
         )
 
     async def _project(self) -> None:
-        await self._io.project(self._snapshot)
+        await self._io.project()
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration

@@ -14,40 +14,21 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
-from temporalio.workflow import ActivityCancellationType, ParentClosePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (
-        COMPUTE_DEADLINES,
-        LOOKUP_ELEVATOR,
-        PROJECT_TICKET,
-        SEND_NOTIFICATION,
-        ComputeDeadlinesInput,
-        ComputeDeadlinesOutput,
-        DeadlineRequest,
-        LookupElevatorInput,
-        MailTicketFacts,
-        NotificationInput,
-        ProjectTicketInput,
-    )
+    from activities.contracts import MailTicketFacts, NotificationInput
     from domain import rescue as rules
     from domain.fault_repair import FaultSource, fault_repair_ticket_id
     from domain.kinds import TicketKind
     from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.rescue import RescueAction, RescueParties, RescueState
     from domain.roles import Actor
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
+    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.fault_repair import FaultRepairWorkflow
     from workflows.fault_repair_models import FaultRepairInput
-    from workflows.mail_delivery import (
-        MAIL_RETRY,
-        MAIL_TIMEOUT,
-        MailDeliveryWorkflow,
-        mail_delivery_workflow_id,
-    )
     from workflows.rescue_models import (
         AcceptInput,
         ActionResult,
@@ -60,11 +41,8 @@ with workflow.unsafe.imports_passed_through():
         RescueInput,
         RescueOutcome,
     )
+    from workflows.ticket_io import MailEvent, TicketIO
 
-MailEvent = dict[str, str | int | bool | None]
-
-STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-STORE_TIMEOUT = timedelta(seconds=30)
 # Reported times from a phone or a device clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
 
@@ -83,38 +61,27 @@ class RescueWorkflow:
         self._first_report_acknowledged = False
         self._state = RescueState.REPORTED
         self._opened_at = workflow.now()
-        self._seq = 0
-        # Every projection carries a higher number than the one before, so the store can tell a stale
-        # or repeated projection from a newer one even when no timeline step was added in between.
-        self._projection_seq = 0
-        self._projected_seq = 0
-        self._unprojected_events: list[TimelineEvent] = []
-        self._unprojected_reports: list[ReportRef] = []
+        self._io = TicketIO(
+            input.ticket_id,
+            timedelta(seconds=input.mail_grace_seconds),
+            state=lambda: self._state.value,
+            snapshot=self._snapshot,
+        )
+        self._input_mail_grace_seconds = input.mail_grace_seconds
         self._report_keys: set[tuple[str, str]] = set()
         self._registration: ElevatorRegistration | None = None
         self._assigned: OrganisationRef | None = None
-        self._deadlines: dict[str, datetime] = {}
-        self._provisional: list[str] = []
-        self._flags: list[str] = []
         self._details: dict[str, DetailValue] = {
             "alarm_type": input.report.alarm_type,
             "source": input.report.source.value,
         }
         self._released_at: datetime | None = None
         self._closed_at: datetime | None = None
-        self._mails: list[tuple[NotificationInput, asyncio.Task[None]]] = []
-        self._mail_grace = timedelta(seconds=input.mail_grace_seconds)
 
     @workflow.run
     async def run(self, input: RescueInput) -> RescueOutcome:
         self._receive_report(input.report)
-        registration = await workflow.execute_activity(
-            LOOKUP_ELEVATOR,
-            LookupElevatorInput(elevator_code=input.report.elevator_code),
-            result_type=ElevatorRegistration,
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
-        )
+        registration = await self._io.lookup(input.report.elevator_code)
         self._registration = registration
         alarm_at = self._alarm_at()
         self._details["alarm_at"] = alarm_at.isoformat()
@@ -139,7 +106,7 @@ class RescueWorkflow:
         await asyncio.gather(*watchers)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._hand_off_pending_mails()
-        return RescueOutcome(ticket_id=self._ticket_id, state=self._state.value, flags=list(self._flags))
+        return RescueOutcome(ticket_id=self._ticket_id, state=self._state.value, flags=list(self._io.flags))
 
     # --- Updates: every human action is validated before it enters history -------------------------
 
@@ -151,8 +118,7 @@ class RescueWorkflow:
             self._receive_report(report)
             # The caller that opened the ticket gets its answer once the ticket is dispatched and stored.
             await workflow.wait_condition(lambda: self._state is not RescueState.REPORTED)
-            dispatch_projection = self._projection_seq
-            await workflow.wait_condition(lambda: self._projected_seq >= dispatch_projection)
+            await self._io.wait_until_stored()
             return ReportReceipt(self._ticket_id, self._state.value, joined_existing=False, duplicate=False)
         duplicate = not self._receive_report(report)
         if not duplicate:
@@ -234,7 +200,7 @@ class RescueWorkflow:
                 fault_type="entrapment_follow_up",
                 description="困人救援后停梯检修",
                 spawned_from=self._ticket_id,
-                mail_grace_seconds=self._mail_grace.total_seconds(),
+                mail_grace_seconds=self._input_mail_grace_seconds,
             ),
             id=repair_id,
             # The repair outlives the rescue: it has its own clocks and its own confirmation.
@@ -346,7 +312,7 @@ class RescueWorkflow:
 
     async def _wait_or_breach(self, policy_key: str, done: Callable[[], bool]) -> bool:
         """Wait until `done` or the policy's deadline; True when done in time."""
-        due = self._deadlines[policy_key]
+        due = self._io.deadlines[policy_key]
         remaining = due - workflow.now()
         if remaining > timedelta(0):
             with contextlib.suppress(TimeoutError):
@@ -354,19 +320,7 @@ class RescueWorkflow:
         return done()
 
     async def _compute_deadlines(self, *requests: tuple[str, datetime]) -> None:
-        # Policies live outside the workflow (settings); computing them in an activity records the
-        # result in history, so a replay never recomputes a deadline under a changed policy.
-        result = await workflow.execute_activity(
-            COMPUTE_DEADLINES,
-            ComputeDeadlinesInput([DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests]),
-            result_type=ComputeDeadlinesOutput,
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
-        )
-        for deadline in result.deadlines:
-            self._deadlines[deadline.policy_key] = deadline.due_at
-            if deadline.provisional and deadline.policy_key not in self._provisional:
-                self._provisional.append(deadline.policy_key)
+        await self._io.compute_deadlines(*requests)
 
     # --- State, timeline and projection ----------------------------------------------------------
 
@@ -376,7 +330,7 @@ class RescueWorkflow:
         if key in self._report_keys:
             return False
         self._report_keys.add(key)
-        self._unprojected_reports.append(
+        self._io.add_report(
             ReportRef(source=key[0], ref=key[1], ticket_id=self._ticket_id, received_at=report.received_at)
         )
         data: dict[str, DetailValue] = {"source": key[0], "ref": report.ref, "alarm_type": report.alarm_type}
@@ -458,43 +412,21 @@ class RescueWorkflow:
         data: dict[str, DetailValue] | None = None,
         at: datetime | None = None,
     ) -> None:
-        self._seq += 1
-        self._unprojected_events.append(
-            TimelineEvent(
-                seq=self._seq,
-                at=at or workflow.now(),
-                action=action,
-                state=self._state.value,
-                actor=actor,
-                note=note,
-                data=data or {},
-            )
-        )
+        self._io.record(action, actor=actor, note=note, data=data, at=at)
 
     def _flag(self, flag: str) -> None:
-        if flag not in self._flags:
-            self._flags.append(flag)
+        self._io.flag(flag)
 
     async def _project(self) -> None:
-        events, self._unprojected_events = self._unprojected_events, []
-        reports, self._unprojected_reports = self._unprojected_reports, []
-        self._projection_seq += 1
-        snapshot = self._snapshot()
-        await workflow.execute_activity(
-            PROJECT_TICKET,
-            ProjectTicketInput(snapshot=snapshot, events=events, reports=reports),
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
-        )
-        self._projected_seq = max(self._projected_seq, snapshot.seq)
+        await self._io.project()
 
-    def _snapshot(self) -> TicketSnapshot:
+    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
         return TicketSnapshot(
             ticket_id=self._ticket_id,
             kind=TicketKind.RESCUE,
             state=self._state.value,
-            seq=self._projection_seq,
+            seq=projection_seq,
             workflow_id=workflow.info().workflow_id,
             run_id=workflow.info().run_id,
             elevator_code=self._first_report.elevator_code,
@@ -505,31 +437,31 @@ class RescueWorkflow:
             opened_at=self._opened_at,
             updated_at=workflow.now(),
             due_at=self._due_at(),
-            overdue=bool(rules.OVERDUE_FLAGS_BY_STATE[self._state].intersection(self._flags)),
+            overdue=bool(rules.OVERDUE_FLAGS_BY_STATE[self._state].intersection(self._io.flags)),
             closed_at=self._closed_at,
-            deadlines=dict(self._deadlines),
-            provisional_deadlines=list(self._provisional),
-            flags=list(self._flags),
+            deadlines=dict(self._io.deadlines),
+            provisional_deadlines=list(self._io.provisional),
+            flags=list(self._io.flags),
             details=dict(self._details),
         )
 
     def _due_at(self) -> datetime | None:
         state = self._state
-        if state is RescueState.DISPATCHED and rules.FLAG_REDISPATCHED not in self._flags:
-            return self._deadlines.get("rescue.accept")
+        if state is RescueState.DISPATCHED and rules.FLAG_REDISPATCHED not in self._io.flags:
+            return self._io.deadlines.get("rescue.accept")
         if state in (RescueState.REPORTED, RescueState.DISPATCHED, RescueState.ACCEPTED):
-            return self._deadlines.get("rescue.arrive")
+            return self._io.deadlines.get("rescue.arrive")
         if state is RescueState.ON_SITE:
-            return self._deadlines.get("rescue.accident")
+            return self._io.deadlines.get("rescue.accident")
         if state is RescueState.RELEASED:
-            return self._deadlines.get("rescue.confirm")
+            return self._io.deadlines.get("rescue.confirm")
         return None
 
     def _result(self) -> ActionResult:
         return ActionResult(
             ticket_id=self._ticket_id,
             state=self._state.value,
-            seq=self._seq,
+            seq=self._io.seq,
             allowed_actions=rules.allowed_actions(self._state),
         )
 
@@ -543,65 +475,22 @@ class RescueWorkflow:
 
     # --- Notifications -----------------------------------------------------------------------------
 
-    def _notify(
-        self,
-        template: str,
-        recipient: OrganisationRef,
-        event: MailEvent | None = None,
-    ) -> None:
+    def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         """Send in the background: a slow or down SMTP server must never hold up a rescue."""
-        notification = NotificationInput(
-            # Tied to the timeline step, so a replay or retry names the same mail and never sends it twice.
-            idempotency_key=f"{self._ticket_id}/{self._seq}/{template}/{recipient.id}",
-            template=template,
-            recipient=recipient,
-            ticket=self._mail_facts(),
-            elevator=self._require_registration(),
-            event=event or {},
+        self._io.notify(
+            NotificationInput(
+                idempotency_key=self._io.mail_key(template, recipient.id),
+                template=template,
+                recipient=recipient,
+                ticket=self._mail_facts(),
+                elevator=self._require_registration(),
+                event=event or {},
+            )
         )
-        task = asyncio.create_task(self._send(notification))
-        self._mails.append((notification, task))
-
-    async def _send(self, notification: NotificationInput) -> None:
-        try:
-            await workflow.execute_activity(
-                SEND_NOTIFICATION,
-                notification,
-                start_to_close_timeout=MAIL_TIMEOUT,
-                retry_policy=MAIL_RETRY,
-                cancellation_type=ActivityCancellationType.TRY_CANCEL,
-            )
-        except ActivityError as error:
-            # Only a permanent failure (no address, unknown template) gets here: put it on the timeline
-            # where the dispatcher sees it, rather than let it vanish in a background task.
-            if isinstance(error.cause, CancelledError):
-                raise
-            self._record(
-                "notification_failed",
-                note=f"通知发送失败：{notification.template} -> {notification.recipient.name}",
-                data={"template": notification.template, "recipient_id": notification.recipient.id},
-            )
-            await self._project()
 
     async def _hand_off_pending_mails(self) -> None:
-        # The elevator's workflow id must be free for its next entrapment, so mails still waiting for
-        # an SMTP server continue in workflows of their own instead of keeping this one open.
-        with contextlib.suppress(TimeoutError):
-            await workflow.wait_condition(
-                lambda: all(task.done() for _, task in self._mails),
-                timeout=self._mail_grace,
-                timeout_summary="pending mails",
-            )
-        for notification, task in self._mails:
-            if task.done():
-                continue
-            # The pending activity is dropped by the server when this run completes; no need to cancel it.
-            await workflow.start_child_workflow(
-                MailDeliveryWorkflow.run,
-                notification,
-                id=mail_delivery_workflow_id(notification.idempotency_key),
-                parent_close_policy=ParentClosePolicy.ABANDON,
-            )
+        # The elevator's workflow id must be free for its next entrapment at once.
+        await self._io.hand_off_pending_mails()
 
     def _mail_facts(self) -> MailTicketFacts:
         released = self._details.get("people_freed")
@@ -613,9 +502,9 @@ class RescueWorkflow:
             source_label=self._first_report.source.label_zh,
             alarm_at=self._alarm_at(),
             assigned_unit_name=self._assigned.name if self._assigned else "",
-            accept_by=self._deadlines.get("rescue.accept"),
-            arrive_by=self._deadlines.get("rescue.arrive"),
-            confirm_by=self._deadlines.get("rescue.confirm"),
+            accept_by=self._io.deadlines.get("rescue.accept"),
+            arrive_by=self._io.deadlines.get("rescue.arrive"),
+            confirm_by=self._io.deadlines.get("rescue.confirm"),
             people_freed=released if isinstance(released, int) else None,
             handler_name=handler if isinstance(handler, str) else None,
             released_at=self._released_at,

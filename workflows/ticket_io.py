@@ -42,8 +42,17 @@ MailEvent = dict[str, str | int | bool | None]
 class TicketIO:
     """The timeline, projection and mail of one ticket workflow; the workflow owns its state machine."""
 
-    def __init__(self, ticket_id: str, mail_grace: timedelta) -> None:
+    def __init__(
+        self,
+        ticket_id: str,
+        mail_grace: timedelta,
+        state: Callable[[], str],
+        snapshot: Callable[[int], TicketSnapshot],
+    ) -> None:
+        """`state()` is the ticket's state now; `snapshot(n)` builds projection number n of the ticket."""
         self.ticket_id = ticket_id
+        self._state = state
+        self._snapshot = snapshot
         self.seq = 0
         self.deadlines: dict[str, datetime] = {}
         self.provisional: list[str] = []
@@ -84,7 +93,6 @@ class TicketIO:
     def record(
         self,
         action: str,
-        state: str,
         *,
         actor: Actor | None = None,
         note: str = "",
@@ -97,7 +105,7 @@ class TicketIO:
                 seq=self.seq,
                 at=at or workflow.now(),
                 action=action,
-                state=state,
+                state=self._state(),
                 actor=actor,
                 note=note,
                 data=data or {},
@@ -111,13 +119,13 @@ class TicketIO:
         if flag not in self.flags:
             self.flags.append(flag)
 
-    async def project(self, snapshot: Callable[[int], TicketSnapshot]) -> None:
-        """Store the ticket as `snapshot(projection_seq)` builds it, with the steps recorded since."""
+    async def project(self) -> None:
+        """Store the ticket as it is now, with the steps recorded since the last projection."""
         events, self._events = self._events, []
         reports, self._reports = self._reports, []
         # A number per projection lets the store drop a late or repeated one, even with no new step.
         self._projection_seq += 1
-        built = snapshot(self._projection_seq)
+        built = self._snapshot(self._projection_seq)
         await workflow.execute_activity(
             PROJECT_TICKET,
             ProjectTicketInput(snapshot=built, events=events, reports=reports),
@@ -153,8 +161,14 @@ class TicketIO:
         except ActivityError as error:
             if isinstance(error.cause, CancelledError):
                 raise
-            # Only a permanent failure (no address, unknown template) gets here: it goes on the timeline.
-            workflow.logger.error("notification %s failed for good: %s", notification.idempotency_key, error)
+            # Only a permanent failure (no address, unknown template) gets here: put it on the timeline
+            # where people see it, rather than let it vanish in a background task.
+            self.record(
+                "notification_failed",
+                note=f"通知发送失败：{notification.template} -> {notification.recipient.name}",
+                data={"template": notification.template, "recipient_id": notification.recipient.id},
+            )
+            await self.project()
 
     async def hand_off_pending_mails(self) -> None:
         # The ticket's workflow should finish when its work is done, so mails still waiting for an SMTP
