@@ -7,12 +7,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 logger = logging.getLogger(__name__)
+
+
+def field_error(field: str, message: str) -> RequestValidationError:
+    """A 422 naming a body field, for checks that need the store (unknown elevator, unknown code)."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": None}]
+    )
 
 
 class TemporalUnavailable(Exception):

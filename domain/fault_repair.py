@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from domain.roles import Actor, Role
-from domain.transitions import ActionNotPermitted, InvalidTransition, Party, Transition
+from domain.transitions import Party, Transition, check_transition
 
 
 class FaultRepairState(StrEnum):
@@ -92,15 +92,10 @@ def check_action(
     state: FaultRepairState, action: FaultRepairAction, actor: Actor, assigned_unit_id: str, use_unit_id: str
 ) -> FaultRepairState:
     """Return the state the action leads to, or raise why this actor may not take it now."""
-    transition = FAULT_REPAIR_TRANSITIONS[action]
-    if state not in transition.from_states:
-        raise InvalidTransition(state.value, action.value, allowed_actions(state))
-    if actor.role != transition.role:
-        raise ActionNotPermitted(f"“{ACTION_LABELS_ZH[action]}”只能由{transition.role.label_zh}执行")
-    party_org = assigned_unit_id if transition.party is Party.ASSIGNED_UNIT else use_unit_id
-    if actor.organisation_id != party_org:
-        raise ActionNotPermitted(f"单位 {actor.organisation_id} 不是本工单的{transition.party.label_zh}")
-    return transition.to_state
+    party_orgs = {Party.ASSIGNED_UNIT: assigned_unit_id, Party.USE_UNIT: use_unit_id}
+    return check_transition(
+        FAULT_REPAIR_TRANSITIONS, state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
+    )
 
 
 class FaultSource(StrEnum):

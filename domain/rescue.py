@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.roles import Actor, Role
-from domain.transitions import ActionNotPermitted, InvalidTransition, Party, Transition
+from domain.transitions import Party, Transition, check_transition
 
 
 class RescueState(StrEnum):
@@ -97,19 +97,8 @@ def check_action(
     state: RescueState, action: RescueAction, actor: Actor, parties: RescueParties
 ) -> RescueState:
     """Return the state the action leads to, or raise why it may not be taken now by this actor."""
-    transition = RESCUE_TRANSITIONS[action]
-    if state not in transition.from_states:
-        raise InvalidTransition(state.value, action.value, allowed_actions(state))
-    if actor.role != transition.role:
-        raise ActionNotPermitted(f"“{ACTION_LABELS_ZH[action]}”只能由{transition.role.label_zh}执行")
-    party_org = {
-        Party.ASSIGNED_UNIT: parties.assigned_unit_id,
-        Party.USE_UNIT: parties.use_unit_id,
-        Party.ANY: actor.organisation_id,
-    }[transition.party]
-    if actor.organisation_id != party_org:
-        raise ActionNotPermitted(f"单位 {actor.organisation_id} 不是本工单的{transition.party.label_zh}")
-    return transition.to_state
+    party_orgs = {Party.ASSIGNED_UNIT: parties.assigned_unit_id, Party.USE_UNIT: parties.use_unit_id}
+    return check_transition(RESCUE_TRANSITIONS, state, action, actor, party_orgs, ACTION_LABELS_ZH[action])
 
 
 class ReportSource(StrEnum):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Generic, TypeVar
 
-from domain.roles import Role
+from domain.roles import Actor, Role
 
 S = TypeVar("S", bound=StrEnum)
+A = TypeVar("A", bound=StrEnum)
 
 
 class Party(StrEnum):
@@ -44,3 +46,24 @@ class InvalidTransition(Exception):
 
 class ActionNotPermitted(Exception):
     """The actor's role or organisation may not take this action on this ticket."""
+
+
+def check_transition(
+    transitions: Mapping[A, Transition[S]],
+    state: S,
+    action: A,
+    actor: Actor,
+    party_orgs: Mapping[Party, str],
+    action_label: str,
+) -> S:
+    """The state `action` leads to from `state`, or why this actor may not take it now."""
+    transition = transitions[action]
+    if state not in transition.from_states:
+        allowed = [a.value for a, t in transitions.items() if state in t.from_states]
+        raise InvalidTransition(state.value, action.value, allowed)
+    if actor.role != transition.role:
+        raise ActionNotPermitted(f"“{action_label}”只能由{transition.role.label_zh}执行")
+    required = actor.organisation_id if transition.party is Party.ANY else party_orgs[transition.party]
+    if actor.organisation_id != required:
+        raise ActionNotPermitted(f"单位 {actor.organisation_id} 不是本工单的{transition.party.label_zh}")
+    return transition.to_state

@@ -208,7 +208,7 @@ class RescueWorkflow:
         )
         self._details["car_stopped"] = True
         self._details["fault_repair_ticket_id"] = repair_id
-        self._record(
+        self._io.record(
             "fault_repair_opened", note="停梯检修，已生成故障维修工单", data={"ticket_id": repair_id}
         )
 
@@ -259,8 +259,8 @@ class RescueWorkflow:
             return
         original = self._assigned
         registration = self._require_registration()
-        self._flag(rules.FLAG_ACCEPT_OVERDUE)
-        self._flag(rules.FLAG_REDISPATCHED)
+        self._io.flag(rules.FLAG_ACCEPT_OVERDUE)
+        self._io.flag(rules.FLAG_REDISPATCHED)
         self._dispatch(registration.rescue_station, redispatched=True)
         event: MailEvent = {"original_unit_name": original.name if original else ""}
         self._notify("rescue_accept_overdue", registration.use_unit, event)
@@ -271,16 +271,16 @@ class RescueWorkflow:
         waiting = (RescueState.REPORTED, RescueState.DISPATCHED, RescueState.ACCEPTED)
         if await self._wait_or_breach("rescue.arrive", lambda: self._state not in waiting):
             return
-        self._flag(rules.FLAG_ARRIVAL_OVERDUE)
-        self._record("arrival_overdue", note="超过到场时限仍未到达现场")
+        self._io.flag(rules.FLAG_ARRIVAL_OVERDUE)
+        self._io.record("arrival_overdue", note="超过到场时限仍未到达现场")
         self._notify("rescue_arrival_overdue", self._require_registration().district_regulator)
         await self._project()
 
     async def _watch_accident(self) -> None:
         if await self._wait_or_breach("rescue.accident", lambda: not self._state.people_trapped):
             return
-        self._flag(rules.FLAG_ACCIDENT)
-        self._record("accident", note="被困超过 2 小时，按一般事故上报")
+        self._io.flag(rules.FLAG_ACCIDENT)
+        self._io.record("accident", note="被困超过 2 小时，按一般事故上报")
         self._notify("rescue_accident", self._require_registration().district_regulator)
         await self._project()
 
@@ -291,8 +291,8 @@ class RescueWorkflow:
         self._notify("rescue_confirmation_requested", registration.use_unit)
         await self._project()
         if not await self._wait_or_breach("rescue.confirm", lambda: self._state is RescueState.CLOSED):
-            self._flag(rules.FLAG_CONFIRMATION_OVERDUE)
-            self._record("confirmation_overdue", note="使用管理单位逾期未确认，已升级至区市场监管局")
+            self._io.flag(rules.FLAG_CONFIRMATION_OVERDUE)
+            self._io.record("confirmation_overdue", note="使用管理单位逾期未确认，已升级至区市场监管局")
             self._notify("rescue_confirmation_overdue", registration.district_regulator)
             await self._project()
             await workflow.wait_condition(lambda: self._state is RescueState.CLOSED)
@@ -337,7 +337,7 @@ class RescueWorkflow:
         if report.callback_phone:
             data["callback_phone"] = report.callback_phone
         after_release = self._state is RescueState.RELEASED
-        self._record(
+        self._io.record(
             "report",
             actor=report.reporter,
             note=report.description or report.source.label_zh,
@@ -345,7 +345,7 @@ class RescueWorkflow:
         )
         if after_release:
             # Most late reports repeat the one just handled; a person decides if it is a new entrapment.
-            self._flag(rules.FLAG_REPORT_AFTER_RELEASE)
+            self._io.flag(rules.FLAG_REPORT_AFTER_RELEASE)
             self._notify(
                 "rescue_report_after_release",
                 self._require_registration().district_regulator,
@@ -356,7 +356,7 @@ class RescueWorkflow:
     def _dispatch(self, unit: OrganisationRef, *, redispatched: bool) -> None:
         self._assigned = unit
         self._state = RescueState.DISPATCHED
-        self._record(
+        self._io.record(
             "redispatch" if redispatched else "dispatch",
             note=f"派单至{unit.name}",
             data={"unit_id": unit.id, "unit_name": unit.name},
@@ -401,21 +401,7 @@ class RescueWorkflow:
     ) -> None:
         # Two concurrent Updates can both pass validation; the second must still fail here.
         self._state = self._check(action, actor)
-        self._record(action.value, actor=actor, note=note, data=data or {}, at=at)
-
-    def _record(
-        self,
-        action: str,
-        *,
-        actor: Actor | None = None,
-        note: str = "",
-        data: dict[str, DetailValue] | None = None,
-        at: datetime | None = None,
-    ) -> None:
-        self._io.record(action, actor=actor, note=note, data=data, at=at)
-
-    def _flag(self, flag: str) -> None:
-        self._io.flag(flag)
+        self._io.record(action.value, actor=actor, note=note, data=data or {}, at=at)
 
     async def _project(self) -> None:
         await self._io.project()

@@ -3,9 +3,9 @@
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from fastapi.exceptions import RequestValidationError
 
 from api.deps import CurrentActor, Resources
+from api.errors import field_error
 from api.fault_repair_service import NewFault, open_fault_repair
 from api.schemas import ErrorOut, FaultRepairCreate, FaultRepairCreated
 from domain.fault_repair import FAULT_TYPES_ZH, FaultSource, fault_repair_ticket_id
@@ -35,9 +35,9 @@ async def create_fault_repair(
     """Report a fault: a monitoring platform's alarm, or the use-management unit's own report."""
     elevator = await resources.registry.elevator(body.elevator_code)
     if elevator is None:
-        raise _field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
+        raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     if body.fault_type not in FAULT_TYPES_ZH:
-        raise _field_error("fault_type", f"unknown fault type; known: {', '.join(FAULT_TYPES_ZH)}")
+        raise field_error("fault_type", f"unknown fault type; known: {', '.join(FAULT_TYPES_ZH)}")
     source = FaultSource(body.source)
     if source is FaultSource.ALARM and actor.role is not Role.MONITORING_SYSTEM:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="fault alarms come from a monitoring platform")
@@ -75,9 +75,3 @@ async def create_fault_repair(
 async def fault_types() -> dict[str, str]:
     """故障类型: code -> Chinese name."""
     return dict(FAULT_TYPES_ZH)
-
-
-def _field_error(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": None}]
-    )

@@ -6,9 +6,9 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response, status
-from fastapi.exceptions import RequestValidationError
 
 from api.deps import OptionalActor, Resources
+from api.errors import field_error
 from api.rescue_service import NewReport, open_rescue
 from api.schemas import (
     ErrorOut,
@@ -46,11 +46,9 @@ async def create_rescue(
     if body.source is not ReportSource.QR and actor is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="alarms and calls need the X-User-Id header")
     if body.source is not ReportSource.QR and body.ref is None:
-        raise _field_error(
-            "ref", "required for alarms and calls: the source's own id makes a repeat harmless"
-        )
+        raise field_error("ref", "required for alarms and calls: the source's own id makes a repeat harmless")
     if await resources.registry.elevator(body.elevator_code) is None:
-        raise _field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
+        raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     ref = body.ref or idempotency_key or uuid.uuid4().hex
     known = await resources.tickets.ticket_for_report(body.source.value, ref)
     if known is not None:
@@ -82,10 +80,4 @@ async def create_rescue(
         state=receipt.state,
         joined_existing=receipt.joined_existing,
         duplicate=receipt.duplicate,
-    )
-
-
-def _field_error(field: str, message: str) -> RequestValidationError:
-    return RequestValidationError(
-        [{"type": "value_error", "loc": ("body", field), "msg": message, "input": None}]
     )
