@@ -74,7 +74,11 @@ class FaultRepairWorkflow:
         self._steps_started = 0
         self._step_label = ""
         self._overdue_step: str | None = None
-        self._step_starts: dict[str, datetime] = {"fault_repair.arrive": self._opened_at}
+        # Accepting and arriving both count from the report; the later steps from the step before.
+        self._step_starts: dict[str, datetime] = {
+            "fault_repair.accept": self._opened_at,
+            "fault_repair.arrive": self._opened_at,
+        }
         self._details: dict[str, DetailValue] = {
             "source": input.source.value,
             "fault_type": input.fault_type,
@@ -157,6 +161,8 @@ class FaultRepairWorkflow:
             await workflow.wait_condition(done)
         self._overdue_step = None
         self._clock = None
+        # A pause belongs to its step's clock; the next step's clock starts running.
+        self._details["paused"] = False
 
     async def _announce_end(self) -> None:
         if self._state is S.CLOSED:
