@@ -156,13 +156,71 @@ FAULT_REPAIR_POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+HAZARD_POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "rectify_serious",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "report",
+        Breach.ESCALATE,
+        "platform default for 重大隐患; 特种设备安全监督检查办法 (SAMR Order 57) Arts 23, 30: rectify by the date set",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "rectify_general",
+        15,
+        TimeUnit.WORKING_DAYS,
+        "report",
+        Breach.ESCALATE,
+        "platform default for 一般隐患; 特种设备安全法 Art 83: a use unit corrects within the set period",
+        remind_at=0.8,
+    ),
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "verify",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "rectification",
+        Breach.ESCALATE,
+        "platform default; 特种设备安全监督检查办法 Art 29: a re-check within 10 working days of the report",
+        remind_at=0.6,
+    ),
+)
+
+MAINTENANCE_RECORD_POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.MAINTENANCE_RECORD,
+        "confirm",
+        3,
+        TimeUnit.WORKING_DAYS,
+        "submission",
+        Breach.ESCALATE,
+        "platform default; TSG T5002-2017 Art 7: the use unit's safety manager signs the maintenance record",
+        remind_at=0.5,
+    ),
+    DeadlinePolicy(
+        TicketKind.MAINTENANCE_RECORD,
+        "interval",
+        15,
+        TimeUnit.CALENDAR_DAYS,
+        "last maintenance",
+        Breach.ESCALATE,
+        "特种设备安全监察条例 Art 31: cleaning, lubrication, adjustment and checks at least every 15 days",
+        remind_at=0.8,
+    ),
+)
+
+
 class UnknownPolicyOverride(ValueError):
     pass
 
 
 def policy_table(overrides: Mapping[str, float] | None = None) -> dict[str, DeadlinePolicy]:
     """The default table with overrides applied, by key; an override for no row is an error."""
-    table = {policy.key: policy for policy in (*DEFAULT_POLICIES, *FAULT_REPAIR_POLICIES)}
+    rows = (*DEFAULT_POLICIES, *FAULT_REPAIR_POLICIES, *HAZARD_POLICIES, *MAINTENANCE_RECORD_POLICIES)
+    table = {policy.key: policy for policy in rows}
     for key, limit in (overrides or {}).items():
         if key not in table:
             raise UnknownPolicyOverride(f"no policy row {key!r}; known rows: {', '.join(sorted(table))}")

@@ -19,6 +19,7 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     RESCUER = "rescuer"
     MAINTAINER = "maintainer"
+    INSPECTOR = "inspector"
     SAFETY_MANAGER = "safety_manager"
     REGULATOR = "regulator"
     # Machine and public sources of a ticket; they never act on one after creating it.
@@ -34,6 +35,7 @@ ROLE_LABELS_ZH: dict[Role, str] = {
     Role.DISPATCHER: "调度员",
     Role.RESCUER: "救援人员",
     Role.MAINTAINER: "维保人员",
+    Role.INSPECTOR: "检验人员",
     Role.SAFETY_MANAGER: "安全管理员",
     Role.REGULATOR: "监管人员",
     Role.MONITORING_SYSTEM: "远程监测系统",

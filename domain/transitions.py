@@ -18,11 +18,18 @@ class Party(StrEnum):
 
     ASSIGNED_UNIT = "assigned_unit"
     USE_UNIT = "use_unit"
+    # The organisation that reported the matter (a hazard's maintenance unit or inspection agency).
+    REPORTER = "reporter"
     ANY = "any"
 
     @property
     def label_zh(self) -> str:
-        return {"assigned_unit": "承接单位", "use_unit": "使用管理单位", "any": "相关单位"}[self.value]
+        return {
+            "assigned_unit": "承接单位",
+            "use_unit": "使用管理单位",
+            "reporter": "上报单位",
+            "any": "相关单位",
+        }[self.value]
 
 
 @dataclass(frozen=True)

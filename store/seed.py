@@ -50,6 +50,11 @@ def _organisations() -> list[Organisation]:
             district="xuhui",
         ),
         Organisation(
+            id="insp-sh",
+            name="上海市特种设备监督检验技术研究院",
+            kind=OrganisationKind.INSPECTION_AGENCY.value,
+        ),
+        Organisation(
             id="uu-lujiazui",
             name="陆家嘴花园物业管理处",
             kind=OrganisationKind.USE_UNIT.value,
@@ -126,6 +131,7 @@ def _users() -> list[User]:
         ("u-safety-jingan", "吴经理", "uu-jingan", Role.SAFETY_MANAGER),
         ("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR),
         ("u-regulator-xuhui", "郑科长", "reg-xuhui", Role.REGULATOR),
+        ("u-inspector", "徐检验师", "insp-sh", Role.INSPECTOR),
         ("u-monitoring", "远程监测平台", "emergency-110", Role.MONITORING_SYSTEM),
     ]
     return [User(id=uid, name=name, organisation_id=org, role=role.value) for uid, name, org, role in rows]
