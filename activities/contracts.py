@@ -12,6 +12,7 @@ LOOKUP_ELEVATOR = "lookup_elevator"
 COMPUTE_DEADLINES = "compute_deadlines"
 PROJECT_TICKET = "project_ticket"
 SEND_NOTIFICATION = "send_notification"
+NOTE_MAINTENANCE = "note_maintenance"
 
 
 @dataclass
@@ -85,3 +86,12 @@ class NotificationInput:
     ticket: MailTicketFacts
     elevator: ElevatorRegistration
     event: dict[str, str | int | bool | None] = field(default_factory=dict)
+
+
+@dataclass
+class NoteMaintenanceInput:
+    """Tell an elevator's maintenance schedule about a visit, starting the schedule if it has none."""
+
+    elevator_code: str
+    ticket_id: str
+    performed_at: datetime

@@ -216,3 +216,84 @@ class FaultRepairCreated(BaseModel):
     ticket_id: str
     state: str
     duplicate: bool
+
+
+class MaintenanceRecordCreate(BaseModel):
+    """A maintenance record (维保记录) as the maintenance unit submits it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64)
+    ref: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The maintenance unit's record number",
+    )
+    level: Literal["half_month", "quarterly", "half_year", "annual"] = Field(
+        description="TSG T5002 Art 6 level"
+    )
+    performed_at: AwareDatetime = Field(description="When the maintenance was done")
+    handler_name: str = Field(min_length=1, max_length=100, description="维保人员")
+    items: list[str] = Field(min_length=1, max_length=100, description="The items maintained")
+    remarks: str = Field(default="", max_length=2000)
+
+
+class MaintenanceRecordCreated(BaseModel):
+    ticket_id: str
+    state: str
+    duplicate: bool
+
+
+class ResubmitBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[str] = Field(min_length=1, max_length=100)
+    remarks: str = Field(default="", max_length=2000)
+
+
+class WithdrawBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+HazardSeverityIn = Literal["serious", "general"]
+
+
+class HazardCreate(BaseModel):
+    """A hazard (隐患) as a maintenance unit or an inspection agency reports it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64)
+    ref: str = Field(
+        min_length=1,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="The reporter's own report number: a repeat opens nothing new",
+    )
+    hazard_type: str = Field(max_length=40, description="隐患类型 code, see GET /hazard-types")
+    severity: HazardSeverityIn = Field(description="serious 重大隐患 | general 一般隐患")
+    description: str = Field(default="", max_length=2000)
+
+
+class HazardCreated(BaseModel):
+    ticket_id: str
+    state: str
+    duplicate: bool
+
+
+class RectificationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    evidence: str = Field(
+        min_length=1, max_length=4000, description="整改材料: what was done to remove the hazard"
+    )
+
+
+class VerifyPassBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    remark: str = Field(default="", max_length=500)
+
+
+class VerifyFailBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500, description="验证不通过的理由")

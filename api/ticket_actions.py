@@ -9,8 +9,12 @@ from api import schemas
 from domain.kinds import TicketKind
 from domain.roles import Actor
 from workflows import fault_repair_models as fr
+from workflows import hazard_models as hz
+from workflows import maintenance_models as mm
 from workflows import rescue_models as rm
 from workflows.fault_repair import FaultRepairWorkflow
+from workflows.hazard import HazardWorkflow
+from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.rescue import RescueWorkflow
 
 Adapter = Callable[[Actor, Any], tuple[Any, Any]]
@@ -65,9 +69,44 @@ def _fault_repair() -> dict[str, Adapter]:
     }
 
 
+def _maintenance_record() -> dict[str, Adapter]:
+    return {
+        "confirm": lambda a, b: (MaintenanceRecordWorkflow.confirm, fr.StepInput(actor=a, note=b.remark)),
+        "dispute": lambda a, b: (MaintenanceRecordWorkflow.dispute, fr.ReasonInput(actor=a, reason=b.reason)),
+        "resubmit": lambda a, b: (
+            MaintenanceRecordWorkflow.resubmit,
+            mm.ResubmitInput(actor=a, items=b.items, remarks=b.remarks),
+        ),
+        "withdraw": lambda a, b: (
+            MaintenanceRecordWorkflow.withdraw,
+            fr.ReasonInput(actor=a, reason=b.reason),
+        ),
+    }
+
+
+def _hazard() -> dict[str, Adapter]:
+    return {
+        "submit_rectification": lambda a, b: (
+            HazardWorkflow.submit_rectification,
+            hz.RectificationInput(actor=a, evidence=b.evidence),
+        ),
+        "verify_pass": lambda a, b: (HazardWorkflow.verify_pass, hz.StepInput(actor=a, note=b.remark)),
+        "verify_fail": lambda a, b: (HazardWorkflow.verify_fail, hz.ReasonInput(actor=a, reason=b.reason)),
+        "withdraw": lambda a, b: (HazardWorkflow.withdraw, hz.ReasonInput(actor=a, reason=b.reason)),
+        "extend": lambda a, b: (
+            HazardWorkflow.extend,
+            hz.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (HazardWorkflow.pause, hz.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (HazardWorkflow.resume, hz.StepInput(actor=a, note=b.note)),
+    }
+
+
 ADAPTERS: dict[TicketKind, dict[str, Adapter]] = {
     TicketKind.RESCUE: _rescue(),
     TicketKind.FAULT_REPAIR: _fault_repair(),
+    TicketKind.HAZARD: _hazard(),
+    TicketKind.MAINTENANCE_RECORD: _maintenance_record(),
 }
 
 # The body each action takes, shared by every kind that has the action.
@@ -83,6 +122,11 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "extend": schemas.ExtendBody,
     "pause": schemas.PauseBody,
     "resume": schemas.ResumeBody,
+    "resubmit": schemas.ResubmitBody,
+    "withdraw": schemas.WithdrawBody,
+    "submit_rectification": schemas.RectificationBody,
+    "verify_pass": schemas.VerifyPassBody,
+    "verify_fail": schemas.VerifyFailBody,
 }
 
 

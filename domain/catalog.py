@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from domain import fault_repair, rescue
+from domain import fault_repair, hazard, maintenance_record, rescue
 from domain.kinds import TicketKind
 
 DetailsView = Mapping[str, object]
@@ -13,6 +13,12 @@ def state_label(kind: TicketKind, state: str) -> str:
         return rescue.RescueState(state).label_zh
     if kind is TicketKind.FAULT_REPAIR:
         return fault_repair.FaultRepairState(state).label_zh
+    if kind is TicketKind.MAINTENANCE_RECORD:
+        if state in maintenance_record.MissedMaintenanceState.__members__.values():
+            return maintenance_record.MissedMaintenanceState(state).label_zh
+        return maintenance_record.MaintenanceRecordState(state).label_zh
+    if kind is TicketKind.HAZARD:
+        return hazard.HazardState(state).label_zh
     return state
 
 
@@ -26,4 +32,16 @@ def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[
         if not current.is_final:
             allowed += ["extend", "resume" if details.get("paused") else "pause"]
         return allowed
+    if kind is TicketKind.MAINTENANCE_RECORD:
+        if state in maintenance_record.MissedMaintenanceState.__members__.values():
+            # A missed interval is resolved by the next record, not by an action on it.
+            return []
+        return maintenance_record.allowed_actions(maintenance_record.MaintenanceRecordState(state))
+    if kind is TicketKind.HAZARD:
+        current_hazard = hazard.HazardState(state)
+        hazard_allowed = hazard.allowed_actions(current_hazard)
+        # A reported hazard has no running clock yet: it is dispatched to its use unit at once.
+        if not current_hazard.is_final and current_hazard is not hazard.HazardState.REPORTED:
+            hazard_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return hazard_allowed
     return []

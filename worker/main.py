@@ -14,6 +14,7 @@ from activities.notify import NotificationActivities
 from activities.official_calendar import load_working_day_calendar
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
+from activities.schedule import ScheduleActivities
 from domain.policies import policy_table
 from elevator_orders.settings import Settings
 from notifications.render import MailRenderer
@@ -23,13 +24,25 @@ from store.mail_log import MailLog
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 from workflows.fault_repair import FaultRepairWorkflow
+from workflows.hazard import HazardWorkflow
 from workflows.mail_delivery import MailDeliveryWorkflow
+from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
 from workflows.rescue import RescueWorkflow
 
-WORKFLOWS = [RescueWorkflow, FaultRepairWorkflow, MailDeliveryWorkflow]
+WORKFLOWS = [
+    RescueWorkflow,
+    FaultRepairWorkflow,
+    HazardWorkflow,
+    MaintenanceRecordWorkflow,
+    MaintenanceScheduleWorkflow,
+    MailDeliveryWorkflow,
+]
 
 
-def build_activities(settings: Settings, engine: AsyncEngine) -> list[object]:
+def build_activities(
+    settings: Settings, engine: AsyncEngine, client: Client, task_queue: str
+) -> list[object]:
     sessions = make_sessionmaker(engine)
     sender = MailSender(
         SmtpConfig(
@@ -52,6 +65,7 @@ def build_activities(settings: Settings, engine: AsyncEngine) -> list[object]:
         NotificationActivities(
             MailRenderer(), sender, MailLog(sessions), f"http://{settings.api_host}:{settings.api_port}"
         ),
+        ScheduleActivities(client, task_queue),
     ]
     return activity_objects
 
@@ -71,12 +85,13 @@ async def running_worker(
 ) -> AsyncIterator[Worker]:
     """A worker polling until the block exits; the database engine lives as long as it does."""
     engine = make_engine(settings.effective_database_url)
+    queue = task_queue or settings.temporal_task_queue
     try:
         worker = Worker(
             client,
-            task_queue=task_queue or settings.temporal_task_queue,
+            task_queue=queue,
             workflows=WORKFLOWS,
-            activities=activity_callables(build_activities(settings, engine)),  # type: ignore[arg-type]
+            activities=activity_callables(build_activities(settings, engine, client, queue)),  # type: ignore[arg-type]
         )
         async with worker:
             yield worker

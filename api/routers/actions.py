@@ -136,3 +136,43 @@ async def resume(
 ) -> TicketDetailOut:
     """Restart a paused clock; the deadline moves by the time it stood still."""
     return await _act(resources, ticket_id, "resume", actor, body)
+
+
+@router.post("/{ticket_id}/resubmit", response_model=TicketDetailOut, responses=_ERRORS)
+async def resubmit(
+    ticket_id: str, body: schemas.ResubmitBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Maintenance record: the maintenance unit revises a disputed record and submits it again."""
+    return await _act(resources, ticket_id, "resubmit", actor, body)
+
+
+@router.post("/{ticket_id}/withdraw", response_model=TicketDetailOut, responses=_ERRORS)
+async def withdraw(
+    ticket_id: str, body: schemas.WithdrawBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Withdraw what one submitted or reported (a maintenance record; a hazard report) with a reason."""
+    return await _act(resources, ticket_id, "withdraw", actor, body)
+
+
+@router.post("/{ticket_id}/submit_rectification", response_model=TicketDetailOut, responses=_ERRORS)
+async def submit_rectification(
+    ticket_id: str, body: schemas.RectificationBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Hazard: the use-management unit reports the hazard rectified, with what it did (整改材料)."""
+    return await _act(resources, ticket_id, "submit_rectification", actor, body)
+
+
+@router.post("/{ticket_id}/verify_pass", response_model=TicketDetailOut, responses=_ERRORS)
+async def verify_pass(
+    ticket_id: str, body: schemas.VerifyPassBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Hazard: the reporting organisation verifies the rectification (验证通过); the ticket closes."""
+    return await _act(resources, ticket_id, "verify_pass", actor, body)
+
+
+@router.post("/{ticket_id}/verify_fail", response_model=TicketDetailOut, responses=_ERRORS)
+async def verify_fail(
+    ticket_id: str, body: schemas.VerifyFailBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Hazard: the rectification falls short, with a reason; the use unit rectifies again on a new clock."""
+    return await _act(resources, ticket_id, "verify_fail", actor, body)

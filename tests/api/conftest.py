@@ -43,7 +43,7 @@ SEEDED_ELEVATORS = {
     JINGAN: ("jingan", "mu-pujiang", "uu-jingan"),
 }
 
-_FINAL_STATES = frozenset({"closed", "cancelled"})
+_FINAL_STATES = frozenset({"closed", "cancelled", "confirmed", "withdrawn"})
 _RUN_FINISH_TIMEOUT_SECONDS = 60.0
 
 

@@ -21,14 +21,21 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.fault_repair_service import NewFault, open_fault_repair
+from api.hazard_service import NewHazard, open_hazard
 from api.rescue_service import open_rescue
+from domain.calendar import CHINA_TIME
 from domain.fault_repair import FaultSource
+from domain.hazard import HazardSeverity
+from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
+from domain.registry import OrganisationRef
 from domain.rescue import ReportSource
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
+from tests.support.maintenance import end_schedule, new_record
+from tests.support.maintenance import submit as submit_record
 from tests.support.rescue import (
     DISPATCHER,
     ELEVATOR,
@@ -43,8 +50,13 @@ from tests.support.rescue import (
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli
 from worker.main import running_worker
+from workflows import hazard_models as hz
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput, ReasonInput, StepInput
+from workflows.hazard import HazardWorkflow
+from workflows.maintenance_models import ResubmitInput
+from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
 
@@ -59,6 +71,7 @@ FAST_CLOCKS = {
     "rescue.accident": 0.0025,
     "rescue.confirm": 0.0015,
     "fault_repair.accept": 0.05,
+    "maintenance_record.interval": 0.00005,
 }
 
 
@@ -135,6 +148,52 @@ async def _fault_repair_every_path(client: Client, settings: Settings) -> None:
     await _save(handle, "fault_repair_every_path")
 
 
+async def _hazard_every_path(client: Client, settings: Settings) -> None:
+    # Working-day clocks cannot shrink to seconds, so this path runs every Update but no breach.
+    registered = await open_hazard(
+        client,
+        settings.temporal_task_queue,
+        NewHazard(
+            elevator_code=ELEVATOR,
+            ref=f"YH-{uuid.uuid4().hex}",
+            reporter=MAINTAINER,
+            reporter_unit=OrganisationRef(
+                "mu-shenda", "上海申达电梯维保有限公司", "mu-shenda@demo.elevator-orders.example"
+            ),
+            hazard_type="brake_abnormal",
+            severity=HazardSeverity.SERIOUS,
+            description="制动器闸瓦磨损超限",
+        ),
+        mail_grace_seconds=1,
+    )
+    handle = client.get_workflow_handle_for(HazardWorkflow.run, registered.ticket_id)
+    await handle.execute_update(
+        HazardWorkflow.pause, hz.ReasonInput(actor=SAFETY_MANAGER, reason="等待检验机构检测")
+    )
+    await handle.execute_update(HazardWorkflow.resume, hz.StepInput(actor=SAFETY_MANAGER))
+    await handle.execute_update(
+        HazardWorkflow.extend,
+        hz.ExtendInput(actor=REGULATOR, due_at=datetime.now(UTC) + timedelta(days=30), reason="需停梯大修"),
+    )
+    await handle.execute_update(
+        HazardWorkflow.submit_rectification,
+        hz.RectificationInput(actor=SAFETY_MANAGER, evidence="调整制动器"),
+    )
+    await handle.execute_update(
+        HazardWorkflow.pause, hz.ReasonInput(actor=MAINTAINER, reason="等待第三方检测")
+    )
+    await handle.execute_update(HazardWorkflow.resume, hz.StepInput(actor=MAINTAINER))
+    await handle.execute_update(
+        HazardWorkflow.verify_fail, hz.ReasonInput(actor=MAINTAINER, reason="制动间隙仍超标")
+    )
+    await handle.execute_update(
+        HazardWorkflow.submit_rectification,
+        hz.RectificationInput(actor=SAFETY_MANAGER, evidence="更换制动器闸瓦"),
+    )
+    await handle.execute_update(HazardWorkflow.verify_pass, hz.StepInput(actor=MAINTAINER, note="复查合格"))
+    await _save(handle, "hazard_every_path")
+
+
 async def _closed_with_joined_reports(client: Client, settings: Settings) -> None:
     queue = settings.temporal_task_queue
     receipt = await open_rescue(client, queue, new_report(uuid.uuid4().hex))
@@ -173,12 +232,56 @@ async def _every_breach(client: Client, settings: Settings) -> None:
     await _save(handle, "rescue_every_breach")
 
 
+async def _maintenance_record_disputed(client: Client, settings: Settings) -> None:
+    handle = await submit_record(client, settings, new_record("31010400001"))
+    manager = Actor("u-safety-xujiahui", "周经理", "uu-xujiahui", Role.SAFETY_MANAGER)
+    maintainer = Actor("u-maintainer-pujiang", "林工", "mu-pujiang", Role.MAINTAINER)
+    await handle.execute_update(
+        MaintenanceRecordWorkflow.dispute, ReasonInput(actor=manager, reason="缺少层门检查")
+    )
+    await handle.execute_update(
+        MaintenanceRecordWorkflow.resubmit,
+        ResubmitInput(actor=maintainer, items=["层门门锁"], remarks="补充"),
+    )
+    await handle.execute_update(MaintenanceRecordWorkflow.confirm, StepInput(actor=manager))
+    await _save(handle, "maintenance_record_disputed")
+    await end_schedule(client, "31010400001")
+
+
+async def _maintenance_schedule_missed(client: Client, settings: Settings) -> None:
+    url = settings.effective_database_url
+    first = await submit_record(client, settings, new_record("31010600001", datetime.now(UTC)))
+    schedule = client.get_workflow_handle_for(
+        MaintenanceScheduleWorkflow.run, maintenance_schedule_workflow_id("31010600001")
+    )
+    first_run = (await schedule.describe()).run_id
+    due_date = (datetime.now(UTC) + timedelta(days=FAST_CLOCKS["maintenance_record.interval"])).astimezone(
+        CHINA_TIME
+    )
+    missed_id = missed_maintenance_ticket_id("31010600001", due_date.date().isoformat())
+    await ticket_when(url, missed_id, lambda t: t.overdue)
+    manager = Actor("u-safety-jingan", "吴经理", "uu-jingan", Role.SAFETY_MANAGER)
+    await first.execute_update(MaintenanceRecordWorkflow.confirm, StepInput(actor=manager))
+    await first.result()
+    late = await submit_record(client, settings, new_record("31010600001", datetime.now(UTC)))
+    await ticket_when(url, missed_id, lambda t: t.state == "resolved")
+    await late.execute_update(MaintenanceRecordWorkflow.confirm, StepInput(actor=manager))
+    await late.result()
+    history = await client.get_workflow_handle(schedule.id, run_id=first_run).fetch_history()
+    (HISTORIES / "maintenance_schedule_missed.json").write_text(history.to_json())
+    print(f"saved maintenance_schedule_missed: {len(history.events)} events")
+    await end_schedule(client, "31010600001")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
     ("rescue_every_breach", _every_breach, FAST_CLOCKS),
     ("rescue_stopping_the_car", _rescue_stopping_the_car, {}),
     ("fault_repair_every_path", _fault_repair_every_path, FAST_CLOCKS),
+    ("hazard_every_path", _hazard_every_path, {}),
+    ("maintenance_record_disputed", _maintenance_record_disputed, {}),
+    ("maintenance_schedule_missed", _maintenance_schedule_missed, FAST_CLOCKS),
 )
 
 

@@ -26,6 +26,9 @@ def test_histories_are_saved() -> None:
         "rescue_every_breach",
         "rescue_stopping_the_car",
         "fault_repair_every_path",
+        "maintenance_record_disputed",
+        "maintenance_schedule_missed",
+        "hazard_every_path",
     } <= set(HISTORIES)
 
 

@@ -1,0 +1,60 @@
+"""Submitting maintenance records: the only place the API starts the maintenance-record workflow."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from temporalio.client import Client, WithStartWorkflowOperation
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from api.workflow_calls import temporal_reachable
+from domain.maintenance_record import MaintenanceLevel, maintenance_record_ticket_id
+from domain.roles import Actor
+from workflows.fault_repair_models import Registered, RegisterInput
+from workflows.maintenance_models import MaintenanceRecordInput
+from workflows.maintenance_record import MaintenanceRecordWorkflow
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    elevator_code: str
+    ref: str
+    submitter: Actor
+    level: MaintenanceLevel
+    performed_at: datetime
+    handler_name: str
+    items: list[str]
+    remarks: str
+
+
+async def submit_maintenance_record(
+    client: Client, task_queue: str, new: NewRecord, *, mail_grace_seconds: float = 30.0
+) -> Registered:
+    """Submit the record, or answer with the one this very record number opened before."""
+    ticket_id = maintenance_record_ticket_id(new.elevator_code, new.ref)
+    start = WithStartWorkflowOperation(
+        MaintenanceRecordWorkflow.run,
+        MaintenanceRecordInput(
+            ticket_id=ticket_id,
+            elevator_code=new.elevator_code,
+            ref=new.ref,
+            submitter=new.submitter,
+            level=new.level,
+            performed_at=new.performed_at,
+            handler_name=new.handler_name,
+            items=new.items,
+            remarks=new.remarks,
+            mail_grace_seconds=mail_grace_seconds,
+        ),
+        id=ticket_id,
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        # A confirmed record is final: its number can never open another.
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    async with temporal_reachable():
+        registered: Registered = await client.execute_update_with_start_workflow(
+            MaintenanceRecordWorkflow.register,
+            RegisterInput(ticket_id=ticket_id),
+            start_workflow_operation=start,
+        )
+    return registered

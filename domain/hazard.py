@@ -1,0 +1,149 @@
+"""The hazard report (隐患上报): states, actions, who may take them, the hazard-type codes and severities.
+
+A maintenance unit or an inspection agency reports a hazard on an elevator; the use-management unit
+rectifies it by a deadline set by its severity; the reporting organisation verifies the rectification.
+"""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import Party, Transition, check_transition
+
+
+class HazardState(StrEnum):
+    # Momentary: the run moves on to rectifying as soon as it has loaded the elevator and dispatched.
+    REPORTED = "reported"
+    RECTIFYING = "rectifying"
+    RECTIFIED = "rectified"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (HazardState.CLOSED, HazardState.CANCELLED)
+
+
+STATE_LABELS_ZH: dict[HazardState, str] = {
+    HazardState.REPORTED: "已上报",
+    HazardState.RECTIFYING: "整改中",
+    HazardState.RECTIFIED: "已整改待验证",
+    HazardState.CLOSED: "已办结",
+    HazardState.CANCELLED: "已撤回",
+}
+
+
+class HazardAction(StrEnum):
+    SUBMIT_RECTIFICATION = "submit_rectification"
+    VERIFY_PASS = "verify_pass"
+    VERIFY_FAIL = "verify_fail"
+    WITHDRAW = "withdraw"
+
+
+ACTION_LABELS_ZH: dict[HazardAction, str] = {
+    HazardAction.SUBMIT_RECTIFICATION: "提交整改材料",
+    HazardAction.VERIFY_PASS: "验证通过",
+    HazardAction.VERIFY_FAIL: "验证不通过",
+    HazardAction.WITHDRAW: "撤回",
+}
+
+# Who may report a hazard, and so who verifies it: the verifying role is always the reporter's own.
+REPORTER_ROLES: frozenset[Role] = frozenset({Role.MAINTAINER, Role.INSPECTOR})
+
+S = HazardState
+
+
+def hazard_transitions(reporter_role: Role) -> dict[HazardAction, Transition[HazardState]]:
+    """The state machine of a hazard reported by someone of `reporter_role`.
+
+    A transition names one role; the reporting side is a maintainer or an inspector depending on who
+    reported, so its transitions are built for the role the report came from.
+    """
+    return {
+        HazardAction.SUBMIT_RECTIFICATION: Transition(
+            frozenset({S.RECTIFYING}), S.RECTIFIED, Role.SAFETY_MANAGER, Party.USE_UNIT
+        ),
+        HazardAction.VERIFY_PASS: Transition(
+            frozenset({S.RECTIFIED}), S.CLOSED, reporter_role, Party.REPORTER
+        ),
+        # A failed verification sends the use unit back to rectify, on a fresh clock.
+        HazardAction.VERIFY_FAIL: Transition(
+            frozenset({S.RECTIFIED}), S.RECTIFYING, reporter_role, Party.REPORTER
+        ),
+        # The reporter takes back a report made in error, while nothing has been submitted to verify yet.
+        HazardAction.WITHDRAW: Transition(
+            frozenset({S.RECTIFYING}), S.CANCELLED, reporter_role, Party.REPORTER
+        ),
+    }
+
+
+def allowed_actions(state: HazardState) -> list[str]:
+    # Which actions a state allows does not depend on the reporter's role, only who may take them.
+    return [
+        action.value for action, t in hazard_transitions(Role.MAINTAINER).items() if state in t.from_states
+    ]
+
+
+def check_action(
+    state: HazardState,
+    action: HazardAction,
+    actor: Actor,
+    *,
+    use_unit_id: str,
+    reporter_unit_id: str,
+    reporter_role: Role,
+) -> HazardState:
+    """Return the state the action leads to, or raise why this actor may not take it now."""
+    party_orgs = {Party.USE_UNIT: use_unit_id, Party.REPORTER: reporter_unit_id}
+    return check_transition(
+        hazard_transitions(reporter_role), state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
+    )
+
+
+class HazardSeverity(StrEnum):
+    SERIOUS = "serious"
+    GENERAL = "general"
+
+    @property
+    def label_zh(self) -> str:
+        return {"serious": "重大隐患", "general": "一般隐患"}[self.value]
+
+    @property
+    def rectify_policy_key(self) -> str:
+        """The policy row of the rectification deadline: a serious hazard has less time."""
+        return f"hazard.rectify_{self.value}"
+
+
+VERIFY_POLICY_KEY = "hazard.verify"
+
+# 隐患类型: the safety components TSG T7001 checks, as maintenance units and inspectors report them.
+HAZARD_TYPES_ZH: dict[str, str] = {
+    "brake_abnormal": "制动器异常",
+    "rope_wear": "曳引钢丝绳磨损",
+    "door_lock_failure": "门锁装置失效",
+    "safety_gear": "安全钳异常",
+    "overspeed_governor": "限速器异常",
+    "buffer": "缓冲器异常",
+    "emergency_alarm": "紧急报警装置失效",
+    "machine_room": "机房/井道环境",
+    "other": "其他",
+}
+
+
+def reporter_label_zh(role: Role) -> str:
+    """Where the report came from, as mails name a ticket's source."""
+    return "检验机构上报" if role is Role.INSPECTOR else "维保单位上报"
+
+
+def hazard_ticket_id(elevator_code: str, ref: str) -> str:
+    """The ticket id is also the workflow id: the same report number always names the same hazard."""
+    return f"hazard-{elevator_code}-{ref}"
+
+
+FLAG_REMINDED = "reminded"
+FLAG_ESCALATED = "escalated"
+FLAG_EXTENDED = "extended"
+FLAG_VERIFY_FAILED = "verify_failed"

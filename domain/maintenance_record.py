@@ -1,0 +1,119 @@
+"""Maintenance-record confirmation (维保记录确认) and the 15-day maintenance rule."""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import Party, Transition, check_transition
+
+
+class MaintenanceRecordState(StrEnum):
+    SUBMITTED = "submitted"
+    DISPUTED = "disputed"
+    # Confirmed by the use unit's safety manager: the record is final and may not change (TSG T5002 Art 5).
+    CONFIRMED = "confirmed"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (MaintenanceRecordState.CONFIRMED, MaintenanceRecordState.WITHDRAWN)
+
+
+STATE_LABELS_ZH: dict[MaintenanceRecordState, str] = {
+    MaintenanceRecordState.SUBMITTED: "待确认",
+    MaintenanceRecordState.DISPUTED: "有异议待修改",
+    MaintenanceRecordState.CONFIRMED: "已确认",
+    MaintenanceRecordState.WITHDRAWN: "已撤回",
+}
+
+
+class MaintenanceRecordAction(StrEnum):
+    CONFIRM = "confirm"
+    DISPUTE = "dispute"
+    RESUBMIT = "resubmit"
+    WITHDRAW = "withdraw"
+
+
+ACTION_LABELS_ZH: dict[MaintenanceRecordAction, str] = {
+    MaintenanceRecordAction.CONFIRM: "确认",
+    MaintenanceRecordAction.DISPUTE: "提出异议",
+    MaintenanceRecordAction.RESUBMIT: "修改后重新提交",
+    MaintenanceRecordAction.WITHDRAW: "撤回",
+}
+
+M = MaintenanceRecordState
+MAINTENANCE_RECORD_TRANSITIONS: dict[MaintenanceRecordAction, Transition[MaintenanceRecordState]] = {
+    MaintenanceRecordAction.CONFIRM: Transition(
+        frozenset({M.SUBMITTED}), M.CONFIRMED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+    MaintenanceRecordAction.DISPUTE: Transition(
+        frozenset({M.SUBMITTED}), M.DISPUTED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+    MaintenanceRecordAction.RESUBMIT: Transition(
+        frozenset({M.DISPUTED}), M.SUBMITTED, Role.MAINTAINER, Party.ASSIGNED_UNIT
+    ),
+    MaintenanceRecordAction.WITHDRAW: Transition(
+        frozenset({M.SUBMITTED, M.DISPUTED}), M.WITHDRAWN, Role.MAINTAINER, Party.ASSIGNED_UNIT
+    ),
+}
+
+
+def allowed_actions(state: MaintenanceRecordState) -> list[str]:
+    return [a.value for a, t in MAINTENANCE_RECORD_TRANSITIONS.items() if state in t.from_states]
+
+
+def check_action(
+    state: MaintenanceRecordState,
+    action: MaintenanceRecordAction,
+    actor: Actor,
+    maintenance_unit_id: str,
+    use_unit_id: str,
+) -> MaintenanceRecordState:
+    party_orgs = {Party.ASSIGNED_UNIT: maintenance_unit_id, Party.USE_UNIT: use_unit_id}
+    return check_transition(
+        MAINTENANCE_RECORD_TRANSITIONS, state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
+    )
+
+
+class MaintenanceLevel(StrEnum):
+    """The four levels of maintenance items in TSG T5002-2017 Art 6."""
+
+    HALF_MONTH = "half_month"
+    QUARTERLY = "quarterly"
+    HALF_YEAR = "half_year"
+    ANNUAL = "annual"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "half_month": "半月维保",
+            "quarterly": "季度维保",
+            "half_year": "半年维保",
+            "annual": "年度维保",
+        }[self.value]
+
+
+def maintenance_record_ticket_id(elevator_code: str, ref: str) -> str:
+    return f"maintenance-record-{elevator_code}-{ref}"
+
+
+def maintenance_schedule_workflow_id(elevator_code: str) -> str:
+    """The elevator's one long-lived maintenance schedule."""
+    return f"maintenance-schedule-{elevator_code}"
+
+
+def missed_maintenance_ticket_id(elevator_code: str, due_date: str) -> str:
+    """The regulator's queue item for a maintenance interval missed; one per missed due date."""
+    return f"maintenance-missed-{elevator_code}-{due_date}"
+
+
+class MissedMaintenanceState(StrEnum):
+    OVERDUE = "overdue"
+    RESOLVED = "resolved"
+
+    @property
+    def label_zh(self) -> str:
+        return {"overdue": "超期未维保", "resolved": "已补做维保"}[self.value]

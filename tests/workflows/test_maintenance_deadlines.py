@@ -1,0 +1,105 @@
+"""The 15-day maintenance rule and the confirmation clock, at their real lengths on the time-skipping server."""
+
+from datetime import timedelta
+
+from temporalio.testing import WorkflowEnvironment
+
+from activities.official_calendar import load_working_day_calendar
+from domain.calendar import CHINA_TIME
+from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
+from elevator_orders.settings import Settings
+from tests.support.maintenance import end_schedule, new_record, submit
+from tests.support.rescue import (
+    MAINTENANCE_MAIL,
+    REGULATOR_MAIL,
+    SAFETY_MANAGER,
+    mails_to,
+    template_of,
+    ticket_when,
+)
+from tests.support.smtp import MailCatcher
+from worker.main import running_worker
+from workflows.fault_repair_models import StepInput
+from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+
+ELEVATOR = "31011500001"
+
+
+async def test_no_record_for_15_days_goes_to_the_regulator_until_the_next_visit(
+    time_skipping_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    env = time_skipping_server
+    url = settings.effective_database_url
+    # The test server's clock runs ahead of the wall clock once earlier tests have skipped time.
+    performed = await env.get_current_time() - timedelta(hours=1)
+    try:
+        async with running_worker(env.client, settings):
+            first = await submit(env.client, settings, new_record(ELEVATOR, performed))
+            await ticket_when(url, first.id, lambda t: t.state == "submitted")
+            await first.execute_update(MaintenanceRecordWorkflow.confirm, StepInput(actor=SAFETY_MANAGER))
+            schedule = env.client.get_workflow_handle_for(
+                MaintenanceScheduleWorkflow.run, maintenance_schedule_workflow_id(ELEVATOR)
+            )
+            first_run = (await schedule.describe()).run_id
+
+            await env.sleep(timedelta(days=13))
+            await mail_catcher.wait_for(
+                lambda ms: "work_order_reminder" in [template_of(m) for m in mails_to(ms, MAINTENANCE_MAIL)]
+            )
+            due_date = (performed + timedelta(days=15)).astimezone(CHINA_TIME).date().isoformat()
+            missed_id = missed_maintenance_ticket_id(ELEVATOR, due_date)
+
+            await env.sleep(timedelta(days=3))
+            missed, timeline = await ticket_when(url, missed_id, lambda t: t.overdue)
+            assert missed.kind == "maintenance_record"
+            assert missed.state == "overdue"
+            assert missed.district == "pudong"
+            assert "interval_overdue" in missed.flags
+            assert [e.action for e in timeline] == ["escalated"]
+            await mail_catcher.wait_for(
+                lambda ms: "work_order_escalated" in [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)]
+            )
+
+            # The next visit resolves the queue item, and the schedule starts over from it.
+            late = await submit(env.client, settings, new_record(ELEVATOR, await env.get_current_time()))
+            resolved, _ = await ticket_when(url, missed_id, lambda t: t.state == "resolved")
+            assert not resolved.overdue
+            assert resolved.details["last_record_ticket_id"] == late.id
+            await ticket_when(url, late.id, lambda t: t.state == "submitted")
+            await late.execute_update(MaintenanceRecordWorkflow.confirm, StepInput(actor=SAFETY_MANAGER))
+            # Finish before this worker stops: a run left behind would hold the shared server's clock.
+            assert await late.result() == "confirmed"
+            assert await first.result() == "confirmed"
+            description = await schedule.describe()
+            assert description.run_id != first_run, "each visit continues the schedule as new"
+    finally:
+        await end_schedule(env.client, ELEVATOR)
+
+
+async def test_an_unconfirmed_record_escalates_after_3_working_days(
+    time_skipping_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    env = time_skipping_server
+    url = settings.effective_database_url
+    elevator = "31011500002"
+    try:
+        async with running_worker(env.client, settings):
+            handle = await submit(env.client, settings, new_record(elevator, await env.get_current_time()))
+            ticket, _ = await ticket_when(url, handle.id, lambda t: t.state == "submitted")
+            expected = load_working_day_calendar(None).add_working_days(ticket.opened_at, 3)
+            assert ticket.due_at == expected.due_at
+
+            await env.sleep(expected.due_at - await env.get_current_time() - timedelta(minutes=5))
+            ticket, _ = await ticket_when(url, handle.id, lambda t: "reminded" in t.flags)
+            assert not ticket.overdue
+            await env.sleep(timedelta(minutes=10))
+            ticket, _ = await ticket_when(url, handle.id, lambda t: t.overdue)
+            assert "confirm_overdue" in ticket.flags
+            await mail_catcher.wait_for(
+                lambda ms: "work_order_escalated" in [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)]
+            )
+            await handle.execute_update(MaintenanceRecordWorkflow.confirm, StepInput(actor=SAFETY_MANAGER))
+            assert await handle.result() == "confirmed"
+    finally:
+        await end_schedule(env.client, elevator)

@@ -1,0 +1,463 @@
+"""The hazard workflow (隐患上报): reported -> rectifying -> rectified -> the reporter verifies -> closed.
+
+A maintenance unit or an inspection agency reports a hazard; the elevator's use-management unit rectifies
+it by a deadline set by the hazard's severity and submits what it did; the reporting organisation
+verifies. A failed verification sends the use unit back to rectify on a fresh clock. Each step runs on
+its legal clock from the policy table: a reminder to whoever must act, then escalation to the district
+regulator's queue. The district regulator may extend a clock (延期); the party that must act may pause
+it while time is excluded by law.
+"""
+
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import MailTicketFacts, NotificationInput
+    from domain import hazard as rules
+    from domain.hazard import HAZARD_TYPES_ZH, VERIFY_POLICY_KEY, HazardAction, HazardState
+    from domain.kinds import TicketKind
+    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.roles import Actor, Role
+    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows.clock import Clock, ClockState
+    from workflows.hazard_models import (
+        ExtendInput,
+        HazardInput,
+        HazardOutcome,
+        HazardResult,
+        ReasonInput,
+        RectificationInput,
+        Registered,
+        RegisterInput,
+        StepInput,
+    )
+    from workflows.ticket_io import MailEvent, TicketIO
+
+S = HazardState
+
+# The label of each step in mails and on the timeline.
+STEP_LABELS: dict[HazardState, str] = {S.RECTIFYING: "隐患整改", S.RECTIFIED: "整改验证"}
+# Flags name the step, not the severity's policy row: a regulator's filter looks for one flag per step.
+STEP_FLAGS: dict[HazardState, str] = {S.RECTIFYING: "rectify_overdue", S.RECTIFIED: "verify_overdue"}
+# Reports keep (source, ref) unique across every ticket; the report number is unique per elevator only.
+REPORT_SOURCE = "hazard"
+
+
+def _invalid(field: str, message: str) -> ApplicationError:
+    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
+
+
+def _not_permitted(message: str) -> ApplicationError:
+    return ApplicationError(message, type="ActionNotPermitted", non_retryable=True)
+
+
+@workflow.defn
+class HazardWorkflow:
+    @workflow.init
+    def __init__(self, input: HazardInput) -> None:
+        self._input = input
+        self._io = TicketIO(
+            input.ticket_id,
+            timedelta(seconds=input.mail_grace_seconds),
+            state=lambda: self._state.value,
+            snapshot=self._snapshot,
+        )
+        self._state = S.REPORTED
+        self._opened_at = workflow.now()
+        self._closed_at: datetime | None = None
+        self._registration: ElevatorRegistration | None = None
+        self._registered = False
+        self._dispatched = False
+        self._clock: Clock | None = None
+        # Counts the steps whose clock has started and been stored; Updates that end a step wait on it.
+        self._steps_started = 0
+        self._step_label = ""
+        self._overdue_step: str | None = None
+        # Rectification counts from the report, and again from each failed verification.
+        self._rectify_from = self._opened_at
+        self._verify_from = self._opened_at
+        self._rectify_rounds = 0
+        self._details: dict[str, DetailValue] = {
+            "hazard_type": input.hazard_type,
+            "hazard_type_label": HAZARD_TYPES_ZH.get(input.hazard_type, input.hazard_type),
+            "severity": input.severity.value,
+            "severity_label": input.severity.label_zh,
+            "description": input.description,
+            "ref": input.ref,
+            "reporter_unit_id": input.reporter_unit.id,
+            "reporter_unit_name": input.reporter_unit.name,
+            "reporter_role": input.reporter.role.value,
+            "reporter_name": input.reporter.name,
+            "paused": False,
+        }
+
+    @workflow.run
+    async def run(self, input: HazardInput) -> HazardOutcome:
+        registration = await self._io.lookup(input.elevator_code)
+        self._registration = registration
+        self._io.add_report(
+            ReportRef(
+                source=REPORT_SOURCE,
+                ref=f"{input.elevator_code}/{input.ref}",
+                ticket_id=input.ticket_id,
+                received_at=input.reported_at,
+            )
+        )
+        self._io.record(
+            "report",
+            actor=input.reporter,
+            note=input.description or self._summary(),
+            data={"hazard_type": input.hazard_type, "severity": input.severity.value, "ref": input.ref},
+        )
+        self._state = S.RECTIFYING
+        self._io.record(
+            "dispatch",
+            note=f"派至使用管理单位{registration.use_unit.name}整改",
+            data={"unit_id": registration.use_unit.id, "unit_name": registration.use_unit.name},
+        )
+        self._dispatched = True
+        while not self._state.is_final:
+            await self._run_step(self._state)
+        await self._announce_end()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._io.hand_off_pending_mails()
+        return HazardOutcome(ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags))
+
+    async def _run_step(self, state: HazardState) -> None:
+        if state is S.RECTIFYING:
+            key, starts = self._input.severity.rectify_policy_key, self._rectify_from
+        else:
+            key, starts = VERIFY_POLICY_KEY, self._verify_from
+        label = STEP_LABELS[state]
+        computed = (await self._io.compute_deadlines((key, starts)))[0]
+        clock = Clock(ClockState(policy_key=key, due_at=computed.due_at, remind_at=computed.remind_at))
+        self._clock, self._step_label = clock, label
+        party = self._due_party(state)
+        if state is S.RECTIFYING:
+            # Only the first round is a new assignment; a failed verification mails its own notice.
+            if self._rectify_rounds == 0:
+                self._notify("work_order_assigned", party, {"summary": self._summary()})
+            self._rectify_rounds += 1
+            self._details["rectify_rounds"] = self._rectify_rounds
+        else:
+            self._notify("confirmation_requested", party, {"summary": str(self._details.get("evidence", ""))})
+        await self._project()
+        self._steps_started += 1
+
+        def done() -> bool:
+            return self._state is not state
+
+        if not await clock.wait_until_reminder(done):
+            self._io.flag(rules.FLAG_REMINDED)
+            self._io.record("reminder", note=f"提醒：{label}即将到期", data={"step": key})
+            self._notify("work_order_reminder", party, {"step_label": label})
+            await self._project()
+        if not await clock.wait(done):
+            self._overdue_step = key
+            self._io.flag(rules.FLAG_ESCALATED)
+            self._io.flag(STEP_FLAGS[state])
+            self._io.record("escalated", note=f"{label}逾期，已升级至区市场监管局", data={"step": key})
+            self._notify(
+                "work_order_escalated",
+                self._registration_or_fail().district_regulator,
+                {"step_label": label, "due_party_name": party.name},
+            )
+            await self._project()
+            await workflow.wait_condition(done)
+        self._overdue_step = None
+        self._clock = None
+        # A pause belongs to its step's clock; the next step's clock starts running.
+        self._details["paused"] = False
+
+    async def _announce_end(self) -> None:
+        if self._state is S.CLOSED:
+            summary: MailEvent = {"summary": str(self._details.get("evidence", ""))}
+            self._notify("work_order_closed", self._use_unit(), summary)
+            self._notify("work_order_closed", self._input.reporter_unit, summary)
+        await self._project()
+        self._steps_started += 1
+
+    # --- Updates -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def register(self, input: RegisterInput) -> Registered:
+        duplicate = self._registered
+        self._registered = True
+        await workflow.wait_condition(lambda: self._dispatched)
+        await self._io.wait_until_stored()
+        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
+
+    @workflow.update
+    async def submit_rectification(self, input: RectificationInput) -> HazardResult:
+        # Checked again: a concurrent Update may have moved the ticket on since this one was validated.
+        next_state = self._check(HazardAction.SUBMIT_RECTIFICATION, input.actor)
+        evidence = input.evidence.strip()
+        self._verify_from = workflow.now()
+        self._details.update(evidence=evidence, rectified_by=input.actor.name)
+        return await self._enter(next_state, HazardAction.SUBMIT_RECTIFICATION, input.actor, evidence)
+
+    @submit_rectification.validator
+    def _validate_submit_rectification(self, input: RectificationInput) -> None:
+        self._check(HazardAction.SUBMIT_RECTIFICATION, input.actor)
+        if not input.evidence.strip():
+            raise _invalid("evidence", "整改材料 is required")
+
+    @workflow.update
+    async def verify_pass(self, input: StepInput) -> HazardResult:
+        next_state = self._check(HazardAction.VERIFY_PASS, input.actor)
+        self._closed_at = workflow.now()
+        return await self._enter(next_state, HazardAction.VERIFY_PASS, input.actor, input.note)
+
+    @verify_pass.validator
+    def _validate_verify_pass(self, input: StepInput) -> None:
+        self._check(HazardAction.VERIFY_PASS, input.actor)
+
+    @workflow.update
+    async def verify_fail(self, input: ReasonInput) -> HazardResult:
+        next_state = self._check(HazardAction.VERIFY_FAIL, input.actor)
+        reason = input.reason.strip()
+        self._io.flag(rules.FLAG_VERIFY_FAILED)
+        self._rectify_from = workflow.now()
+        self._details["verify_fail_reason"] = reason
+        result = await self._enter(next_state, HazardAction.VERIFY_FAIL, input.actor, reason)
+        # Sent once the new rectification clock runs, so the mail names its deadline.
+        self._notify("confirmation_disputed", self._use_unit(), {"reason": reason})
+        return result
+
+    @verify_fail.validator
+    def _validate_verify_fail(self, input: ReasonInput) -> None:
+        self._check(HazardAction.VERIFY_FAIL, input.actor)
+        if not input.reason.strip():
+            raise _invalid("reason", "a failed verification needs a reason")
+
+    @workflow.update
+    async def withdraw(self, input: ReasonInput) -> HazardResult:
+        next_state = self._check(HazardAction.WITHDRAW, input.actor)
+        self._closed_at = workflow.now()
+        return await self._enter(next_state, HazardAction.WITHDRAW, input.actor, input.reason.strip())
+
+    @withdraw.validator
+    def _validate_withdraw(self, input: ReasonInput) -> None:
+        self._check(HazardAction.WITHDRAW, input.actor)
+        if not input.reason.strip():
+            raise _invalid("reason", "a reason is required to withdraw")
+
+    @workflow.update
+    async def extend(self, input: ExtendInput) -> HazardResult:
+        clock = self._running_clock("extend")
+        previous = clock.state.due_at
+        clock.extend(input.due_at)
+        self._io.flag(rules.FLAG_EXTENDED)
+        self._io.record(
+            "extend",
+            actor=input.actor,
+            note=input.reason.strip(),
+            data={
+                "step": clock.state.policy_key,
+                "from": previous.isoformat(),
+                "to": input.due_at.isoformat(),
+            },
+        )
+        await self._project()
+        return self._result()
+
+    @extend.validator
+    def _validate_extend(self, input: ExtendInput) -> None:
+        clock = self._running_clock("extend")
+        regulator = self._registration_or_fail().district_regulator
+        if input.actor.role is not Role.REGULATOR or input.actor.organisation_id != regulator.id:
+            raise _not_permitted(f"延期只能由{regulator.name}批准")
+        if not input.reason.strip():
+            raise _invalid("reason", "an extension needs a reason")
+        if input.due_at.tzinfo is None or input.due_at <= clock.state.due_at:
+            raise _invalid("due_at", "must be later than the current deadline")
+
+    @workflow.update
+    async def pause(self, input: ReasonInput) -> HazardResult:
+        clock = self._running_clock("pause")
+        clock.pause(workflow.now())
+        self._details["paused"] = True
+        self._io.record(
+            "pause", actor=input.actor, note=input.reason.strip(), data={"step": clock.state.policy_key}
+        )
+        await self._project()
+        return self._result()
+
+    @pause.validator
+    def _validate_pause(self, input: ReasonInput) -> None:
+        clock = self._running_clock("pause")
+        self._check_clock_actor(input.actor)
+        if clock.paused:
+            raise self._not_now("pause")
+        if not input.reason.strip():
+            raise _invalid("reason", "a pause needs the reason the law excludes this time")
+
+    @workflow.update
+    async def resume(self, input: StepInput) -> HazardResult:
+        clock = self._running_clock("resume")
+        paused_since = clock.state.paused_since
+        clock.resume(workflow.now())
+        self._details["paused"] = False
+        self._details["paused_seconds"] = clock.state.paused_for.total_seconds()
+        self._io.record(
+            "resume",
+            actor=input.actor,
+            note=input.note,
+            data={
+                "step": clock.state.policy_key,
+                "paused_since": paused_since.isoformat() if paused_since else None,
+            },
+        )
+        await self._project()
+        return self._result()
+
+    @resume.validator
+    def _validate_resume(self, input: StepInput) -> None:
+        clock = self._running_clock("resume")
+        self._check_clock_actor(input.actor)
+        if not clock.paused:
+            raise self._not_now("resume")
+
+    # --- Rules, state and projection -------------------------------------------------------------
+
+    async def _enter(
+        self, next_state: HazardState, action: HazardAction, actor: Actor, note: str
+    ) -> HazardResult:
+        """Take the checked action; answer once the next step's clock runs and the ticket is stored.
+
+        Every hazard action ends a step, so the caller never reads the deadline of the step just finished.
+        """
+        self._state = next_state
+        self._io.record(action.value, actor=actor, note=note)
+        self._clock = None
+        started = self._steps_started
+        await workflow.wait_condition(lambda: self._steps_started > started)
+        return self._result()
+
+    def _check(self, action: HazardAction, actor: Actor) -> HazardState:
+        try:
+            return rules.check_action(
+                self._state,
+                action,
+                actor,
+                use_unit_id=self._registration.use_unit.id if self._registration else "",
+                reporter_unit_id=self._input.reporter_unit.id,
+                reporter_role=self._input.reporter.role,
+            )
+        except InvalidTransition as error:
+            raise self._not_now(error.action) from None
+        except ActionNotPermitted as error:
+            raise _not_permitted(str(error)) from None
+
+    def _running_clock(self, action: str) -> Clock:
+        if self._clock is None or self._state.is_final:
+            raise self._not_now(action)
+        return self._clock
+
+    def _not_now(self, action: str) -> ApplicationError:
+        allowed = self._allowed()
+        return ApplicationError(
+            f"cannot {action} a ticket in state {self._state.value}; allowed actions: {', '.join(allowed) or 'none'}",
+            {"state": self._state.value, "action": action, "allowed_actions": allowed},
+            type="InvalidTransition",
+            non_retryable=True,
+        )
+
+    def _check_clock_actor(self, actor: Actor) -> None:
+        """Only the party that must act now may stop its own clock (or restart it)."""
+        if self._state is S.RECTIFYING:
+            role, unit, party = Role.SAFETY_MANAGER, self._use_unit(), "使用管理单位"
+        else:
+            role, unit, party = self._input.reporter.role, self._input.reporter_unit, "上报单位"
+        if actor.role is not role or actor.organisation_id != unit.id:
+            raise _not_permitted(f"计时中止与恢复由{party}（{unit.name}）的{role.label_zh}办理")
+
+    def _allowed(self) -> list[str]:
+        allowed = rules.allowed_actions(self._state)
+        if self._clock is not None and not self._state.is_final:
+            allowed += ["extend", "resume" if self._clock.paused else "pause"]
+        return allowed
+
+    def _result(self) -> HazardResult:
+        return HazardResult(
+            ticket_id=self._input.ticket_id, state=self._state.value, allowed_actions=self._allowed()
+        )
+
+    async def _project(self) -> None:
+        await self._io.project()
+
+    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
+        registration = self._registration
+        clock = self._clock
+        return TicketSnapshot(
+            ticket_id=self._input.ticket_id,
+            kind=TicketKind.HAZARD,
+            state=self._state.value,
+            seq=projection_seq,
+            workflow_id=workflow.info().workflow_id,
+            run_id=workflow.info().run_id,
+            elevator_code=self._input.elevator_code,
+            district=registration.district if registration else "",
+            use_unit_id=registration.use_unit.id if registration else "",
+            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            # The use unit carries out the work (rectification) on a hazard.
+            assigned_unit_id=registration.use_unit.id if registration else "",
+            opened_at=self._opened_at,
+            updated_at=workflow.now(),
+            due_at=clock.state.due_at if clock and not clock.paused else None,
+            overdue=self._overdue_step is not None,
+            closed_at=self._closed_at,
+            deadlines={
+                **self._io.deadlines,
+                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
+            },
+            provisional_deadlines=list(self._io.provisional),
+            flags=list(self._io.flags),
+            details=dict(self._details),
+        )
+
+    def _summary(self) -> str:
+        label = HAZARD_TYPES_ZH.get(self._input.hazard_type, self._input.hazard_type)
+        head = f"{self._input.severity.label_zh}·{label}"
+        return f"{head}：{self._input.description}" if self._input.description else head
+
+    def _registration_or_fail(self) -> ElevatorRegistration:
+        if self._registration is None:
+            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
+        return self._registration
+
+    def _use_unit(self) -> OrganisationRef:
+        return self._registration_or_fail().use_unit
+
+    def _due_party(self, state: HazardState) -> OrganisationRef:
+        """Who must act in `state`: the use unit rectifies, the reporter's organisation verifies."""
+        return self._use_unit() if state is S.RECTIFYING else self._input.reporter_unit
+
+    def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
+        clock = self._clock
+        rectified_by = self._details.get("rectified_by")
+        self._io.notify(
+            NotificationInput(
+                idempotency_key=self._io.mail_key(template, recipient.id),
+                template=template,
+                recipient=recipient,
+                ticket=MailTicketFacts(
+                    ticket_id=self._input.ticket_id,
+                    kind=TicketKind.HAZARD.value,
+                    kind_label=TicketKind.HAZARD.label_zh,
+                    state_label=self._state.label_zh,
+                    source_label=rules.reporter_label_zh(self._input.reporter.role),
+                    alarm_at=self._opened_at,
+                    assigned_unit_name=self._use_unit().name,
+                    handler_name=str(rectified_by) if rectified_by else None,
+                    closed_at=self._closed_at,
+                    due_at=clock.state.due_at if clock else None,
+                    step_label=self._step_label,
+                ),
+                elevator=self._registration_or_fail(),
+                event=event or {},
+            )
+        )
