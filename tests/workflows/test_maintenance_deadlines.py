@@ -1,7 +1,9 @@
 """The 15-day maintenance rule and the confirmation clock, at their real lengths on the time-skipping server."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.official_calendar import load_working_day_calendar
@@ -10,6 +12,7 @@ from domain.maintenance_record import maintenance_schedule_workflow_id, missed_m
 from elevator_orders.settings import Settings
 from tests.support.maintenance import end_schedule, new_record, submit
 from tests.support.rescue import (
+    JINGAN_SAFETY_MANAGER,
     MAINTENANCE_MAIL,
     REGULATOR_MAIL,
     SAFETY_MANAGER,
@@ -18,6 +21,7 @@ from tests.support.rescue import (
     ticket_when,
 )
 from tests.support.smtp import MailCatcher
+from tests.support.temporal_test_server import time_skipping_wrapper
 from worker.main import running_worker
 from workflows.fault_repair_models import StepInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
@@ -103,3 +107,39 @@ async def test_an_unconfirmed_record_escalates_after_3_working_days(
             assert await handle.result() == "confirmed"
     finally:
         await end_schedule(env.client, elevator)
+
+
+async def test_a_confirmation_deadline_reaching_into_2027_is_provisional(
+    settings: Settings, mail_catcher: MailCatcher, tmp_path: Path
+) -> None:
+    # A server of its own: this test moves the clock five weeks ahead, which others should not inherit.
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(time_skipping_wrapper()), data_converter=pydantic_data_converter
+    )
+    holidays = tmp_path / "holidays-2027.txt"
+    holidays.write_text(
+        "2027-01-01 holiday  # 元旦, until the State Council publishes 2027\n", encoding="utf-8"
+    )
+    settings = settings.model_copy(update={"working_day_fallback_file": holidays})
+    url = settings.effective_database_url
+    elevator = "31010600001"
+    try:
+        async with running_worker(env.client, settings):
+            # Wednesday 30 December 2026, 10:00 in Shanghai.
+            await env.sleep(datetime(2026, 12, 30, 10, tzinfo=CHINA_TIME) - await env.get_current_time())
+            handle = await submit(env.client, settings, new_record(elevator, await env.get_current_time()))
+            ticket, _ = await ticket_when(url, handle.id, lambda t: t.state == "submitted")
+            # 31 Dec counts (official); 1 Jan 2027 is a holiday from the file; then Monday and Tuesday.
+            assert ticket.due_at == datetime(2027, 1, 6, tzinfo=CHINA_TIME)
+            assert ticket.provisional_deadlines == ["maintenance_record.confirm"]
+
+            await env.sleep(ticket.due_at - await env.get_current_time() + timedelta(minutes=1))
+            ticket, _ = await ticket_when(url, handle.id, lambda t: t.overdue)
+            assert "confirm_overdue" in ticket.flags
+            await handle.execute_update(
+                MaintenanceRecordWorkflow.confirm, StepInput(actor=JINGAN_SAFETY_MANAGER)
+            )
+            assert await handle.result() == "confirmed"
+            await end_schedule(env.client, elevator)
+    finally:
+        await env.shutdown()
