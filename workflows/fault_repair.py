@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         RegisterInput,
         StepInput,
     )
+    from workflows.ladder import Rung, climb
     from workflows.ticket_io import MailEvent, TicketIO
 
 S = FaultRepairState
@@ -142,23 +143,11 @@ class FaultRepairWorkflow:
         def done() -> bool:
             return self._state not in states
 
-        if not await clock.wait_until_reminder(done):
-            self._io.flag(rules.FLAG_REMINDED)
-            self._io.record("reminder", note=f"提醒：{label}即将到期", data={"step": key})
-            self._notify("work_order_reminder", party, {"step_label": label})
-            await self._project()
-        if not await clock.wait(done):
+        def mark_overdue() -> None:
             self._overdue_step = key
-            self._io.flag(rules.FLAG_ESCALATED)
-            self._io.flag(f"{key.split('.')[1]}_overdue")
-            self._io.record("escalated", note=f"{label}逾期，已升级至区市场监管局", data={"step": key})
-            self._notify(
-                "work_order_escalated",
-                self._registration_or_fail().district_regulator,
-                {"step_label": label, "due_party_name": party.name},
-            )
-            await self._project()
-            await workflow.wait_condition(done)
+
+        rung = Rung(key, label, party, self._registration_or_fail().district_regulator)
+        await climb(clock, done, self._io, rung, self._notify, mark_overdue)
         self._overdue_step = None
         self._clock = None
         # A pause belongs to its step's clock; the next step's clock starts running.

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.fault_repair_models import ReasonInput, Registered, RegisterInput, StepInput
+    from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
     from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent, TicketIO
 
@@ -122,25 +123,11 @@ class MaintenanceRecordWorkflow:
         def done() -> bool:
             return self._state is not M.SUBMITTED
 
-        if not await clock.wait_until_reminder(done):
-            self._io.flag("reminded")
-            self._io.record("reminder", note="提醒：维保记录确认即将到期", data={"step": CONFIRM})
-            self._notify("work_order_reminder", self._use_unit(), {"step_label": "确认"})
-            await self._project()
-        if not await clock.wait(done):
+        def mark_overdue() -> None:
             self._overdue = True
-            self._io.flag("escalated")
-            self._io.flag("confirm_overdue")
-            self._io.record(
-                "escalated", note="维保记录逾期未确认，已升级至区市场监管局", data={"step": CONFIRM}
-            )
-            self._notify(
-                "work_order_escalated",
-                self._require_registration().district_regulator,
-                {"step_label": "确认", "due_party_name": self._use_unit().name},
-            )
-            await self._project()
-            await workflow.wait_condition(done)
+
+        rung = Rung(CONFIRM, "确认", self._use_unit(), self._require_registration().district_regulator)
+        await climb(clock, done, self._io, rung, self._notify, mark_overdue)
         self._overdue = False
         self._clock = None
 
