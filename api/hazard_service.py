@@ -30,7 +30,7 @@ async def open_hazard(
     client: Client, task_queue: str, new: NewHazard, *, mail_grace_seconds: float = 30.0
 ) -> Registered:
     """Open the hazard, or answer with the one this very report opened before."""
-    ticket_id = hazard_ticket_id(new.elevator_code, new.ref)
+    ticket_id = hazard_ticket_id(new.elevator_code, new.reporter.organisation_id, new.ref)
     start = WithStartWorkflowOperation(
         HazardWorkflow.run,
         HazardInput(

@@ -138,9 +138,12 @@ def reporter_label_zh(role: Role) -> str:
     return "检验机构上报" if role is Role.INSPECTOR else "维保单位上报"
 
 
-def hazard_ticket_id(elevator_code: str, ref: str) -> str:
-    """The ticket id is also the workflow id: the same report number always names the same hazard."""
-    return f"hazard-{elevator_code}-{ref}"
+def hazard_ticket_id(elevator_code: str, reporter_organisation_id: str, ref: str) -> str:
+    """The ticket id is also the workflow id: the same report number of the same reporter names one hazard.
+
+    Report numbers are each organisation's own, so two reporters may use the same one.
+    """
+    return f"hazard-{elevator_code}-{reporter_organisation_id}-{ref}"
 
 
 FLAG_REMINDED = "reminded"

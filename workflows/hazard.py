@@ -101,7 +101,8 @@ class HazardWorkflow:
         self._io.add_report(
             ReportRef(
                 source=REPORT_SOURCE,
-                ref=f"{input.elevator_code}/{input.ref}",
+                # Report numbers are unique per reporter and elevator only.
+                ref=f"{input.reporter.organisation_id}/{input.elevator_code}/{input.ref}",
                 ticket_id=input.ticket_id,
                 received_at=input.reported_at,
             )
@@ -143,7 +144,9 @@ class HazardWorkflow:
             self._rectify_rounds += 1
             self._details["rectify_rounds"] = self._rectify_rounds
         else:
-            self._notify("confirmation_requested", party, {"summary": str(self._details.get("evidence", ""))})
+            self._notify(
+                "hazard_verification_requested", party, {"summary": str(self._details.get("evidence", ""))}
+            )
         await self._project()
         self._steps_started += 1
 
@@ -175,8 +178,8 @@ class HazardWorkflow:
     async def _announce_end(self) -> None:
         if self._state is S.CLOSED:
             summary: MailEvent = {"summary": str(self._details.get("evidence", ""))}
-            self._notify("work_order_closed", self._use_unit(), summary)
-            self._notify("work_order_closed", self._input.reporter_unit, summary)
+            self._notify("hazard_closed", self._use_unit(), summary)
+            self._notify("hazard_closed", self._input.reporter_unit, summary)
         await self._project()
         self._steps_started += 1
 
@@ -224,7 +227,7 @@ class HazardWorkflow:
         self._details["verify_fail_reason"] = reason
         result = await self._enter(next_state, HazardAction.VERIFY_FAIL, input.actor, reason)
         # Sent once the new rectification clock runs, so the mail names its deadline.
-        self._notify("confirmation_disputed", self._use_unit(), {"reason": reason})
+        self._notify("hazard_verification_failed", self._use_unit(), {"reason": reason})
         return result
 
     @verify_fail.validator

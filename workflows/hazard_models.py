@@ -12,7 +12,7 @@ from domain.roles import Actor
 class HazardInput:
     ticket_id: str
     elevator_code: str
-    # The reporter's own report number; with the elevator it names the hazard.
+    # The reporter's own report number; with the reporter and the elevator it names the hazard.
     ref: str
     reporter: Actor
     # The reporter's organisation (maintenance unit or inspection agency): it verifies, and is mailed.

@@ -42,7 +42,7 @@ async def create_hazard(
             status.HTTP_403_FORBIDDEN,
             detail="hazards are reported by the elevator's maintenance unit or an inspection agency",
         )
-    known = await resources.tickets.get(hazard_ticket_id(body.elevator_code, body.ref))
+    known = await resources.tickets.get(hazard_ticket_id(body.elevator_code, actor.organisation_id, body.ref))
     if known is not None:
         response.status_code = status.HTTP_200_OK
         return HazardCreated(ticket_id=known.ticket_id, state=known.state, duplicate=True)

@@ -101,14 +101,14 @@ async def test_a_maintainer_reports_a_hazard_and_its_repeat_answers_with_it(haza
     ref = f"YH-{new_ref()}"
     created = await report_hazard(api, PUDONG_A, ref)
     assert created.status_code == 201, created.text
-    ticket_id = f"hazard-{PUDONG_A}-{ref}"
+    ticket_id = f"hazard-{PUDONG_A}-mu-shenda-{ref}"
     assert created.json() == {"ticket_id": ticket_id, "state": "rectifying", "duplicate": False}
     ticket = await api.ticket(ticket_id)
     assert ticket["kind"] == "hazard"
     assert ticket["kind_label"] == "隐患上报"
     assert ticket["state_label"] == "整改中"
     assert ticket["allowed_actions"] == ["submit_rectification", "withdraw", "extend", "pause"]
-    assert [(r["source"], r["ref"]) for r in ticket["reports"]] == [("hazard", f"{PUDONG_A}/{ref}")]
+    assert [(r["source"], r["ref"]) for r in ticket["reports"]] == [("hazard", f"mu-shenda/{PUDONG_A}/{ref}")]
 
     again = await report_hazard(api, PUDONG_A, ref)
     assert again.status_code == 200, again.text
@@ -136,8 +136,8 @@ async def test_only_the_maintenance_unit_of_the_elevator_or_an_inspector_reports
         ref = f"YH-{new_ref()}"
         response = await report_hazard(api, elevator, ref, user=user)
         assert response.status_code == 403, (user, response.text)
-        missing = await api.http.get(f"/tickets/hazard-{elevator}-{ref}")
-        assert missing.status_code == 404, missing.text
+        listed = await api.http.get("/tickets", params={"kind": "hazard", "elevator_code": elevator})
+        assert all(ref not in item["ticket_id"] for item in listed.json()["items"])
     anonymous = await report_hazard(api, PUDONG_B, f"YH-{new_ref()}", user=None)
     assert anonymous.status_code == 401, anonymous.text
 
@@ -286,19 +286,19 @@ async def test_a_hazard_runs_from_report_to_verification_over_http(hazard_api: A
     await api.run_finished(ticket_id)
     messages = await api.mail.wait_for(
         lambda ms: (
-            "work_order_closed" in _templates(ms, MAINTENANCE_MAIL)
-            and "work_order_closed" in _templates(ms, USE_UNIT_MAIL)
+            "hazard_closed" in _templates(ms, MAINTENANCE_MAIL)
+            and "hazard_closed" in _templates(ms, USE_UNIT_MAIL)
         )
     )
     assert _templates(messages, USE_UNIT_MAIL) == [
-        "confirmation_disputed",
+        "hazard_closed",
+        "hazard_verification_failed",
         "work_order_assigned",
-        "work_order_closed",
     ]
     assert _templates(messages, MAINTENANCE_MAIL) == [
-        "confirmation_requested",
-        "confirmation_requested",
-        "work_order_closed",
+        "hazard_closed",
+        "hazard_verification_requested",
+        "hazard_verification_requested",
     ]
     assert mails_to(messages, INSPECTION_MAIL) == []
 

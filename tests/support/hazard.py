@@ -111,7 +111,7 @@ class Hazards:
 
     def track(self, hazard: NewHazard) -> str:
         """Look after the hazard `hazard` opens (when opened some other way); its ticket id."""
-        ticket_id = hazard_ticket_id(hazard.elevator_code, hazard.ref)
+        ticket_id = hazard_ticket_id(hazard.elevator_code, hazard.reporter.organisation_id, hazard.ref)
         self._handles.append(self.client.get_workflow_handle_for(HazardWorkflow.run, ticket_id))
         return ticket_id
 

@@ -63,8 +63,8 @@ async def _closing_mails(mail_catcher: MailCatcher, reporter_mail: str) -> None:
     """Wait until both parties have the closing mail, so no mail is left to the next test's server time."""
     await mail_catcher.wait_for(
         lambda ms: (
-            "work_order_closed" in _templates(ms, USE_UNIT_MAIL)
-            and "work_order_closed" in _templates(ms, reporter_mail)
+            "hazard_closed" in _templates(ms, USE_UNIT_MAIL)
+            and "hazard_closed" in _templates(ms, reporter_mail)
         )
     )
 
@@ -164,7 +164,9 @@ async def test_an_unverified_rectification_escalates_to_the_regulator(
         expected = calendar.add_working_days(submitted_at, 5)
         assert ticket.due_at == expected.due_at
         assert ticket.deadlines["hazard.verify"] == expected.due_at.isoformat()
-        await mail_catcher.wait_for(lambda ms: _templates(ms, INSPECTION_MAIL) == ["confirmation_requested"])
+        await mail_catcher.wait_for(
+            lambda ms: _templates(ms, INSPECTION_MAIL) == ["hazard_verification_requested"]
+        )
 
         await env.sleep(expected.due_at - submitted_at - timedelta(hours=1))
         ticket, timeline = await ticket_when(url, ticket_id, lambda t: "reminded" in t.flags)
@@ -174,7 +176,9 @@ async def test_an_unverified_rectification_escalates_to_the_regulator(
         assert timeline[-1].data == {"step": "hazard.verify"}
         # The reporter must verify, so the reporter is reminded.
         await mail_catcher.wait_for(
-            lambda ms: _templates(ms, INSPECTION_MAIL) == ["confirmation_requested", "work_order_reminder"]
+            lambda ms: (
+                _templates(ms, INSPECTION_MAIL) == ["hazard_verification_requested", "work_order_reminder"]
+            )
         )
 
         await env.sleep(timedelta(hours=2))

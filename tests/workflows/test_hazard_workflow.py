@@ -91,7 +91,11 @@ async def test_an_inspectors_hazard_runs_from_report_to_verification(
         hazard = new_hazard(ref, reporter=INSPECTOR, hazard_type="rope_wear", description="钢丝绳断丝超标")
         hazards.track(hazard)
         registered = await open_hazard(client, settings.temporal_task_queue, hazard, mail_grace_seconds=1)
-        assert registered.ticket_id == hazard_ticket_id(ELEVATOR, ref) == f"hazard-{ELEVATOR}-{ref}"
+        assert (
+            registered.ticket_id
+            == hazard_ticket_id(ELEVATOR, "insp-sh", ref)
+            == f"hazard-{ELEVATOR}-insp-sh-{ref}"
+        )
         # Reported is momentary: the answer comes once the use unit has the hazard to rectify.
         assert (registered.state, registered.duplicate) == ("rectifying", False)
 
@@ -163,8 +167,8 @@ async def test_an_inspectors_hazard_runs_from_report_to_verification(
         ]
 
         messages = await mail_catcher.wait_for(lambda ms: len(ms) >= 4)
-    assert _templates(messages, USE_UNIT_MAIL) == ["work_order_assigned", "work_order_closed"]
-    assert _templates(messages, INSPECTION_MAIL) == ["confirmation_requested", "work_order_closed"]
+    assert _templates(messages, USE_UNIT_MAIL) == ["hazard_closed", "work_order_assigned"]
+    assert _templates(messages, INSPECTION_MAIL) == ["hazard_closed", "hazard_verification_requested"]
     assert mails_to(messages, MAINTENANCE_MAIL) == []
     assert len(messages) == 4, [str(m["Subject"]) for m in messages]
     assert all("隐患上报" in str(m["Subject"]) for m in messages)
@@ -207,11 +211,11 @@ async def test_a_failed_verification_sends_the_use_unit_back_on_a_new_clock(
         assert not ticket.overdue
 
         messages = await mail_catcher.wait_for(
-            lambda ms: "confirmation_disputed" in _templates(ms, USE_UNIT_MAIL)
+            lambda ms: "hazard_verification_failed" in _templates(ms, USE_UNIT_MAIL)
         )
-        assert _templates(messages, USE_UNIT_MAIL) == ["confirmation_disputed", "work_order_assigned"]
+        assert _templates(messages, USE_UNIT_MAIL) == ["hazard_verification_failed", "work_order_assigned"]
         disputed = next(
-            m for m in mails_to(messages, USE_UNIT_MAIL) if template_of(m) == "confirmation_disputed"
+            m for m in mails_to(messages, USE_UNIT_MAIL) if template_of(m) == "hazard_verification_failed"
         )
         assert "门锁啮合长度仍不足 7mm" in _plain(disputed)
 
@@ -230,16 +234,12 @@ async def test_a_failed_verification_sends_the_use_unit_back_on_a_new_clock(
             "submit_rectification",
             "verify_pass",
         ]
-        messages = await mail_catcher.wait_for(
-            lambda ms: "work_order_closed" in _templates(ms, USE_UNIT_MAIL)
-        )
-        messages = await mail_catcher.wait_for(
-            lambda ms: "work_order_closed" in _templates(ms, MAINTENANCE_MAIL)
-        )
+        messages = await mail_catcher.wait_for(lambda ms: "hazard_closed" in _templates(ms, USE_UNIT_MAIL))
+        messages = await mail_catcher.wait_for(lambda ms: "hazard_closed" in _templates(ms, MAINTENANCE_MAIL))
     assert _templates(messages, MAINTENANCE_MAIL) == [
-        "confirmation_requested",
-        "confirmation_requested",
-        "work_order_closed",
+        "hazard_closed",
+        "hazard_verification_requested",
+        "hazard_verification_requested",
     ]
 
 
@@ -290,7 +290,7 @@ async def test_the_reporter_withdraws_only_while_the_hazard_is_being_rectified(
             "verify_fail",
             "withdraw",
         ]
-    assert "work_order_closed" not in _templates(mail_catcher.messages, USE_UNIT_MAIL)
+    assert "hazard_closed" not in _templates(mail_catcher.messages, USE_UNIT_MAIL)
 
 
 async def test_actions_out_of_turn_or_by_the_wrong_party_are_rejected_before_they_enter_history(
