@@ -10,10 +10,12 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from api.rescue_service import open_rescue
@@ -92,6 +94,22 @@ async def _until(predicate: Callable[[], bool], within_seconds: float) -> None:
         await asyncio.sleep(0.05)
 
 
+async def _until_async(predicate: Callable[[], Awaitable[bool]], within_seconds: float) -> None:
+    deadline = time.monotonic() + within_seconds
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def _mail_retrying(handle: WorkflowHandle[Any, Any]) -> bool:
+    description = await handle.describe()
+    return any(
+        pending.activity_type.name == "send_notification" and pending.attempt >= 2
+        for pending in description.raw_description.pending_activities
+    )
+
+
 async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
     dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher, worker_log: Path
 ) -> None:
@@ -119,6 +137,9 @@ async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
             RescueWorkflow.release, ReleaseInput(actor=OTHER_RESCUER, people_freed=1, handler_name="张师傅")
         )
         await _until(lambda: mail_catcher.refused == 1, within_seconds=20)
+        # Kill only once the server knows the attempt failed: a crash before that report would make the
+        # server wait out the attempt's whole timeout, which tests nothing about our code.
+        await _until_async(lambda: _mail_retrying(handle), within_seconds=20)
         first.kill()
 
         second.start()
