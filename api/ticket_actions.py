@@ -39,6 +39,7 @@ def _rescue() -> dict[str, Adapter]:
             ),
         ),
         "confirm": lambda a, b: (RescueWorkflow.confirm, rm.ConfirmInput(actor=a, remark=b.remark)),
+        "dispute": lambda a, b: (RescueWorkflow.dispute, rm.DisputeInput(actor=a, reason=b.reason)),
         "cancel": lambda a, b: (RescueWorkflow.cancel, rm.CancelInput(actor=a, reason=b.reason)),
     }
 

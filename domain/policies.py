@@ -106,6 +106,7 @@ DEFAULT_POLICIES: tuple[DeadlinePolicy, ...] = (
         "release",
         Breach.ESCALATE,
         "platform default for 困人救援工单确认 (沪市监规范〔2024〕13号 信息目录)",
+        remind_at=0.5,
     ),
 )
 

@@ -16,6 +16,8 @@ class RescueState(StrEnum):
     ACCEPTED = "accepted"
     ON_SITE = "on_site"
     RELEASED = "released"
+    # The use unit disputes the release record (times, people freed); the rescuer corrects it.
+    RELEASE_DISPUTED = "release_disputed"
     CLOSED = "closed"
     CANCELLED = "cancelled"
 
@@ -38,6 +40,7 @@ STATE_LABELS_ZH: dict[RescueState, str] = {
     RescueState.ACCEPTED: "已接单",
     RescueState.ON_SITE: "已到场",
     RescueState.RELEASED: "已解困待确认",
+    RescueState.RELEASE_DISPUTED: "解困信息有异议待更正",
     RescueState.CLOSED: "已办结",
     RescueState.CANCELLED: "已撤销",
 }
@@ -48,6 +51,7 @@ class RescueAction(StrEnum):
     ARRIVE = "arrive"
     RELEASE = "release"
     CONFIRM = "confirm"
+    DISPUTE = "dispute"
     CANCEL = "cancel"
 
 
@@ -56,6 +60,7 @@ ACTION_LABELS_ZH: dict[str, str] = {
     RescueAction.ARRIVE: "到场",
     RescueAction.RELEASE: "解困",
     RescueAction.CONFIRM: "确认",
+    RescueAction.DISPUTE: "提出异议",
     RescueAction.CANCEL: "撤销",
 }
 
@@ -71,10 +76,16 @@ RESCUE_TRANSITIONS: dict[RescueAction, Transition[RescueState]] = {
         frozenset({RescueState.ACCEPTED}), RescueState.ON_SITE, Role.RESCUER, Party.ASSIGNED_UNIT
     ),
     RescueAction.RELEASE: Transition(
-        frozenset({RescueState.ON_SITE}), RescueState.RELEASED, Role.RESCUER, Party.ASSIGNED_UNIT
+        frozenset({RescueState.ON_SITE, RescueState.RELEASE_DISPUTED}),
+        RescueState.RELEASED,
+        Role.RESCUER,
+        Party.ASSIGNED_UNIT,
     ),
     RescueAction.CONFIRM: Transition(
         frozenset({RescueState.RELEASED}), RescueState.CLOSED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+    RescueAction.DISPUTE: Transition(
+        frozenset({RescueState.RELEASED}), RescueState.RELEASE_DISPUTED, Role.SAFETY_MANAGER, Party.USE_UNIT
     ),
     # A false alarm (误报) is called off by the dispatcher while nobody has been freed yet.
     RescueAction.CANCEL: Transition(_TRAPPED, RescueState.CANCELLED, Role.DISPATCHER, Party.ANY),
@@ -137,6 +148,7 @@ OVERDUE_FLAGS_BY_STATE: dict[RescueState, frozenset[str]] = {
     RescueState.ACCEPTED: frozenset({FLAG_ARRIVAL_OVERDUE}),
     RescueState.ON_SITE: frozenset({FLAG_ACCIDENT}),
     RescueState.RELEASED: frozenset({FLAG_CONFIRMATION_OVERDUE}),
+    RescueState.RELEASE_DISPUTED: frozenset(),
     RescueState.REPORTED: frozenset({FLAG_ARRIVAL_OVERDUE}),
     RescueState.CLOSED: frozenset(),
     RescueState.CANCELLED: frozenset(),

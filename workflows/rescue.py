@@ -27,14 +27,17 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows.clock import Clock, ClockState
     from workflows.fault_repair import FaultRepairWorkflow
     from workflows.fault_repair_models import FaultRepairInput
+    from workflows.ladder import Rung, climb
     from workflows.rescue_models import (
         AcceptInput,
         ActionResult,
         ArriveInput,
         CancelInput,
         ConfirmInput,
+        DisputeInput,
         EntrapmentReport,
         ReleaseInput,
         ReportReceipt,
@@ -45,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
 
 # Reported times from a phone or a device clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
+CONFIRMATION_LADDER_PATCH = "rescue-confirmation-ladder"
 
 
 def _invalid(field: str, message: str) -> ApplicationError:
@@ -179,7 +183,9 @@ class RescueWorkflow:
             at=at,
             data={"people_freed": input.people_freed, "handler_name": input.handler_name.strip()},
         )
-        if input.car_stopped and workflow.patched("rescue-opens-fault-repair"):
+        # A corrected release after a dispute does not open the repair a second time.
+        opened = "fault_repair_ticket_id" in self._details
+        if input.car_stopped and not opened and workflow.patched("rescue-opens-fault-repair"):
             await self._open_fault_repair(input.actor, at)
         await self._project()
         return self._result()
@@ -234,6 +240,25 @@ class RescueWorkflow:
         self._check(RescueAction.CONFIRM, input.actor)
 
     @workflow.update
+    async def dispute(self, input: DisputeInput) -> ActionResult:
+        reason = input.reason.strip()
+        self._io.flag("disputed")
+        self._apply(RescueAction.DISPUTE, input.actor, reason, at=workflow.now())
+        self._notify(
+            "confirmation_disputed",
+            self._assigned or self._require_registration().maintenance_unit,
+            {"reason": reason},
+        )
+        await self._project()
+        return self._result()
+
+    @dispute.validator
+    def _validate_dispute(self, input: DisputeInput) -> None:
+        self._check(RescueAction.DISPUTE, input.actor)
+        if not input.reason.strip():
+            raise _invalid("reason", "a dispute needs a reason")
+
+    @workflow.update
     async def cancel(self, input: CancelInput) -> ActionResult:
         now = workflow.now()
         self._closed_at = now
@@ -285,6 +310,10 @@ class RescueWorkflow:
         await self._project()
 
     async def _await_confirmation(self) -> None:
+        if workflow.patched(CONFIRMATION_LADDER_PATCH):
+            await self._confirm_on_the_ladder()
+            return
+        # Rescues started before the shared ladder replay exactly as they ran.
         registration = self._require_registration()
         assert self._released_at is not None
         await self._compute_deadlines(("rescue.confirm", self._released_at))
@@ -296,6 +325,41 @@ class RescueWorkflow:
             self._notify("rescue_confirmation_overdue", registration.district_regulator)
             await self._project()
             await workflow.wait_condition(lambda: self._state is RescueState.CLOSED)
+        self._notify("rescue_closed", registration.use_unit)
+        self._notify("rescue_closed", registration.maintenance_unit)
+        if self._assigned and self._assigned.id != registration.maintenance_unit.id:
+            self._notify("rescue_closed", self._assigned)
+
+    async def _confirm_on_the_ladder(self) -> None:
+        """The use unit confirms or disputes the release; reminder, then escalation, as for every kind."""
+        registration = self._require_registration()
+        assert self._released_at is not None
+        confirm_from = self._released_at
+        while self._state is not RescueState.CLOSED:
+            if self._state is RescueState.RELEASE_DISPUTED:
+                await workflow.wait_condition(lambda: self._state is not RescueState.RELEASE_DISPUTED)
+                # The corrected release restarts the clock from when it was corrected.
+                confirm_from = workflow.now()
+                continue
+            computed = (await self._io.compute_deadlines(("rescue.confirm", confirm_from)))[0]
+            clock = Clock(
+                ClockState(policy_key="rescue.confirm", due_at=computed.due_at, remind_at=computed.remind_at)
+            )
+            self._notify("rescue_confirmation_requested", registration.use_unit)
+            await self._project()
+
+            def mark_overdue() -> None:
+                self._io.flag(rules.FLAG_CONFIRMATION_OVERDUE)
+
+            rung = Rung("rescue.confirm", "确认", registration.use_unit, registration.district_regulator)
+            await climb(
+                clock,
+                lambda: self._state is not RescueState.RELEASED,
+                self._io,
+                rung,
+                self._notify,
+                mark_overdue,
+            )
         self._notify("rescue_closed", registration.use_unit)
         self._notify("rescue_closed", registration.maintenance_unit)
         if self._assigned and self._assigned.id != registration.maintenance_unit.id:

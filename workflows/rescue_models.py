@@ -72,6 +72,12 @@ class ConfirmInput:
 
 
 @dataclass
+class DisputeInput:
+    actor: Actor
+    reason: str
+
+
+@dataclass
 class CancelInput:
     actor: Actor
     reason: str

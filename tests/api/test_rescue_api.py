@@ -72,7 +72,7 @@ async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     )
     assert released.status_code == 200, released.text
     assert released.json()["state"] == "released"
-    assert released.json()["allowed_actions"] == ["confirm"]
+    assert released.json()["allowed_actions"] == ["confirm", "dispute"]
     assert released.json()["details"]["people_freed"] == 2
     assert released.json()["details"]["handler_name"] == "李师傅"
 

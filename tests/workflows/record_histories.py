@@ -58,7 +58,14 @@ from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
 from workflows.rescue import RescueWorkflow
-from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
+from workflows.rescue_models import (
+    AcceptInput,
+    ArriveInput,
+    CancelInput,
+    ConfirmInput,
+    DisputeInput,
+    ReleaseInput,
+)
 
 HISTORIES = Path(__file__).parent / "histories"
 MAINTAINER = Actor("u-maintainer-shenda", "黄工", "mu-shenda", Role.MAINTAINER)
@@ -232,6 +239,24 @@ async def _every_breach(client: Client, settings: Settings) -> None:
     await _save(handle, "rescue_every_breach")
 
 
+async def _rescue_confirmation_disputed(client: Client, settings: Settings) -> None:
+    url = settings.effective_database_url
+    receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+    handle = await _handle(client, settings, receipt.ticket_id)
+    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+    release = ReleaseInput(actor=RESCUER, people_freed=3, handler_name="李师傅")
+    await handle.execute_update(RescueWorkflow.release, release)
+    await ticket_when(url, receipt.ticket_id, lambda t: "reminded" in t.flags)
+    await handle.execute_update(RescueWorkflow.dispute, DisputeInput(actor=SAFETY_MANAGER, reason="人数有误"))
+    await handle.execute_update(
+        RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=2, handler_name="李师傅")
+    )
+    await ticket_when(url, receipt.ticket_id, lambda t: "confirmation_overdue" in t.flags)
+    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    await _save(handle, "rescue_confirmation_disputed")
+
+
 async def _maintenance_record_disputed(client: Client, settings: Settings) -> None:
     handle = await submit_record(client, settings, new_record("31010400001"))
     manager = Actor("u-safety-xujiahui", "周经理", "uu-xujiahui", Role.SAFETY_MANAGER)
@@ -281,6 +306,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("fault_repair_every_path", _fault_repair_every_path, FAST_CLOCKS),
     ("hazard_every_path", _hazard_every_path, {}),
     ("maintenance_record_disputed", _maintenance_record_disputed, {}),
+    ("rescue_confirmation_disputed", _rescue_confirmation_disputed, FAST_CLOCKS),
     ("maintenance_schedule_missed", _maintenance_schedule_missed, FAST_CLOCKS),
 )
 

@@ -28,6 +28,7 @@ def test_histories_are_saved() -> None:
         "fault_repair_every_path",
         "maintenance_record_disputed",
         "maintenance_schedule_missed",
+        "rescue_confirmation_disputed",
         "hazard_every_path",
     } <= set(HISTORIES)
 

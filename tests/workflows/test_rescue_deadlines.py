@@ -11,6 +11,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from elevator_orders.settings import Settings
 from tests.support.rescue import (
+    MAINTENANCE_MAIL,
     REGULATOR_MAIL,
     RESCUER,
     SAFETY_MANAGER,
@@ -26,7 +27,7 @@ from tests.support.rescue import (
 from tests.support.smtp import MailCatcher
 from worker.main import running_worker
 from workflows.rescue import RescueWorkflow
-from workflows.rescue_models import AcceptInput, ArriveInput, ConfirmInput, ReleaseInput
+from workflows.rescue_models import AcceptInput, ArriveInput, ConfirmInput, DisputeInput, ReleaseInput
 
 
 async def test_nobody_accepting_in_5_minutes_redispatches_to_the_rescue_station(
@@ -128,18 +129,23 @@ async def test_unconfirmed_rescue_escalates_after_24_hours_and_still_closes_on_c
         assert ticket.due_at is not None
         assert ticket.due_at.isoformat() == ticket.deadlines["rescue.confirm"]
 
-        await env.sleep(timedelta(hours=23))
+        # Halfway through the 24 hours the use unit is reminded, like every party that must act.
+        await env.sleep(timedelta(hours=13))
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: "reminded" in t.flags)
+        assert not ticket.overdue
+        await mail_catcher.wait_for(
+            lambda ms: "work_order_reminder" in [template_of(m) for m in mails_to(ms, USE_UNIT_MAIL)]
+        )
+        await env.sleep(timedelta(hours=10))
         ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "released")
         assert not ticket.overdue
 
         await env.sleep(timedelta(hours=2))
         ticket, timeline = await ticket_when(url, ticket_id, lambda t: t.overdue)
-        assert "confirmation_overdue" in ticket.flags
-        assert timeline[-1].action == "confirmation_overdue"
+        assert {"confirmation_overdue", "escalated", "confirm_overdue"} <= set(ticket.flags)
+        assert timeline[-1].action == "escalated"
         await mail_catcher.wait_for(
-            lambda ms: (
-                [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)] == ["rescue_confirmation_overdue"]
-            )
+            lambda ms: [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)] == ["work_order_escalated"]
         )
 
         await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
@@ -157,3 +163,50 @@ async def _finish(handle: WorkflowHandle[Any, Any]) -> None:
     )
     await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
     assert (await handle.result()).state == "closed"
+
+
+async def test_disputed_release_goes_back_to_the_rescuer_and_its_correction_restarts_the_clock(
+    time_skipping_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+) -> None:
+    env = time_skipping_server
+    url = settings.effective_database_url
+    async with running_worker(env.client, settings):
+        ticket_id, handle = await open_dispatched(env.client, settings, new_report(uuid.uuid4().hex))
+        await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+        await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+        await handle.execute_update(
+            RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=3, handler_name="李师傅")
+        )
+        await ticket_when(url, ticket_id, lambda t: "rescue.confirm" in t.deadlines)
+        await env.sleep(timedelta(hours=20))
+        result = await handle.execute_update(
+            RescueWorkflow.dispute, DisputeInput(actor=SAFETY_MANAGER, reason="被困人数应为 2 人")
+        )
+        assert result.state == "release_disputed"
+        assert result.allowed_actions == ["release"]
+        disputed, _ = await ticket_when(url, ticket_id, lambda t: t.state == "release_disputed")
+        assert disputed.due_at is None
+        await mail_catcher.wait_for(
+            lambda ms: "confirmation_disputed" in [template_of(m) for m in mails_to(ms, MAINTENANCE_MAIL)]
+        )
+
+        corrected_at = await env.get_current_time()
+        await handle.execute_update(
+            RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=2, handler_name="李师傅")
+        )
+        ticket, _ = await ticket_when(
+            url,
+            ticket_id,
+            lambda t: t.state == "released" and t.due_at is not None and t.due_at > corrected_at,
+        )
+        assert ticket.details["people_freed"] == 2
+        assert ticket.due_at is not None
+        assert timedelta(hours=23) < ticket.due_at - corrected_at <= timedelta(hours=24, minutes=1)
+        # 20 hours after the first release, the corrected one is not overdue at the old deadline.
+        await env.sleep(timedelta(hours=5))
+        ticket, _ = await ticket_when(url, ticket_id, lambda t: t.state == "released")
+        assert not ticket.overdue
+        await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+        outcome = await handle.result()
+    assert outcome.state == "closed"
+    assert "disputed" in outcome.flags
