@@ -1,10 +1,31 @@
 """Inputs and results of the fault-repair workflow and its Updates: one dataclass per call."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.fault_repair import FaultSource
 from domain.roles import Actor
+from workflows.step_models import (
+    ExtendInput,
+    ReasonInput,
+    Registered,
+    RegisterInput,
+    StepInput,
+    StepResult,
+)
+
+__all__ = [
+    "ExtendInput",
+    "FaultRepairInput",
+    "FaultRepairOutcome",
+    "FaultRepairResult",
+    "FixInput",
+    "NotFixableInput",
+    "ReasonInput",
+    "RegisterInput",
+    "Registered",
+    "StepInput",
+]
 
 
 @dataclass
@@ -23,27 +44,6 @@ class FaultRepairInput:
 
 
 @dataclass
-class RegisterInput:
-    """Sent with the start, so the caller's answer waits until the repair is dispatched and stored."""
-
-    ticket_id: str
-
-
-@dataclass
-class Registered:
-    ticket_id: str
-    state: str
-    # True when this very report had opened the repair before.
-    duplicate: bool
-
-
-@dataclass
-class StepInput:
-    actor: Actor
-    note: str = ""
-
-
-@dataclass
 class NotFixableInput:
     actor: Actor
     plan: str
@@ -59,27 +59,11 @@ class FixInput:
 
 
 @dataclass
-class ReasonInput:
-    actor: Actor
-    reason: str
-
-
-@dataclass
-class ExtendInput:
-    actor: Actor
-    due_at: datetime
-    reason: str
-
-
-@dataclass
-class FaultRepairResult:
-    ticket_id: str
-    state: str
-    allowed_actions: list[str] = field(default_factory=list)
-
-
-@dataclass
 class FaultRepairOutcome:
     ticket_id: str
     state: str
     flags: list[str]
+
+
+# Fault repair answers like every stepped kind.
+FaultRepairResult = StepResult

@@ -23,8 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
+    from workflows.clock_actions import ClockedTicket
     from workflows.hazard_models import (
-        ExtendInput,
         HazardInput,
         HazardOutcome,
         HazardResult,
@@ -55,7 +55,7 @@ def _not_permitted(message: str) -> ApplicationError:
 
 
 @workflow.defn
-class HazardWorkflow:
+class HazardWorkflow(ClockedTicket):
     @workflow.init
     def __init__(self, input: HazardInput) -> None:
         self._input = input
@@ -248,82 +248,6 @@ class HazardWorkflow:
         if not input.reason.strip():
             raise _invalid("reason", "a reason is required to withdraw")
 
-    @workflow.update
-    async def extend(self, input: ExtendInput) -> HazardResult:
-        clock = self._running_clock("extend")
-        previous = clock.state.due_at
-        clock.extend(input.due_at)
-        self._io.flag(rules.FLAG_EXTENDED)
-        self._io.record(
-            "extend",
-            actor=input.actor,
-            note=input.reason.strip(),
-            data={
-                "step": clock.state.policy_key,
-                "from": previous.isoformat(),
-                "to": input.due_at.isoformat(),
-            },
-        )
-        await self._project()
-        return self._result()
-
-    @extend.validator
-    def _validate_extend(self, input: ExtendInput) -> None:
-        clock = self._running_clock("extend")
-        regulator = self._registration_or_fail().district_regulator
-        if input.actor.role is not Role.REGULATOR or input.actor.organisation_id != regulator.id:
-            raise _not_permitted(f"延期只能由{regulator.name}批准")
-        if not input.reason.strip():
-            raise _invalid("reason", "an extension needs a reason")
-        if input.due_at.tzinfo is None or input.due_at <= clock.state.due_at:
-            raise _invalid("due_at", "must be later than the current deadline")
-
-    @workflow.update
-    async def pause(self, input: ReasonInput) -> HazardResult:
-        clock = self._running_clock("pause")
-        clock.pause(workflow.now())
-        self._details["paused"] = True
-        self._io.record(
-            "pause", actor=input.actor, note=input.reason.strip(), data={"step": clock.state.policy_key}
-        )
-        await self._project()
-        return self._result()
-
-    @pause.validator
-    def _validate_pause(self, input: ReasonInput) -> None:
-        clock = self._running_clock("pause")
-        self._check_clock_actor(input.actor)
-        if clock.paused:
-            raise self._not_now("pause")
-        if not input.reason.strip():
-            raise _invalid("reason", "a pause needs the reason the law excludes this time")
-
-    @workflow.update
-    async def resume(self, input: StepInput) -> HazardResult:
-        clock = self._running_clock("resume")
-        paused_since = clock.state.paused_since
-        clock.resume(workflow.now())
-        self._details["paused"] = False
-        self._details["paused_seconds"] = clock.state.paused_for.total_seconds()
-        self._io.record(
-            "resume",
-            actor=input.actor,
-            note=input.note,
-            data={
-                "step": clock.state.policy_key,
-                "paused_since": paused_since.isoformat() if paused_since else None,
-            },
-        )
-        await self._project()
-        return self._result()
-
-    @resume.validator
-    def _validate_resume(self, input: StepInput) -> None:
-        clock = self._running_clock("resume")
-        self._check_clock_actor(input.actor)
-        if not clock.paused:
-            raise self._not_now("resume")
-
     # --- Rules, state and projection -------------------------------------------------------------
 
     async def _enter(
@@ -355,19 +279,17 @@ class HazardWorkflow:
         except ActionNotPermitted as error:
             raise _not_permitted(str(error)) from None
 
-    def _running_clock(self, action: str) -> Clock:
-        if self._clock is None or self._state.is_final:
-            raise self._not_now(action)
-        return self._clock
+    def _ticket_id(self) -> str:
+        return self._input.ticket_id
 
-    def _not_now(self, action: str) -> ApplicationError:
-        allowed = self._allowed()
-        return ApplicationError(
-            f"cannot {action} a ticket in state {self._state.value}; allowed actions: {', '.join(allowed) or 'none'}",
-            {"state": self._state.value, "action": action, "allowed_actions": allowed},
-            type="InvalidTransition",
-            non_retryable=True,
-        )
+    def _state_value(self) -> str:
+        return self._state.value
+
+    def _is_final(self) -> bool:
+        return self._state.is_final
+
+    def _kind_allowed(self) -> list[str]:
+        return rules.allowed_actions(self._state)
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """Only the party that must act now may stop its own clock (or restart it)."""
@@ -377,17 +299,6 @@ class HazardWorkflow:
             role, unit, party = self._input.reporter.role, self._input.reporter_unit, "上报单位"
         if actor.role is not role or actor.organisation_id != unit.id:
             raise _not_permitted(f"计时中止与恢复由{party}（{unit.name}）的{role.label_zh}办理")
-
-    def _allowed(self) -> list[str]:
-        allowed = rules.allowed_actions(self._state)
-        if self._clock is not None and not self._state.is_final:
-            allowed += ["extend", "resume" if self._clock.paused else "pause"]
-        return allowed
-
-    def _result(self) -> HazardResult:
-        return HazardResult(
-            ticket_id=self._input.ticket_id, state=self._state.value, allowed_actions=self._allowed()
-        )
 
     async def _project(self) -> None:
         await self._io.project()

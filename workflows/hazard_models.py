@@ -1,11 +1,12 @@
 """Inputs and results of the hazard workflow and its Updates: one dataclass per call."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.hazard import HazardSeverity
 from domain.registry import OrganisationRef
 from domain.roles import Actor
+from workflows.step_models import ExtendInput, ReasonInput, Registered, RegisterInput, StepInput, StepResult
 
 
 @dataclass
@@ -25,27 +26,6 @@ class HazardInput:
 
 
 @dataclass
-class RegisterInput:
-    """Sent with the start, so the caller's answer waits until the hazard is dispatched and stored."""
-
-    ticket_id: str
-
-
-@dataclass
-class Registered:
-    ticket_id: str
-    state: str
-    # True when this very report had opened the hazard before.
-    duplicate: bool
-
-
-@dataclass
-class StepInput:
-    actor: Actor
-    note: str = ""
-
-
-@dataclass
 class RectificationInput:
     actor: Actor
     # What was done, as the reporter will check it (整改材料).
@@ -53,27 +33,23 @@ class RectificationInput:
 
 
 @dataclass
-class ReasonInput:
-    actor: Actor
-    reason: str
-
-
-@dataclass
-class ExtendInput:
-    actor: Actor
-    due_at: datetime
-    reason: str
-
-
-@dataclass
-class HazardResult:
-    ticket_id: str
-    state: str
-    allowed_actions: list[str] = field(default_factory=list)
-
-
-@dataclass
 class HazardOutcome:
     ticket_id: str
     state: str
     flags: list[str]
+
+
+# Hazards answer like every stepped kind.
+HazardResult = StepResult
+
+__all__ = [
+    "ExtendInput",
+    "HazardInput",
+    "HazardOutcome",
+    "HazardResult",
+    "ReasonInput",
+    "RectificationInput",
+    "RegisterInput",
+    "Registered",
+    "StepInput",
+]

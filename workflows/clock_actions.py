@@ -1,0 +1,163 @@
+"""Extension (延期) and pause (中止计时) of the running step's clock: the same Updates for every stepped kind.
+
+A workflow class inherits these Updates and supplies the few facts they need about its own state.
+"""
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.registry import ElevatorRegistration
+    from domain.roles import Actor, Role
+    from domain.tickets import DetailValue
+    from workflows.clock import Clock
+    from workflows.step_models import ExtendInput, ReasonInput, StepInput, StepResult
+    from workflows.ticket_io import TicketIO
+
+
+def invalid_input(field: str, message: str) -> ApplicationError:
+    """A rejected input, naming the field so the API can answer 422 the way it does for bad JSON."""
+    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
+
+
+def not_permitted(message: str) -> ApplicationError:
+    return ApplicationError(message, type="ActionNotPermitted", non_retryable=True)
+
+
+class ClockedTicket:
+    """The clock Updates; subclasses set `_io`, `_clock`, `_details` and implement the hooks below."""
+
+    _io: TicketIO
+    _clock: Clock | None
+    _details: dict[str, DetailValue]
+
+    # --- Hooks each kind implements ---------------------------------------------------------------
+
+    def _ticket_id(self) -> str:
+        raise NotImplementedError
+
+    def _state_value(self) -> str:
+        raise NotImplementedError
+
+    def _is_final(self) -> bool:
+        raise NotImplementedError
+
+    def _kind_allowed(self) -> list[str]:
+        """The actions of the kind's own state machine in the current state."""
+        raise NotImplementedError
+
+    def _registration_or_fail(self) -> ElevatorRegistration:
+        raise NotImplementedError
+
+    def _check_clock_actor(self, actor: Actor) -> None:
+        """Raise unless `actor` may stop and restart the running clock (the party that must act)."""
+        raise NotImplementedError
+
+    async def _project(self) -> None:
+        raise NotImplementedError
+
+    # --- The Updates ------------------------------------------------------------------------------
+
+    @workflow.update
+    async def extend(self, input: ExtendInput) -> StepResult:
+        clock = self._running_clock("extend")
+        previous = clock.state.due_at
+        clock.extend(input.due_at)
+        self._io.flag("extended")
+        self._io.record(
+            "extend",
+            actor=input.actor,
+            note=input.reason.strip(),
+            data={
+                "step": clock.state.policy_key,
+                "from": previous.isoformat(),
+                "to": input.due_at.isoformat(),
+            },
+        )
+        await self._project()
+        return self._result()
+
+    @extend.validator
+    def _validate_extend(self, input: ExtendInput) -> None:
+        clock = self._running_clock("extend")
+        regulator = self._registration_or_fail().district_regulator
+        if input.actor.role is not Role.REGULATOR or input.actor.organisation_id != regulator.id:
+            raise not_permitted(f"延期只能由{regulator.name}批准")
+        if not input.reason.strip():
+            raise invalid_input("reason", "an extension needs a reason")
+        if input.due_at.tzinfo is None or input.due_at <= clock.state.due_at:
+            raise invalid_input("due_at", "must be later than the current deadline")
+
+    @workflow.update
+    async def pause(self, input: ReasonInput) -> StepResult:
+        clock = self._running_clock("pause")
+        clock.pause(workflow.now())
+        self._details["paused"] = True
+        self._io.record(
+            "pause", actor=input.actor, note=input.reason.strip(), data={"step": clock.state.policy_key}
+        )
+        await self._project()
+        return self._result()
+
+    @pause.validator
+    def _validate_pause(self, input: ReasonInput) -> None:
+        clock = self._running_clock("pause")
+        self._check_clock_actor(input.actor)
+        if clock.paused:
+            raise self._not_now("pause")
+        if not input.reason.strip():
+            raise invalid_input("reason", "a pause needs the reason the law excludes this time")
+
+    @workflow.update
+    async def resume(self, input: StepInput) -> StepResult:
+        clock = self._running_clock("resume")
+        paused_since = clock.state.paused_since
+        clock.resume(workflow.now())
+        self._details["paused"] = False
+        self._details["paused_seconds"] = clock.state.paused_for.total_seconds()
+        self._io.record(
+            "resume",
+            actor=input.actor,
+            note=input.note,
+            data={
+                "step": clock.state.policy_key,
+                "paused_since": paused_since.isoformat() if paused_since else None,
+            },
+        )
+        await self._project()
+        return self._result()
+
+    @resume.validator
+    def _validate_resume(self, input: StepInput) -> None:
+        clock = self._running_clock("resume")
+        self._check_clock_actor(input.actor)
+        if not clock.paused:
+            raise self._not_now("resume")
+
+    # --- Shared answers ---------------------------------------------------------------------------
+
+    def _allowed(self) -> list[str]:
+        allowed = self._kind_allowed()
+        if self._clock is not None and not self._is_final():
+            allowed += ["extend", "resume" if self._clock.paused else "pause"]
+        return allowed
+
+    def _result(self) -> StepResult:
+        return StepResult(
+            ticket_id=self._ticket_id(), state=self._state_value(), allowed_actions=self._allowed()
+        )
+
+    def _running_clock(self, action: str) -> Clock:
+        if self._clock is None or self._is_final():
+            raise self._not_now(action)
+        return self._clock
+
+    def _not_now(self, action: str) -> ApplicationError:
+        allowed = self._allowed()
+        state = self._state_value()
+        return ApplicationError(
+            f"cannot {action} a ticket in state {state}; allowed actions: {', '.join(allowed) or 'none'}",
+            {"state": state, "action": action, "allowed_actions": allowed},
+            type="InvalidTransition",
+            non_retryable=True,
+        )
