@@ -82,6 +82,12 @@ def _maintenance_record() -> dict[str, Adapter]:
             MaintenanceRecordWorkflow.withdraw,
             fr.ReasonInput(actor=a, reason=b.reason),
         ),
+        "extend": lambda a, b: (
+            MaintenanceRecordWorkflow.extend,
+            fr.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (MaintenanceRecordWorkflow.pause, fr.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (MaintenanceRecordWorkflow.resume, fr.StepInput(actor=a, note=b.note)),
     }
 
 

@@ -36,7 +36,12 @@ def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[
         if state in maintenance_record.MissedMaintenanceState.__members__.values():
             # A missed interval is resolved by the next record, not by an action on it.
             return []
-        return maintenance_record.allowed_actions(maintenance_record.MaintenanceRecordState(state))
+        record_state = maintenance_record.MaintenanceRecordState(state)
+        record_allowed = maintenance_record.allowed_actions(record_state)
+        # The confirmation clock runs only while a record waits for the use unit.
+        if record_state is maintenance_record.MaintenanceRecordState.SUBMITTED:
+            record_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return record_allowed
     if kind is TicketKind.HAZARD:
         current_hazard = hazard.HazardState(state)
         hazard_allowed = hazard.allowed_actions(current_hazard)

@@ -23,10 +23,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.kinds import TicketKind
     from domain.maintenance_record import MaintenanceRecordAction, MaintenanceRecordState
     from domain.registry import ElevatorRegistration, OrganisationRef
-    from domain.roles import Actor
+    from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
+    from workflows.clock_actions import ClockedTicket, not_permitted
     from workflows.fault_repair_models import ReasonInput, Registered, RegisterInput, StepInput
     from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
@@ -41,7 +42,7 @@ def _invalid(field: str, message: str) -> ApplicationError:
 
 
 @workflow.defn
-class MaintenanceRecordWorkflow:
+class MaintenanceRecordWorkflow(ClockedTicket):
     @workflow.init
     def __init__(self, input: MaintenanceRecordInput) -> None:
         self._input = input
@@ -68,6 +69,7 @@ class MaintenanceRecordWorkflow:
             "items": "、".join(input.items),
             "remarks": input.remarks,
             "revision": 1,
+            "paused": False,
         }
 
     @workflow.run
@@ -130,6 +132,8 @@ class MaintenanceRecordWorkflow:
         await climb(clock, done, self._io, rung, self._notify, mark_overdue)
         self._overdue = False
         self._clock = None
+        # A pause belongs to its step's clock.
+        self._details["paused"] = False
 
     # --- Updates -----------------------------------------------------------------------------------
 
@@ -202,6 +206,27 @@ class MaintenanceRecordWorkflow:
         await workflow.wait_condition(lambda: self._steps_started > started)
         return self._state.value
 
+    def _ticket_id(self) -> str:
+        return self._input.ticket_id
+
+    def _state_value(self) -> str:
+        return self._state.value
+
+    def _is_final(self) -> bool:
+        return self._state.is_final
+
+    def _kind_allowed(self) -> list[str]:
+        return rules.allowed_actions(self._state)
+
+    def _registration_or_fail(self) -> ElevatorRegistration:
+        return self._require_registration()
+
+    def _check_clock_actor(self, actor: Actor) -> None:
+        """The use unit's safety manager, who must confirm, may stop its clock (e.g. the manager is away)."""
+        use_unit = self._use_unit()
+        if actor.role is not Role.SAFETY_MANAGER or actor.organisation_id != use_unit.id:
+            raise not_permitted(f"计时中止与恢复由使用管理单位（{use_unit.name}）的安全管理员办理")
+
     def _check(self, action: MaintenanceRecordAction, actor: Actor) -> MaintenanceRecordState:
         registration = self._registration
         try:
@@ -213,12 +238,7 @@ class MaintenanceRecordWorkflow:
                 use_unit_id=registration.use_unit.id if registration else "",
             )
         except InvalidTransition as error:
-            raise ApplicationError(
-                str(error),
-                {"state": error.state, "action": error.action, "allowed_actions": error.allowed},
-                type="InvalidTransition",
-                non_retryable=True,
-            ) from None
+            raise self._not_now(error.action) from None
         except ActionNotPermitted as error:
             raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
 
@@ -242,7 +262,7 @@ class MaintenanceRecordWorkflow:
             assigned_unit_id=registration.use_unit.id if registration else "",
             opened_at=self._opened_at,
             updated_at=workflow.now(),
-            due_at=clock.state.due_at if clock else None,
+            due_at=clock.state.due_at if clock and not clock.paused else None,
             overdue=self._overdue,
             closed_at=self._closed_at,
             deadlines=dict(self._io.deadlines),

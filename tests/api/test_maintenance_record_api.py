@@ -37,14 +37,20 @@ async def test_record_is_submitted_and_confirmed_over_http(api: Api) -> None:
         ticket = await api.ticket(ticket_id)
         assert ticket["kind_label"] == "维保记录确认"
         assert ticket["state_label"] == "待确认"
-        assert ticket["allowed_actions"] == ["confirm", "dispute", "withdraw"]
+        assert ticket["allowed_actions"] == ["confirm", "dispute", "withdraw", "extend", "pause"]
         assert ticket["due_at"] is not None
 
         refused = await api.act(
             ticket_id, "fix", "u-maintainer-pujiang", {"fault_type": "other", "handler_name": "x"}
         )
         assert refused.status_code == 409
-        assert refused.json()["detail"]["allowed_actions"] == ["confirm", "dispute", "withdraw"]
+        assert refused.json()["detail"]["allowed_actions"] == [
+            "confirm",
+            "dispute",
+            "withdraw",
+            "extend",
+            "pause",
+        ]
         wrong_unit = await api.act(ticket_id, "confirm", "u-safety-lujiazui", {})
         assert wrong_unit.status_code == 403
 

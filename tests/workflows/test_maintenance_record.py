@@ -1,11 +1,14 @@
 """Maintenance records: the use unit confirms or disputes; every visit feeds the elevator's 15-day schedule."""
 
+from datetime import timedelta
+
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from domain.maintenance_record import maintenance_schedule_workflow_id
+from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
 from tests.support.maintenance import MAINTAINER, OTHER_MANAGER, end_schedule, new_record, submit
 from tests.support.rescue import (
@@ -18,12 +21,13 @@ from tests.support.rescue import (
 )
 from tests.support.smtp import MailCatcher
 from worker.main import running_worker
-from workflows.fault_repair_models import ReasonInput, StepInput
+from workflows.fault_repair_models import ExtendInput, ReasonInput, StepInput
 from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
 
 ELEVATOR = "31011500002"
+REGULATOR = Actor("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR)
 
 
 async def test_record_is_confirmed_after_a_dispute_and_counted_by_the_schedule(
@@ -49,7 +53,34 @@ async def test_record_is_confirmed_after_a_dispute_and_counted_by_the_schedule(
                     MaintenanceRecordWorkflow.resubmit, ResubmitInput(actor=MAINTAINER, items=["制动器"])
                 )
             assert isinstance(too_early.value.cause, ApplicationError)
-            assert too_early.value.cause.details[0]["allowed_actions"] == ["confirm", "dispute", "withdraw"]
+            assert too_early.value.cause.details[0]["allowed_actions"] == [
+                "confirm",
+                "dispute",
+                "withdraw",
+                "extend",
+                "pause",
+            ]
+
+            # The manager may stop the confirmation clock; the district regulator may extend it.
+            paused = await handle.execute_update(
+                MaintenanceRecordWorkflow.pause,
+                ReasonInput(actor=SAFETY_MANAGER, reason="安全管理员外出培训"),
+            )
+            assert paused.allowed_actions[-1] == "resume"
+            stopped, _ = await ticket_when(url, handle.id, lambda t: t.due_at is None)
+            assert stopped.details["paused"] is True
+            await handle.execute_update(MaintenanceRecordWorkflow.resume, StepInput(actor=SAFETY_MANAGER))
+            resumed, _ = await ticket_when(url, handle.id, lambda t: t.due_at is not None)
+            assert ticket.due_at is not None
+            assert resumed.due_at is not None
+            assert resumed.due_at > ticket.due_at, "the paused time is added to the deadline"
+            later = resumed.due_at + timedelta(days=2)
+            await handle.execute_update(
+                MaintenanceRecordWorkflow.extend,
+                ExtendInput(actor=REGULATOR, due_at=later, reason="节假日顺延"),
+            )
+            extended, _ = await ticket_when(url, handle.id, lambda t: t.due_at == later)
+            assert "extended" in extended.flags
 
             state = await handle.execute_update(
                 MaintenanceRecordWorkflow.dispute,
@@ -71,7 +102,15 @@ async def test_record_is_confirmed_after_a_dispute_and_counted_by_the_schedule(
             assert await handle.result() == "confirmed"
 
             ticket, timeline = await ticket_when(url, handle.id, lambda t: t.state == "confirmed")
-            assert [e.action for e in timeline] == ["submit", "dispute", "resubmit", "confirm"]
+            assert [e.action for e in timeline] == [
+                "submit",
+                "pause",
+                "resume",
+                "extend",
+                "dispute",
+                "resubmit",
+                "confirm",
+            ]
             assert ticket.details["revision"] == 2
             assert ticket.closed_at is not None
             schedule = client.get_workflow_handle_for(
