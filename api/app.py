@@ -10,7 +10,16 @@ from temporalio.client import Client
 
 from api.deps import AppResources
 from api.errors import install_error_handlers
-from api.routers import actions, elevators, fault_repair, hazard, maintenance_record, rescue, tickets
+from api.routers import (
+    actions,
+    elevators,
+    fault_repair,
+    feedback,
+    hazard,
+    maintenance_record,
+    rescue,
+    tickets,
+)
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
 from store.db import make_engine, make_sessionmaker
@@ -46,6 +55,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     install_error_handlers(app)
     app.include_router(rescue.router)
     app.include_router(fault_repair.router)
+    app.include_router(feedback.router)
     app.include_router(hazard.router)
     app.include_router(maintenance_record.router)
     app.include_router(actions.router)

@@ -297,3 +297,25 @@ class VerifyPassBody(BaseModel):
 class VerifyFailBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500, description="验证不通过的理由")
+
+
+class FeedbackCreate(BaseModel):
+    """A passenger's rating or suggestion, from the elevator's QR page; no sign-in, no personal data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64)
+    feedback_type: Literal["evaluation", "suggestion"]
+    rating: int | None = Field(default=None, ge=1, le=5, description="1-5 stars; for an evaluation")
+    text: str = Field(min_length=1, max_length=1000)
+
+
+class FeedbackCreated(BaseModel):
+    ticket_id: str
+    state: str
+    duplicate: bool
+
+
+class AnswerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    answer: str = Field(min_length=1, max_length=2000, description="The use unit's answer to the passenger")

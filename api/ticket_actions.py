@@ -9,10 +9,12 @@ from api import schemas
 from domain.kinds import TicketKind
 from domain.roles import Actor
 from workflows import fault_repair_models as fr
+from workflows import feedback_models as fb
 from workflows import hazard_models as hz
 from workflows import maintenance_models as mm
 from workflows import rescue_models as rm
 from workflows.fault_repair import FaultRepairWorkflow
+from workflows.feedback import FeedbackWorkflow
 from workflows.hazard import HazardWorkflow
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.rescue import RescueWorkflow
@@ -109,11 +111,24 @@ def _hazard() -> dict[str, Adapter]:
     }
 
 
+def _feedback() -> dict[str, Adapter]:
+    return {
+        "answer": lambda a, b: (FeedbackWorkflow.answer, fb.AnswerInput(actor=a, answer=b.answer)),
+        "extend": lambda a, b: (
+            FeedbackWorkflow.extend,
+            fr.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (FeedbackWorkflow.pause, fr.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (FeedbackWorkflow.resume, fr.StepInput(actor=a, note=b.note)),
+    }
+
+
 ADAPTERS: dict[TicketKind, dict[str, Adapter]] = {
     TicketKind.RESCUE: _rescue(),
     TicketKind.FAULT_REPAIR: _fault_repair(),
     TicketKind.HAZARD: _hazard(),
     TicketKind.MAINTENANCE_RECORD: _maintenance_record(),
+    TicketKind.FEEDBACK: _feedback(),
 }
 
 # The body each action takes, shared by every kind that has the action.
@@ -131,6 +146,7 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "resume": schemas.ResumeBody,
     "resubmit": schemas.ResubmitBody,
     "withdraw": schemas.WithdrawBody,
+    "answer": schemas.AnswerBody,
     "submit_rectification": schemas.RectificationBody,
     "verify_pass": schemas.VerifyPassBody,
     "verify_fail": schemas.VerifyFailBody,

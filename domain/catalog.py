@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from domain import fault_repair, hazard, maintenance_record, rescue
+from domain import fault_repair, feedback, hazard, maintenance_record, rescue
 from domain.kinds import TicketKind
 
 DetailsView = Mapping[str, object]
@@ -19,6 +19,8 @@ def state_label(kind: TicketKind, state: str) -> str:
         return maintenance_record.MaintenanceRecordState(state).label_zh
     if kind is TicketKind.HAZARD:
         return hazard.HazardState(state).label_zh
+    if kind is TicketKind.FEEDBACK:
+        return feedback.FeedbackState(state).label_zh
     return state
 
 
@@ -49,4 +51,10 @@ def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[
         if not current_hazard.is_final and current_hazard is not hazard.HazardState.REPORTED:
             hazard_allowed += ["extend", "resume" if details.get("paused") else "pause"]
         return hazard_allowed
+    if kind is TicketKind.FEEDBACK:
+        feedback_state = feedback.FeedbackState(state)
+        feedback_allowed = feedback.allowed_actions(feedback_state)
+        if not feedback_state.is_final:
+            feedback_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return feedback_allowed
     return []

@@ -214,13 +214,43 @@ MAINTENANCE_RECORD_POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+FEEDBACK_POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.FEEDBACK,
+        "answer_evaluation",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "submission",
+        Breach.ESCALATE,
+        "platform default; no statutory clock. Shanghai 12345 practice: 5 working days for complaints",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.FEEDBACK,
+        "answer_suggestion",
+        1,
+        TimeUnit.WORKING_DAYS,
+        "submission",
+        Breach.ESCALATE,
+        "platform default; no statutory clock. Shanghai 12345 practice: 1 working day for suggestions",
+        remind_at=0.5,
+    ),
+)
+
+
 class UnknownPolicyOverride(ValueError):
     pass
 
 
 def policy_table(overrides: Mapping[str, float] | None = None) -> dict[str, DeadlinePolicy]:
     """The default table with overrides applied, by key; an override for no row is an error."""
-    rows = (*DEFAULT_POLICIES, *FAULT_REPAIR_POLICIES, *HAZARD_POLICIES, *MAINTENANCE_RECORD_POLICIES)
+    rows = (
+        *DEFAULT_POLICIES,
+        *FAULT_REPAIR_POLICIES,
+        *HAZARD_POLICIES,
+        *MAINTENANCE_RECORD_POLICIES,
+        *FEEDBACK_POLICIES,
+    )
     table = {policy.key: policy for policy in rows}
     for key, limit in (overrides or {}).items():
         if key not in table:

@@ -18,7 +18,13 @@ def test_policies_lists_every_limit_with_its_source(
     header, *rows = capsys.readouterr().out.strip().splitlines()
     assert header.split("\t")[:3] == ["种类", "kind", "step"]
     table = {(row.split("\t")[1], row.split("\t")[2]): row.split("\t") for row in rows}
-    assert {kind for kind, _ in table} >= {"rescue", "fault_repair"}
+    assert {kind for kind, _ in table} >= {
+        "rescue",
+        "fault_repair",
+        "hazard",
+        "maintenance_record",
+        "feedback",
+    }
     assert all(cells[7].strip() for cells in table.values()), "every limit names its source"
     assert table[("rescue", "accept")][3] == "10"
     assert table[("rescue", "arrive")][:5] == ["困人救援", "rescue", "arrive", "30", "minutes (分钟)"]

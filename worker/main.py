@@ -24,6 +24,7 @@ from store.mail_log import MailLog
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 from workflows.fault_repair import FaultRepairWorkflow
+from workflows.feedback import FeedbackWorkflow
 from workflows.hazard import HazardWorkflow
 from workflows.mail_delivery import MailDeliveryWorkflow
 from workflows.maintenance_record import MaintenanceRecordWorkflow
@@ -33,6 +34,7 @@ from workflows.rescue import RescueWorkflow
 WORKFLOWS = [
     RescueWorkflow,
     FaultRepairWorkflow,
+    FeedbackWorkflow,
     HazardWorkflow,
     MaintenanceRecordWorkflow,
     MaintenanceScheduleWorkflow,

@@ -176,3 +176,11 @@ async def verify_fail(
 ) -> TicketDetailOut:
     """Hazard: the rectification falls short, with a reason; the use unit rectifies again on a new clock."""
     return await _act(resources, ticket_id, "verify_fail", actor, body)
+
+
+@router.post("/{ticket_id}/answer", response_model=TicketDetailOut, responses=_ERRORS)
+async def answer(
+    ticket_id: str, body: schemas.AnswerBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Passenger feedback: the use unit answers the passenger's evaluation or suggestion."""
+    return await _act(resources, ticket_id, "answer", actor, body)

@@ -43,7 +43,7 @@ SEEDED_ELEVATORS = {
     JINGAN: ("jingan", "mu-pujiang", "uu-jingan"),
 }
 
-_FINAL_STATES = frozenset({"closed", "cancelled", "confirmed", "withdrawn"})
+_FINAL_STATES = frozenset({"closed", "cancelled", "confirmed", "withdrawn", "answered"})
 _RUN_FINISH_TIMEOUT_SECONDS = 60.0
 
 

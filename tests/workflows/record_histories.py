@@ -21,10 +21,12 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.fault_repair_service import NewFault, open_fault_repair
+from api.feedback_service import receive_feedback
 from api.hazard_service import NewHazard, open_hazard
 from api.rescue_service import open_rescue
 from domain.calendar import CHINA_TIME
 from domain.fault_repair import FaultSource
+from domain.feedback import FeedbackType
 from domain.hazard import HazardSeverity
 from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
 from domain.registry import OrganisationRef
@@ -53,6 +55,8 @@ from worker.main import running_worker
 from workflows import hazard_models as hz
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput, ReasonInput, StepInput
+from workflows.feedback import FeedbackWorkflow
+from workflows.feedback_models import AnswerInput
 from workflows.hazard import HazardWorkflow
 from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
@@ -257,6 +261,28 @@ async def _rescue_confirmation_disputed(client: Client, settings: Settings) -> N
     await _save(handle, "rescue_confirmation_disputed")
 
 
+async def _feedback_answered(client: Client, settings: Settings) -> None:
+    registered = await receive_feedback(
+        client,
+        settings.temporal_task_queue,
+        elevator_code=ELEVATOR,
+        ref=uuid.uuid4().hex,
+        feedback_type=FeedbackType.SUGGESTION,
+        text="轿厢照明偏暗",
+        rating=None,
+        mail_grace_seconds=1,
+    )
+    handle = client.get_workflow_handle_for(FeedbackWorkflow.run, registered.ticket_id)
+    await handle.execute_update(
+        FeedbackWorkflow.pause, ReasonInput(actor=SAFETY_MANAGER, reason="等待物业例会")
+    )
+    await handle.execute_update(FeedbackWorkflow.resume, StepInput(actor=SAFETY_MANAGER))
+    await handle.execute_update(
+        FeedbackWorkflow.answer, AnswerInput(actor=SAFETY_MANAGER, answer="已增加照明")
+    )
+    await _save(handle, "feedback_answered")
+
+
 async def _maintenance_record_disputed(client: Client, settings: Settings) -> None:
     handle = await submit_record(client, settings, new_record("31010400001"))
     manager = Actor("u-safety-xujiahui", "周经理", "uu-xujiahui", Role.SAFETY_MANAGER)
@@ -307,6 +333,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("hazard_every_path", _hazard_every_path, {}),
     ("maintenance_record_disputed", _maintenance_record_disputed, {}),
     ("rescue_confirmation_disputed", _rescue_confirmation_disputed, FAST_CLOCKS),
+    ("feedback_answered", _feedback_answered, {}),
     ("maintenance_schedule_missed", _maintenance_schedule_missed, FAST_CLOCKS),
 )
 

@@ -29,6 +29,7 @@ def test_histories_are_saved() -> None:
         "maintenance_record_disputed",
         "maintenance_schedule_missed",
         "rescue_confirmation_disputed",
+        "feedback_answered",
         "hazard_every_path",
     } <= set(HISTORIES)
 

@@ -1,0 +1,59 @@
+"""Passenger feedback (乘客评价建议): a rating or a suggestion, answered by the use-management unit."""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import Party, Transition, check_transition
+
+
+class FeedbackState(StrEnum):
+    # Waiting for the use unit's answer.
+    SUBMITTED = "submitted"
+    ANSWERED = "answered"
+
+    @property
+    def label_zh(self) -> str:
+        return {"submitted": "待答复", "answered": "已答复"}[self.value]
+
+    @property
+    def is_final(self) -> bool:
+        return self is FeedbackState.ANSWERED
+
+
+class FeedbackType(StrEnum):
+    EVALUATION = "evaluation"
+    SUGGESTION = "suggestion"
+
+    @property
+    def label_zh(self) -> str:
+        return {"evaluation": "乘客评价", "suggestion": "乘客建议"}[self.value]
+
+    @property
+    def answer_policy(self) -> str:
+        """The policy row of the answer's deadline: a suggestion is answered sooner (12345 practice)."""
+        return f"feedback.answer_{self.value}"
+
+
+class FeedbackAction(StrEnum):
+    ANSWER = "answer"
+
+
+FEEDBACK_TRANSITIONS: dict[FeedbackAction, Transition[FeedbackState]] = {
+    FeedbackAction.ANSWER: Transition(
+        frozenset({FeedbackState.SUBMITTED}), FeedbackState.ANSWERED, Role.SAFETY_MANAGER, Party.USE_UNIT
+    ),
+}
+
+
+def allowed_actions(state: FeedbackState) -> list[str]:
+    return [a.value for a, t in FEEDBACK_TRANSITIONS.items() if state in t.from_states]
+
+
+def check_action(
+    state: FeedbackState, action: FeedbackAction, actor: Actor, use_unit_id: str
+) -> FeedbackState:
+    return check_transition(FEEDBACK_TRANSITIONS, state, action, actor, {Party.USE_UNIT: use_unit_id}, "答复")
+
+
+def feedback_ticket_id(elevator_code: str, ref: str) -> str:
+    return f"feedback-{elevator_code}-{ref}"
