@@ -3,14 +3,13 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client
 
-from api.workflow_calls import temporal_reachable
+from api.workflow_calls import open_ticket
 from domain.fault_repair import FaultSource, fault_repair_ticket_id
 from domain.roles import Actor
 from workflows.fault_repair import FaultRepairWorkflow
-from workflows.fault_repair_models import FaultRepairInput, Registered, RegisterInput
+from workflows.fault_repair_models import FaultRepairInput, Registered
 
 
 @dataclass(frozen=True)
@@ -28,7 +27,9 @@ async def open_fault_repair(
 ) -> Registered:
     """Open the repair, or answer with the one this very report opened before."""
     ticket_id = fault_repair_ticket_id(new.elevator_code, new.source, new.ref)
-    start = WithStartWorkflowOperation(
+    return await open_ticket(
+        client,
+        task_queue,
         FaultRepairWorkflow.run,
         FaultRepairInput(
             ticket_id=ticket_id,
@@ -41,14 +42,6 @@ async def open_fault_repair(
             description=new.description,
             mail_grace_seconds=mail_grace_seconds,
         ),
-        id=ticket_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        # A finished repair keeps its id: a late repeat of its report is answered from the store.
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        ticket_id=ticket_id,
+        register=FaultRepairWorkflow.register,
     )
-    async with temporal_reachable():
-        registered: Registered = await client.execute_update_with_start_workflow(
-            FaultRepairWorkflow.register, RegisterInput(ticket_id=ticket_id), start_workflow_operation=start
-        )
-    return registered

@@ -2,14 +2,13 @@
 
 from datetime import UTC, datetime
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client
 
-from api.workflow_calls import temporal_reachable
+from api.workflow_calls import open_ticket
 from domain.feedback import FeedbackType, feedback_ticket_id
 from workflows.feedback import FeedbackWorkflow
 from workflows.feedback_models import FeedbackInput
-from workflows.step_models import Registered, RegisterInput
+from workflows.step_models import Registered
 
 
 async def receive_feedback(
@@ -24,7 +23,9 @@ async def receive_feedback(
     mail_grace_seconds: float = 30.0,
 ) -> Registered:
     ticket_id = feedback_ticket_id(elevator_code, ref)
-    start = WithStartWorkflowOperation(
+    return await open_ticket(
+        client,
+        task_queue,
         FeedbackWorkflow.run,
         FeedbackInput(
             ticket_id=ticket_id,
@@ -36,13 +37,6 @@ async def receive_feedback(
             received_at=datetime.now(UTC),
             mail_grace_seconds=mail_grace_seconds,
         ),
-        id=ticket_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        ticket_id=ticket_id,
+        register=FeedbackWorkflow.register,
     )
-    async with temporal_reachable():
-        registered: Registered = await client.execute_update_with_start_workflow(
-            FeedbackWorkflow.register, RegisterInput(ticket_id=ticket_id), start_workflow_operation=start
-        )
-    return registered

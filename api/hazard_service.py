@@ -3,15 +3,14 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client
 
-from api.workflow_calls import temporal_reachable
+from api.workflow_calls import open_ticket
 from domain.hazard import HazardSeverity, hazard_ticket_id
 from domain.registry import OrganisationRef
 from domain.roles import Actor
 from workflows.hazard import HazardWorkflow
-from workflows.hazard_models import HazardInput, Registered, RegisterInput
+from workflows.hazard_models import HazardInput, Registered
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,9 @@ async def open_hazard(
 ) -> Registered:
     """Open the hazard, or answer with the one this very report opened before."""
     ticket_id = hazard_ticket_id(new.elevator_code, new.reporter.organisation_id, new.ref)
-    start = WithStartWorkflowOperation(
+    return await open_ticket(
+        client,
+        task_queue,
         HazardWorkflow.run,
         HazardInput(
             ticket_id=ticket_id,
@@ -45,14 +46,6 @@ async def open_hazard(
             description=new.description,
             mail_grace_seconds=mail_grace_seconds,
         ),
-        id=ticket_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        # A finished hazard keeps its id: a late repeat of its report is answered from the store.
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        ticket_id=ticket_id,
+        register=HazardWorkflow.register,
     )
-    async with temporal_reachable():
-        registered: Registered = await client.execute_update_with_start_workflow(
-            HazardWorkflow.register, RegisterInput(ticket_id=ticket_id), start_workflow_operation=start
-        )
-    return registered

@@ -3,13 +3,12 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client
 
-from api.workflow_calls import temporal_reachable
+from api.workflow_calls import open_ticket
 from domain.maintenance_record import MaintenanceLevel, maintenance_record_ticket_id
 from domain.roles import Actor
-from workflows.fault_repair_models import Registered, RegisterInput
+from workflows.fault_repair_models import Registered
 from workflows.maintenance_models import MaintenanceRecordInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 
@@ -31,7 +30,9 @@ async def submit_maintenance_record(
 ) -> Registered:
     """Submit the record, or answer with the one this very record number opened before."""
     ticket_id = maintenance_record_ticket_id(new.elevator_code, new.ref)
-    start = WithStartWorkflowOperation(
+    return await open_ticket(
+        client,
+        task_queue,
         MaintenanceRecordWorkflow.run,
         MaintenanceRecordInput(
             ticket_id=ticket_id,
@@ -45,16 +46,6 @@ async def submit_maintenance_record(
             remarks=new.remarks,
             mail_grace_seconds=mail_grace_seconds,
         ),
-        id=ticket_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        # A confirmed record is final: its number can never open another.
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        ticket_id=ticket_id,
+        register=MaintenanceRecordWorkflow.register,
     )
-    async with temporal_reachable():
-        registered: Registered = await client.execute_update_with_start_workflow(
-            MaintenanceRecordWorkflow.register,
-            RegisterInput(ticket_id=ticket_id),
-            start_workflow_operation=start,
-        )
-    return registered
