@@ -137,6 +137,15 @@ class Api:
         response = await self.http.get("/tickets", params={"limit": 200})
         assert response.status_code == 200, response.text
         for item in response.json()["items"]:
+            if item["state"] in _FINAL_STATES:
+                await self.run_finished(item["ticket_id"])
+                continue
+            if item["kind"] != "rescue":
+                # Other kinds have no one action that ends them from every state; a test that left one
+                # open has already failed, so end its run rather than let it outlive this worker.
+                handle = self.temporal.get_workflow_handle(item["workflow_id"], run_id=item["run_id"])
+                await handle.terminate(reason="test finished with the ticket open")
+                continue
             if item["state"] == "released":
                 confirm = await self.act(
                     item["ticket_id"], "confirm", safety_manager_of(item["use_unit_id"]), {}
