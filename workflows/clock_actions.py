@@ -11,17 +11,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue
     from workflows.clock import Clock
+    from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import ExtendInput, ReasonInput, StepInput, StepResult
     from workflows.ticket_io import TicketIO
-
-
-def invalid_input(field: str, message: str) -> ApplicationError:
-    """A rejected input, naming the field so the API can answer 422 the way it does for bad JSON."""
-    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
-
-
-def not_permitted(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ActionNotPermitted", non_retryable=True)
 
 
 class ClockedTicket:

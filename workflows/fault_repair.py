@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         StepInput,
     )
     from workflows.ladder import Rung, climb
+    from workflows.rejections import invalid_input, not_permitted
     from workflows.ticket_io import MailEvent, TicketIO
 
 S = FaultRepairState
@@ -46,10 +47,6 @@ STEPS: dict[FaultRepairState, tuple[str, str, frozenset[FaultRepairState]]] = {
     S.FIXED: ("fault_repair.confirm", "确认", frozenset({S.FIXED})),
 }
 CLOCK_ACTIONS = ("extend", "pause", "resume")
-
-
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
 
 
 @workflow.defn
@@ -206,9 +203,9 @@ class FaultRepairWorkflow(ClockedTicket):
     def _validate_not_fixable(self, input: NotFixableInput) -> None:
         self._check(FaultRepairAction.REPORT_NOT_FIXABLE, input.actor)
         if not input.plan.strip():
-            raise _invalid("plan", "a written repair plan is required")
+            raise invalid_input("plan", "a written repair plan is required")
         if input.planned_fix_by.tzinfo is None or input.planned_fix_by <= workflow.now():
-            raise _invalid("planned_fix_by", "must be a future time with a time zone")
+            raise invalid_input("planned_fix_by", "must be a future time with a time zone")
 
     @workflow.update
     async def fix(self, input: FixInput) -> FaultRepairResult:
@@ -231,9 +228,9 @@ class FaultRepairWorkflow(ClockedTicket):
     def _validate_fix(self, input: FixInput) -> None:
         self._check(FaultRepairAction.FIX, input.actor)
         if input.fault_type not in FAULT_TYPES_ZH:
-            raise _invalid("fault_type", f"unknown fault type; known: {', '.join(FAULT_TYPES_ZH)}")
+            raise invalid_input("fault_type", f"unknown fault type; known: {', '.join(FAULT_TYPES_ZH)}")
         if not input.handler_name.strip():
-            raise _invalid("handler_name", "处置人员 is required")
+            raise invalid_input("handler_name", "处置人员 is required")
 
     @workflow.update
     async def confirm(self, input: StepInput) -> FaultRepairResult:
@@ -256,7 +253,7 @@ class FaultRepairWorkflow(ClockedTicket):
     def _validate_dispute(self, input: ReasonInput) -> None:
         self._check(FaultRepairAction.DISPUTE, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a dispute needs a reason")
+            raise invalid_input("reason", "a dispute needs a reason")
 
     @workflow.update
     async def cancel(self, input: ReasonInput) -> FaultRepairResult:
@@ -267,7 +264,7 @@ class FaultRepairWorkflow(ClockedTicket):
     def _validate_cancel(self, input: ReasonInput) -> None:
         self._check(FaultRepairAction.CANCEL, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a reason is required to cancel")
+            raise invalid_input("reason", "a reason is required to cancel")
 
     # --- Rules, state and projection -------------------------------------------------------------
 
@@ -305,7 +302,7 @@ class FaultRepairWorkflow(ClockedTicket):
         except InvalidTransition as error:
             raise self._not_now(error.action) from None
         except ActionNotPermitted as error:
-            raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
+            raise not_permitted(str(error)) from None
 
     def _ticket_id(self) -> str:
         return self._input.ticket_id
@@ -322,11 +319,7 @@ class FaultRepairWorkflow(ClockedTicket):
     def _check_clock_actor(self, actor: Actor) -> None:
         assigned = self._assigned_unit()
         if actor.role is not Role.MAINTAINER or actor.organisation_id != assigned.id:
-            raise ApplicationError(
-                f"计时中止与恢复由承接单位（{assigned.name}）的维保人员办理",
-                type="ActionNotPermitted",
-                non_retryable=True,
-            )
+            raise not_permitted(f"计时中止与恢复由承接单位（{assigned.name}）的维保人员办理")
 
     async def _project(self) -> None:
         await self._io.project()

@@ -19,9 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket, invalid_input, not_permitted
+    from workflows.clock_actions import ClockedTicket
     from workflows.feedback_models import AnswerInput, FeedbackInput
     from workflows.ladder import Rung, climb
+    from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import Registered, RegisterInput, StepResult
     from workflows.ticket_io import MailEvent, TicketIO
 

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
         RegisterInput,
         StepInput,
     )
+    from workflows.rejections import invalid_input, not_permitted
     from workflows.ticket_io import MailEvent, TicketIO
 
 S = HazardState
@@ -44,14 +45,6 @@ STEP_LABELS: dict[HazardState, str] = {S.RECTIFYING: "隐患整改", S.RECTIFIED
 STEP_FLAGS: dict[HazardState, str] = {S.RECTIFYING: "rectify_overdue", S.RECTIFIED: "verify_overdue"}
 # Reports keep (source, ref) unique across every ticket; the report number is unique per elevator only.
 REPORT_SOURCE = "hazard"
-
-
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
-
-
-def _not_permitted(message: str) -> ApplicationError:
-    return ApplicationError(message, type="ActionNotPermitted", non_retryable=True)
 
 
 @workflow.defn
@@ -206,7 +199,7 @@ class HazardWorkflow(ClockedTicket):
     def _validate_submit_rectification(self, input: RectificationInput) -> None:
         self._check(HazardAction.SUBMIT_RECTIFICATION, input.actor)
         if not input.evidence.strip():
-            raise _invalid("evidence", "整改材料 is required")
+            raise invalid_input("evidence", "整改材料 is required")
 
     @workflow.update
     async def verify_pass(self, input: StepInput) -> HazardResult:
@@ -234,7 +227,7 @@ class HazardWorkflow(ClockedTicket):
     def _validate_verify_fail(self, input: ReasonInput) -> None:
         self._check(HazardAction.VERIFY_FAIL, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a failed verification needs a reason")
+            raise invalid_input("reason", "a failed verification needs a reason")
 
     @workflow.update
     async def withdraw(self, input: ReasonInput) -> HazardResult:
@@ -246,7 +239,7 @@ class HazardWorkflow(ClockedTicket):
     def _validate_withdraw(self, input: ReasonInput) -> None:
         self._check(HazardAction.WITHDRAW, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a reason is required to withdraw")
+            raise invalid_input("reason", "a reason is required to withdraw")
 
     # --- Rules, state and projection -------------------------------------------------------------
 
@@ -277,7 +270,7 @@ class HazardWorkflow(ClockedTicket):
         except InvalidTransition as error:
             raise self._not_now(error.action) from None
         except ActionNotPermitted as error:
-            raise _not_permitted(str(error)) from None
+            raise not_permitted(str(error)) from None
 
     def _ticket_id(self) -> str:
         return self._input.ticket_id
@@ -298,7 +291,7 @@ class HazardWorkflow(ClockedTicket):
         else:
             role, unit, party = self._input.reporter.role, self._input.reporter_unit, "上报单位"
         if actor.role is not role or actor.organisation_id != unit.id:
-            raise _not_permitted(f"计时中止与恢复由{party}（{unit.name}）的{role.label_zh}办理")
+            raise not_permitted(f"计时中止与恢复由{party}（{unit.name}）的{role.label_zh}办理")
 
     async def _project(self) -> None:
         await self._io.project()

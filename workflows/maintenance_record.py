@@ -27,18 +27,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket, not_permitted
+    from workflows.clock_actions import ClockedTicket
     from workflows.fault_repair_models import ReasonInput, Registered, RegisterInput, StepInput
     from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
+    from workflows.rejections import invalid_input, not_permitted
     from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent, TicketIO
 
 M = MaintenanceRecordState
 CONFIRM = "maintenance_record.confirm"
-
-
-def _invalid(field: str, message: str) -> ApplicationError:
-    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
 
 
 @workflow.defn
@@ -164,7 +161,7 @@ class MaintenanceRecordWorkflow(ClockedTicket):
     def _validate_dispute(self, input: ReasonInput) -> None:
         self._check(MaintenanceRecordAction.DISPUTE, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a dispute needs a reason")
+            raise invalid_input("reason", "a dispute needs a reason")
 
     @workflow.update
     async def resubmit(self, input: ResubmitInput) -> str:
@@ -181,7 +178,7 @@ class MaintenanceRecordWorkflow(ClockedTicket):
     def _validate_resubmit(self, input: ResubmitInput) -> None:
         self._check(MaintenanceRecordAction.RESUBMIT, input.actor)
         if not input.items:
-            raise _invalid("items", "a record lists the items maintained")
+            raise invalid_input("items", "a record lists the items maintained")
 
     @workflow.update
     async def withdraw(self, input: ReasonInput) -> str:
@@ -192,7 +189,7 @@ class MaintenanceRecordWorkflow(ClockedTicket):
     def _validate_withdraw(self, input: ReasonInput) -> None:
         self._check(MaintenanceRecordAction.WITHDRAW, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a reason is required to withdraw")
+            raise invalid_input("reason", "a reason is required to withdraw")
 
     # --- Rules, state and projection -------------------------------------------------------------
 
@@ -240,7 +237,7 @@ class MaintenanceRecordWorkflow(ClockedTicket):
         except InvalidTransition as error:
             raise self._not_now(error.action) from None
         except ActionNotPermitted as error:
-            raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
+            raise not_permitted(str(error)) from None
 
     async def _project(self) -> None:
         await self._io.project()

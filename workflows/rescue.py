@@ -31,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.fault_repair import FaultRepairWorkflow
     from workflows.fault_repair_models import FaultRepairInput
     from workflows.ladder import Rung, climb
+    from workflows.rejections import invalid_input, not_permitted
     from workflows.rescue_models import (
         AcceptInput,
         ActionResult,
@@ -49,11 +50,6 @@ with workflow.unsafe.imports_passed_through():
 # Reported times from a phone or a device clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
 CONFIRMATION_LADDER_PATCH = "rescue-confirmation-ladder"
-
-
-def _invalid(field: str, message: str) -> ApplicationError:
-    """A rejected input, naming the field so the API can answer 422 the way it does for bad JSON."""
-    return ApplicationError(f"{field}: {message}", {"field": field}, type="InvalidInput", non_retryable=True)
 
 
 @workflow.defn
@@ -132,7 +128,9 @@ class RescueWorkflow:
     @report_entrapment.validator
     def _validate_report(self, report: EntrapmentReport) -> None:
         if report.elevator_code != self._first_report.elevator_code:
-            raise _invalid("elevator_code", f"this rescue is on elevator {self._first_report.elevator_code}")
+            raise invalid_input(
+                "elevator_code", f"this rescue is on elevator {self._first_report.elevator_code}"
+            )
         if self._state.is_final:
             # The run finishes within moments; the caller retries and opens a new rescue then.
             raise ApplicationError(
@@ -223,9 +221,9 @@ class RescueWorkflow:
         self._check(RescueAction.RELEASE, input.actor)
         self._check_reported_time(input.released_at, "released_at")
         if input.people_freed < 0:
-            raise _invalid("people_freed", "must not be negative")
+            raise invalid_input("people_freed", "must not be negative")
         if not input.handler_name.strip():
-            raise _invalid("handler_name", "处置人员 is required")
+            raise invalid_input("handler_name", "处置人员 is required")
 
     @workflow.update
     async def confirm(self, input: ConfirmInput) -> ActionResult:
@@ -256,7 +254,7 @@ class RescueWorkflow:
     def _validate_dispute(self, input: DisputeInput) -> None:
         self._check(RescueAction.DISPUTE, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a dispute needs a reason")
+            raise invalid_input("reason", "a dispute needs a reason")
 
     @workflow.update
     async def cancel(self, input: CancelInput) -> ActionResult:
@@ -271,7 +269,7 @@ class RescueWorkflow:
     def _validate_cancel(self, input: CancelInput) -> None:
         self._check(RescueAction.CANCEL, input.actor)
         if not input.reason.strip():
-            raise _invalid("reason", "a reason is required to cancel")
+            raise invalid_input("reason", "a reason is required to cancel")
 
     @workflow.query
     def state(self) -> str:
@@ -442,17 +440,17 @@ class RescueWorkflow:
                 non_retryable=True,
             ) from None
         except ActionNotPermitted as error:
-            raise ApplicationError(str(error), type="ActionNotPermitted", non_retryable=True) from None
+            raise not_permitted(str(error)) from None
 
     def _check_reported_time(self, at: datetime | None, field: str) -> None:
         if at is None:
             return
         if at.tzinfo is None:
-            raise _invalid(field, "must carry a time zone")
+            raise invalid_input(field, "must carry a time zone")
         if at > workflow.now() + CLOCK_SKEW:
-            raise _invalid(field, "is in the future")
+            raise invalid_input(field, "is in the future")
         if at < self._opened_at - timedelta(days=1) or at < self._alarm_at():
-            raise _invalid(field, "is before the alarm")
+            raise invalid_input(field, "is before the alarm")
 
     def _apply(
         self,
