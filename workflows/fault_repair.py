@@ -325,32 +325,22 @@ class FaultRepairWorkflow(ClockedTicket):
         await self._io.project()
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
         clock = self._clock
-        return TicketSnapshot(
-            ticket_id=self._input.ticket_id,
+        return self._io.build_snapshot(
+            projection_seq,
             kind=TicketKind.FAULT_REPAIR,
-            state=self._state.value,
-            seq=projection_seq,
-            workflow_id=workflow.info().workflow_id,
-            run_id=workflow.info().run_id,
             elevator_code=self._input.elevator_code,
-            district=registration.district if registration else "",
-            use_unit_id=registration.use_unit.id if registration else "",
-            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            registration=self._registration,
             assigned_unit_id=self._assigned.id if self._assigned else "",
             opened_at=self._opened_at,
-            updated_at=workflow.now(),
             due_at=clock.state.due_at if clock and not clock.paused else None,
             overdue=self._overdue_step is not None,
             closed_at=self._closed_at,
+            details=self._details,
             deadlines={
                 **self._io.deadlines,
                 **({clock.state.policy_key: clock.state.due_at} if clock else {}),
             },
-            provisional_deadlines=list(self._io.provisional),
-            flags=list(self._io.flags),
-            details=dict(self._details),
             spawned_from=self._input.spawned_from,
         )
 

@@ -245,27 +245,17 @@ class MaintenanceRecordWorkflow(ClockedTicket):
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
         clock = self._clock
-        return TicketSnapshot(
-            ticket_id=self._input.ticket_id,
+        return self._io.build_snapshot(
+            projection_seq,
             kind=TicketKind.MAINTENANCE_RECORD,
-            state=self._state.value,
-            seq=projection_seq,
-            workflow_id=workflow.info().workflow_id,
-            run_id=workflow.info().run_id,
             elevator_code=self._input.elevator_code,
-            district=registration.district if registration else "",
-            use_unit_id=registration.use_unit.id if registration else "",
-            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            registration=registration,
             assigned_unit_id=registration.use_unit.id if registration else "",
             opened_at=self._opened_at,
-            updated_at=workflow.now(),
             due_at=clock.state.due_at if clock and not clock.paused else None,
             overdue=self._overdue,
             closed_at=self._closed_at,
-            deadlines=dict(self._io.deadlines),
-            provisional_deadlines=list(self._io.provisional),
-            flags=list(self._io.flags),
-            details=dict(self._details),
+            details=self._details,
         )
 
     def _summary(self) -> str:

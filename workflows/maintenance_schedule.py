@@ -141,29 +141,21 @@ class MaintenanceScheduleWorkflow:
         assert missed is not None
         assert self._missed_opened_at is not None
         resolved = self._missed_state is MissedMaintenanceState.RESOLVED
-        return TicketSnapshot(
-            ticket_id=missed.ticket_id,
+        return missed.build_snapshot(
+            projection_seq,
             kind=TicketKind.MAINTENANCE_RECORD,
-            state=self._missed_state.value,
-            seq=projection_seq,
-            workflow_id=workflow.info().workflow_id,
-            run_id=workflow.info().run_id,
             elevator_code=self._input.elevator_code,
-            district=registration.district,
-            use_unit_id=registration.use_unit.id,
-            maintenance_unit_id=registration.maintenance_unit.id,
+            registration=registration,
             assigned_unit_id=registration.maintenance_unit.id,
             opened_at=self._missed_opened_at,
-            updated_at=workflow.now(),
             due_at=self._due_at,
             overdue=not resolved,
             closed_at=workflow.now() if resolved else None,
-            deadlines={INTERVAL: self._due_at} if self._due_at else {},
-            flags=list(missed.flags),
             details={
                 "last_performed_at": self._last.isoformat() if self._last else None,
                 "last_record_ticket_id": self._last_ticket,
             },
+            deadlines={INTERVAL: self._due_at} if self._due_at else {},
         )
 
     def _notification(

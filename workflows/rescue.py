@@ -469,28 +469,17 @@ class RescueWorkflow:
         await self._io.project()
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        return TicketSnapshot(
-            ticket_id=self._ticket_id,
+        return self._io.build_snapshot(
+            projection_seq,
             kind=TicketKind.RESCUE,
-            state=self._state.value,
-            seq=projection_seq,
-            workflow_id=workflow.info().workflow_id,
-            run_id=workflow.info().run_id,
             elevator_code=self._first_report.elevator_code,
-            district=registration.district if registration else "",
-            use_unit_id=registration.use_unit.id if registration else "",
-            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            registration=self._registration,
             assigned_unit_id=self._assigned.id if self._assigned else "",
             opened_at=self._opened_at,
-            updated_at=workflow.now(),
             due_at=self._due_at(),
             overdue=bool(rules.OVERDUE_FLAGS_BY_STATE[self._state].intersection(self._io.flags)),
             closed_at=self._closed_at,
-            deadlines=dict(self._io.deadlines),
-            provisional_deadlines=list(self._io.provisional),
-            flags=list(self._io.flags),
-            details=dict(self._details),
+            details=self._details,
         )
 
     def _due_at(self) -> datetime | None:

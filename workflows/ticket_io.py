@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
         NotificationInput,
         ProjectTicketInput,
     )
+    from domain.kinds import TicketKind
     from domain.registry import ElevatorRegistration
     from domain.roles import Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
@@ -133,6 +134,48 @@ class TicketIO:
             retry_policy=STORE_RETRY,
         )
         self._projected_seq = max(self._projected_seq, built.seq)
+
+    def build_snapshot(
+        self,
+        projection_seq: int,
+        *,
+        kind: TicketKind,
+        elevator_code: str,
+        registration: ElevatorRegistration | None,
+        assigned_unit_id: str,
+        opened_at: datetime,
+        due_at: datetime | None,
+        overdue: bool,
+        closed_at: datetime | None,
+        details: dict[str, DetailValue],
+        deadlines: dict[str, datetime] | None = None,
+        spawned_from: str | None = None,
+    ) -> TicketSnapshot:
+        """The ticket as the read model stores it: what every kind shares filled in here, the rest given."""
+        return TicketSnapshot(
+            ticket_id=self.ticket_id,
+            kind=kind,
+            state=self._state(),
+            seq=projection_seq,
+            workflow_id=workflow.info().workflow_id,
+            run_id=workflow.info().run_id,
+            elevator_code=elevator_code,
+            # Before the registry lookup has answered, the ticket is stored without its organisations.
+            district=registration.district if registration else "",
+            use_unit_id=registration.use_unit.id if registration else "",
+            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            assigned_unit_id=assigned_unit_id,
+            opened_at=opened_at,
+            updated_at=workflow.now(),
+            due_at=due_at,
+            overdue=overdue,
+            closed_at=closed_at,
+            deadlines=dict(self.deadlines if deadlines is None else deadlines),
+            provisional_deadlines=list(self.provisional),
+            flags=list(self.flags),
+            details=dict(details),
+            spawned_from=spawned_from,
+        )
 
     async def wait_until_stored(self) -> None:
         """Until the ticket is in the store, with the newest projection asked for so far."""
