@@ -11,7 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, NotificationInput
+    from activities.contracts import MailTicketFacts
     from domain import fault_repair as rules
     from domain.fault_repair import FAULT_TYPES_ZH, FaultRepairAction, FaultRepairState
     from domain.kinds import TicketKind
@@ -361,27 +361,22 @@ class FaultRepairWorkflow(ClockedTicket):
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         clock = self._clock
-        self._io.notify(
-            NotificationInput(
-                idempotency_key=self._io.mail_key(template, recipient.id),
-                template=template,
-                recipient=recipient,
-                ticket=MailTicketFacts(
-                    ticket_id=self._input.ticket_id,
-                    kind=TicketKind.FAULT_REPAIR.value,
-                    kind_label=TicketKind.FAULT_REPAIR.label_zh,
-                    state_label=self._state.label_zh,
-                    source_label=self._input.source.label_zh,
-                    alarm_at=self._opened_at,
-                    assigned_unit_name=self._assigned_unit().name,
-                    handler_name=str(self._details["handler_name"])
-                    if "handler_name" in self._details
-                    else None,
-                    closed_at=self._closed_at,
-                    due_at=clock.state.due_at if clock else None,
-                    step_label=self._step_label,
-                ),
-                elevator=self._registration_or_fail(),
-                event=event or {},
-            )
+        self._io.mail(
+            template,
+            recipient,
+            MailTicketFacts(
+                ticket_id=self._input.ticket_id,
+                kind=TicketKind.FAULT_REPAIR.value,
+                kind_label=TicketKind.FAULT_REPAIR.label_zh,
+                state_label=self._state.label_zh,
+                source_label=self._input.source.label_zh,
+                alarm_at=self._opened_at,
+                assigned_unit_name=self._assigned_unit().name,
+                handler_name=str(self._details["handler_name"]) if "handler_name" in self._details else None,
+                closed_at=self._closed_at,
+                due_at=clock.state.due_at if clock else None,
+                step_label=self._step_label,
+            ),
+            self._registration_or_fail(),
+            event,
         )

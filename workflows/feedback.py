@@ -10,7 +10,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, NotificationInput
+    from activities.contracts import MailTicketFacts
     from domain import feedback as rules
     from domain.feedback import FeedbackAction, FeedbackState
     from domain.kinds import TicketKind
@@ -175,24 +175,21 @@ class FeedbackWorkflow(ClockedTicket):
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         registration = self._registration_or_fail()
         clock = self._clock
-        self._io.notify(
-            NotificationInput(
-                idempotency_key=self._io.mail_key(template, recipient.id),
-                template=template,
-                recipient=recipient,
-                ticket=MailTicketFacts(
-                    ticket_id=self._input.ticket_id,
-                    kind=TicketKind.FEEDBACK.value,
-                    kind_label=TicketKind.FEEDBACK.label_zh,
-                    state_label=self._state.label_zh,
-                    source_label="乘客扫码提交",
-                    alarm_at=self._opened_at,
-                    assigned_unit_name=registration.use_unit.name,
-                    closed_at=self._closed_at,
-                    due_at=clock.state.due_at if clock else None,
-                    step_label="答复",
-                ),
-                elevator=registration,
-                event=event or {},
-            )
+        self._io.mail(
+            template,
+            recipient,
+            MailTicketFacts(
+                ticket_id=self._input.ticket_id,
+                kind=TicketKind.FEEDBACK.value,
+                kind_label=TicketKind.FEEDBACK.label_zh,
+                state_label=self._state.label_zh,
+                source_label="乘客扫码提交",
+                alarm_at=self._opened_at,
+                assigned_unit_name=registration.use_unit.name,
+                closed_at=self._closed_at,
+                due_at=clock.state.due_at if clock else None,
+                step_label="答复",
+            ),
+            registration,
+            event,
         )

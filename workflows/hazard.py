@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, NotificationInput
+    from activities.contracts import MailTicketFacts
     from domain import hazard as rules
     from domain.hazard import HAZARD_TYPES_ZH, VERIFY_POLICY_KEY, HazardAction, HazardState
     from domain.kinds import TicketKind
@@ -337,25 +337,22 @@ class HazardWorkflow(ClockedTicket):
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         clock = self._clock
         rectified_by = self._details.get("rectified_by")
-        self._io.notify(
-            NotificationInput(
-                idempotency_key=self._io.mail_key(template, recipient.id),
-                template=template,
-                recipient=recipient,
-                ticket=MailTicketFacts(
-                    ticket_id=self._input.ticket_id,
-                    kind=TicketKind.HAZARD.value,
-                    kind_label=TicketKind.HAZARD.label_zh,
-                    state_label=self._state.label_zh,
-                    source_label=rules.reporter_label_zh(self._input.reporter.role),
-                    alarm_at=self._opened_at,
-                    assigned_unit_name=self._use_unit().name,
-                    handler_name=str(rectified_by) if rectified_by else None,
-                    closed_at=self._closed_at,
-                    due_at=clock.state.due_at if clock else None,
-                    step_label=self._step_label,
-                ),
-                elevator=self._registration_or_fail(),
-                event=event or {},
-            )
+        self._io.mail(
+            template,
+            recipient,
+            MailTicketFacts(
+                ticket_id=self._input.ticket_id,
+                kind=TicketKind.HAZARD.value,
+                kind_label=TicketKind.HAZARD.label_zh,
+                state_label=self._state.label_zh,
+                source_label=rules.reporter_label_zh(self._input.reporter.role),
+                alarm_at=self._opened_at,
+                assigned_unit_name=self._use_unit().name,
+                handler_name=str(rectified_by) if rectified_by else None,
+                closed_at=self._closed_at,
+                due_at=clock.state.due_at if clock else None,
+                step_label=self._step_label,
+            ),
+            self._registration_or_fail(),
+            event,
         )

@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
         NOTE_MAINTENANCE,
         MailTicketFacts,
         NoteMaintenanceInput,
-        NotificationInput,
     )
     from domain import maintenance_record as rules
     from domain.calendar import CHINA_TIME
@@ -275,25 +274,22 @@ class MaintenanceRecordWorkflow(ClockedTicket):
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         clock = self._clock
-        self._io.notify(
-            NotificationInput(
-                idempotency_key=self._io.mail_key(template, recipient.id),
-                template=template,
-                recipient=recipient,
-                ticket=MailTicketFacts(
-                    ticket_id=self._input.ticket_id,
-                    kind=TicketKind.MAINTENANCE_RECORD.value,
-                    kind_label=TicketKind.MAINTENANCE_RECORD.label_zh,
-                    state_label=self._state.label_zh,
-                    source_label="维保单位提交",
-                    alarm_at=self._opened_at,
-                    assigned_unit_name=self._maintenance_unit().name,
-                    handler_name=self._input.handler_name,
-                    closed_at=self._closed_at,
-                    due_at=clock.state.due_at if clock else None,
-                    step_label="确认",
-                ),
-                elevator=self._require_registration(),
-                event=event or {},
-            )
+        self._io.mail(
+            template,
+            recipient,
+            MailTicketFacts(
+                ticket_id=self._input.ticket_id,
+                kind=TicketKind.MAINTENANCE_RECORD.value,
+                kind_label=TicketKind.MAINTENANCE_RECORD.label_zh,
+                state_label=self._state.label_zh,
+                source_label="维保单位提交",
+                alarm_at=self._opened_at,
+                assigned_unit_name=self._maintenance_unit().name,
+                handler_name=self._input.handler_name,
+                closed_at=self._closed_at,
+                due_at=clock.state.due_at if clock else None,
+                step_label="确认",
+            ),
+            self._require_registration(),
+            event,
         )

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, NotificationInput
+    from activities.contracts import MailTicketFacts
     from domain.calendar import CHINA_TIME
     from domain.kinds import TicketKind
     from domain.maintenance_record import MissedMaintenanceState, missed_maintenance_ticket_id
@@ -97,11 +97,7 @@ class MaintenanceScheduleWorkflow:
 
     def _remind(self, io: TicketIO) -> None:
         registration = self._require_registration()
-        io.notify(
-            self._notification(
-                io, "work_order_reminder", registration.maintenance_unit, {"step_label": "维保"}
-            )
-        )
+        self._mail(io, "work_order_reminder", registration.maintenance_unit, {"step_label": "维保"})
 
     async def _open_missed(self, due_at: datetime) -> None:
         registration = self._require_registration()
@@ -125,13 +121,11 @@ class MaintenanceScheduleWorkflow:
                 "due_at": due_at.isoformat(),
             },
         )
-        missed.notify(
-            self._notification(
-                missed,
-                "work_order_escalated",
-                registration.district_regulator,
-                {"step_label": "维保", "due_party_name": registration.maintenance_unit.name},
-            )
+        self._mail(
+            missed,
+            "work_order_escalated",
+            registration.district_regulator,
+            {"step_label": "维保", "due_party_name": registration.maintenance_unit.name},
         )
         await missed.project()
 
@@ -158,28 +152,20 @@ class MaintenanceScheduleWorkflow:
             deadlines={INTERVAL: self._due_at} if self._due_at else {},
         )
 
-    def _notification(
-        self, io: TicketIO, template: str, recipient: OrganisationRef, event: MailEvent
-    ) -> NotificationInput:
+    def _mail(self, io: TicketIO, template: str, recipient: OrganisationRef, event: MailEvent) -> None:
         registration = self._require_registration()
-        return NotificationInput(
-            idempotency_key=io.mail_key(template, recipient.id),
-            template=template,
-            recipient=recipient,
-            ticket=MailTicketFacts(
-                ticket_id=io.ticket_id,
-                kind=TicketKind.MAINTENANCE_RECORD.value,
-                kind_label="维保计划",
-                state_label="待维保" if self._missed is None else self._missed_state.label_zh,
-                source_label="15 日维保周期",
-                alarm_at=self._last or workflow.now(),
-                assigned_unit_name=registration.maintenance_unit.name,
-                due_at=self._due_at,
-                step_label="维保",
-            ),
-            elevator=registration,
-            event=event,
+        facts = MailTicketFacts(
+            ticket_id=io.ticket_id,
+            kind=TicketKind.MAINTENANCE_RECORD.value,
+            kind_label="维保计划",
+            state_label="待维保" if self._missed is None else self._missed_state.label_zh,
+            source_label="15 日维保周期",
+            alarm_at=self._last or workflow.now(),
+            assigned_unit_name=registration.maintenance_unit.name,
+            due_at=self._due_at,
+            step_label="维保",
         )
+        io.mail(template, recipient, facts, registration, event)
 
     def _state_name(self) -> str:
         return self._missed_state.value

@@ -18,7 +18,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, NotificationInput
+    from activities.contracts import MailTicketFacts
     from domain import rescue as rules
     from domain.fault_repair import FaultSource, fault_repair_ticket_id
     from domain.kinds import TicketKind
@@ -514,16 +514,7 @@ class RescueWorkflow:
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         """Send in the background: a slow or down SMTP server must never hold up a rescue."""
-        self._io.notify(
-            NotificationInput(
-                idempotency_key=self._io.mail_key(template, recipient.id),
-                template=template,
-                recipient=recipient,
-                ticket=self._mail_facts(),
-                elevator=self._require_registration(),
-                event=event or {},
-            )
-        )
+        self._io.mail(template, recipient, self._mail_facts(), self._require_registration(), event)
 
     async def _hand_off_pending_mails(self) -> None:
         # The elevator's workflow id must be free for its next entrapment at once.

@@ -21,11 +21,12 @@ with workflow.unsafe.imports_passed_through():
         ComputeDeadlinesOutput,
         DeadlineRequest,
         LookupElevatorInput,
+        MailTicketFacts,
         NotificationInput,
         ProjectTicketInput,
     )
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
     from workflows.mail_delivery import (
@@ -187,6 +188,26 @@ class TicketIO:
         """Send in the background: a slow or down SMTP server must never hold up the work."""
         task = asyncio.create_task(self._send(notification))
         self._mails.append((notification, task))
+
+    def mail(
+        self,
+        template: str,
+        recipient: OrganisationRef,
+        ticket: MailTicketFacts,
+        elevator: ElevatorRegistration,
+        event: MailEvent | None = None,
+    ) -> None:
+        """Notify `recipient` of this step of the ticket, keyed so the mail goes out once."""
+        self.notify(
+            NotificationInput(
+                idempotency_key=self.mail_key(template, recipient.id),
+                template=template,
+                recipient=recipient,
+                ticket=ticket,
+                elevator=elevator,
+                event=event or {},
+            )
+        )
 
     def mail_key(self, template: str, recipient_id: str) -> str:
         # Tied to the timeline step, so a replay or a retry names the same mail and never sends it twice.
