@@ -9,7 +9,6 @@ when the use unit does not confirm.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -85,7 +84,7 @@ class RescueWorkflow:
         self._registration = registration
         alarm_at = self._alarm_at()
         self._details["alarm_at"] = alarm_at.isoformat()
-        await self._compute_deadlines(
+        await self._io.compute_deadlines(
             ("rescue.accept", workflow.now()), ("rescue.arrive", alarm_at), ("rescue.accident", alarm_at)
         )
         if self._state is RescueState.REPORTED:
@@ -105,7 +104,8 @@ class RescueWorkflow:
             self._announce_cancellation()
         await asyncio.gather(*watchers)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._hand_off_pending_mails()
+        # The elevator's workflow id must be free for its next entrapment at once.
+        await self._io.hand_off_pending_mails()
         return RescueOutcome(ticket_id=self._ticket_id, state=self._state.value, flags=list(self._io.flags))
 
     # --- Updates: every human action is validated before it enters history -------------------------
@@ -314,7 +314,7 @@ class RescueWorkflow:
         # Rescues started before the shared ladder replay exactly as they ran.
         registration = self._require_registration()
         assert self._released_at is not None
-        await self._compute_deadlines(("rescue.confirm", self._released_at))
+        await self._io.compute_deadlines(("rescue.confirm", self._released_at))
         self._notify("rescue_confirmation_requested", registration.use_unit)
         await self._project()
         if not await self._wait_or_breach("rescue.confirm", lambda: self._state is RescueState.CLOSED):
@@ -374,15 +374,10 @@ class RescueWorkflow:
 
     async def _wait_or_breach(self, policy_key: str, done: Callable[[], bool]) -> bool:
         """Wait until `done` or the policy's deadline; True when done in time."""
-        due = self._io.deadlines[policy_key]
-        remaining = due - workflow.now()
-        if remaining > timedelta(0):
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(done, timeout=remaining, timeout_summary=policy_key)
-        return done()
-
-    async def _compute_deadlines(self, *requests: tuple[str, datetime]) -> None:
-        await self._io.compute_deadlines(*requests)
+        # The rescue's statutory clocks are never extended or paused, but they wait the same way.
+        return await Clock(ClockState(policy_key=policy_key, due_at=self._io.deadlines[policy_key])).wait(
+            done
+        )
 
     # --- State, timeline and projection ----------------------------------------------------------
 
@@ -515,10 +510,6 @@ class RescueWorkflow:
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         """Send in the background: a slow or down SMTP server must never hold up a rescue."""
         self._io.mail(template, recipient, self._mail_facts(), self._require_registration(), event)
-
-    async def _hand_off_pending_mails(self) -> None:
-        # The elevator's workflow id must be free for its next entrapment at once.
-        await self._io.hand_off_pending_mails()
 
     def _mail_facts(self) -> MailTicketFacts:
         released = self._details.get("people_freed")
