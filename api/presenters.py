@@ -49,7 +49,7 @@ async def present_ticket(resources: AppResources, ticket: Ticket) -> TicketDetai
         await resources.tickets.timeline(ticket.ticket_id),
         await resources.tickets.reports(ticket.ticket_id),
         await resources.tickets.spawned_by(ticket.ticket_id),
-        settings.temporal_ui_url,
+        settings.effective_temporal_ui_url,
         settings.temporal_namespace,
     )
 

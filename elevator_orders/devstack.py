@@ -136,7 +136,7 @@ def _print_banner(settings: Settings, local_mail: bool) -> None:
         "elevator-orders is running (Ctrl-C stops everything)",
         f"  API docs        {api}/docs",
         f"  Tickets         {api}/tickets",
-        f"  Temporal Web UI {settings.temporal_ui_url}",
+        f"  Temporal Web UI {settings.effective_temporal_ui_url}",
         f"  Temporal        {settings.effective_temporal_address}",
         f"  Database        {settings.effective_database_url}",
     ]

@@ -19,7 +19,8 @@ class Settings(BaseSettings):
     temporal_task_queue: str = "elevator-orders"
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233
-    temporal_ui_url: str = "http://127.0.0.1:8233"
+    # Empty means: the dev server's Web UI on `temporal_ui_port`.
+    temporal_ui_url: str = ""
     # Empty means: SQLite file under `var_dir`.
     database_url: str = ""
     api_host: str = "127.0.0.1"
@@ -45,6 +46,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'elevator-orders.db').resolve()}"
+
+    @property
+    def effective_temporal_ui_url(self) -> str:
+        return self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}"
 
     @property
     def effective_temporal_address(self) -> str:

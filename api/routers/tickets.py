@@ -41,7 +41,9 @@ async def list_tickets(
     page = await resources.tickets.list(filters, limit=limit, offset=offset)
     settings = resources.settings
     return TicketPageOut(
-        items=[ticket_out(t, settings.temporal_ui_url, settings.temporal_namespace) for t in page.items],
+        items=[
+            ticket_out(t, settings.effective_temporal_ui_url, settings.temporal_namespace) for t in page.items
+        ],
         total=page.total,
         limit=limit,
         offset=offset,

@@ -55,7 +55,7 @@ async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     assert ticket["temporal_ui_url"].endswith(
         f"/namespaces/default/workflows/{ticket['workflow_id']}/{ticket['run_id']}"
     )
-    assert ticket["temporal_ui_url"].startswith(api.settings.temporal_ui_url)
+    assert ticket["temporal_ui_url"].startswith(api.settings.effective_temporal_ui_url)
 
     accepted = await api.act(ticket_id, "accept", RESCUER_SHENDA, {"note": "马上出发"})
     assert accepted.status_code == 200, accepted.text
