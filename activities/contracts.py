@@ -13,6 +13,7 @@ COMPUTE_DEADLINES = "compute_deadlines"
 PROJECT_TICKET = "project_ticket"
 SEND_NOTIFICATION = "send_notification"
 NOTE_MAINTENANCE = "note_maintenance"
+OPEN_VIOLATION_CLUE = "open_violation_clue"
 
 
 @dataclass
@@ -39,6 +40,8 @@ class ComputedDeadline:
     provisional: bool = False
     # When the party that must act is reminded, for policies with a reminder.
     remind_at: datetime | None = None
+    # Whether missing this deadline opens a violation clue, as the policy row said when it was computed.
+    opens_clue: bool = False
 
 
 @dataclass
@@ -95,3 +98,29 @@ class NoteMaintenanceInput:
     elevator_code: str
     ticket_id: str
     performed_at: datetime
+
+
+@dataclass
+class OpenClueInput:
+    """A violation clue (违法线索) raised by a ticket: a missed legal clock, a complaint, a report."""
+
+    # The ticket that raised the clue and why (a policy key such as "rescue.arrive", or "complaint"):
+    # together they name the clue, so raising it twice opens one clue.
+    source_ticket_id: str
+    reason: str
+    elevator_code: str
+    # What happened, as the regulator reads it (Chinese).
+    summary: str
+    # The organisation suspected of the violation.
+    suspect_unit: OrganisationRef
+    # Every ticket the clue carries as evidence, the source first (e.g. directive, then the hazard).
+    linked_tickets: list[str] = field(default_factory=list)
+    # A report whose verification already decided to open a case (立案) starts the clue there.
+    case_opened: bool = False
+
+
+@dataclass
+class OpenedClue:
+    ticket_id: str
+    # False when the same source and reason had opened the clue before.
+    created: bool

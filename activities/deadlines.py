@@ -51,6 +51,7 @@ class DeadlineActivities:
                     due_at=due_at,
                     provisional=provisional,
                     remind_at=_reminder(policy, request.starts_at, due_at),
+                    opens_clue=policy.opens_clue,
                 )
             )
         return ComputeDeadlinesOutput(deadlines=deadlines)

@@ -33,6 +33,7 @@ def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOu
         flags=ticket.flags,
         details=ticket.details,
         spawned_from=ticket.spawned_from,
+        linked_tickets=ticket.linked_tickets,
         workflow_id=ticket.workflow_id,
         run_id=ticket.run_id,
         temporal_ui_url=(

@@ -123,6 +123,9 @@ class TicketOut(BaseModel):
     flags: list[str]
     details: dict[str, Any]
     spawned_from: str | None = Field(description="The ticket this one was opened from, if any")
+    linked_tickets: list[str] = Field(
+        description="Tickets this one carries as evidence (a violation clue's directive and its hazard)"
+    )
     workflow_id: str
     run_id: str
     temporal_ui_url: str

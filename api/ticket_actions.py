@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from api import schemas
+from api import violation_clue_schemas as clue_schemas
 from domain.kinds import TicketKind
 from domain.roles import Actor
 from workflows import fault_repair_models as fr
@@ -150,6 +151,10 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "submit_rectification": schemas.RectificationBody,
     "verify_pass": schemas.VerifyPassBody,
     "verify_fail": schemas.VerifyFailBody,
+    "open_case": clue_schemas.OpenCaseBody,
+    "decline_case": clue_schemas.DeclineCaseBody,
+    "record_penalty": clue_schemas.PenaltyBody,
+    "record_no_penalty": clue_schemas.NoPenaltyBody,
 }
 
 

@@ -7,68 +7,11 @@ configuration change, not a code change.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import timedelta
-from enum import StrEnum
+from dataclasses import replace
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kinds import TicketKind
-
-
-class TimeUnit(StrEnum):
-    MINUTES = "minutes"
-    HOURS = "hours"
-    CALENDAR_DAYS = "calendar_days"
-    WORKING_DAYS = "working_days"
-
-    @property
-    def label_zh(self) -> str:
-        return {"minutes": "分钟", "hours": "小时", "calendar_days": "日", "working_days": "个工作日"}[
-            self.value
-        ]
-
-
-class Breach(StrEnum):
-    """What happens when a deadline passes."""
-
-    REDISPATCH = "redispatch"
-    ESCALATE = "escalate"
-    FLAG_ACCIDENT = "flag_accident"
-
-    @property
-    def label_zh(self) -> str:
-        return {
-            "redispatch": "改派应急救援站并上报",
-            "escalate": "升级至区市场监管局",
-            "flag_accident": "按一般事故上报",
-        }[self.value]
-
-
-@dataclass(frozen=True)
-class DeadlinePolicy:
-    kind: TicketKind
-    step: str
-    limit: float
-    unit: TimeUnit
-    starts_at: str
-    on_breach: Breach
-    source: str
-    # The party that must act is reminded once this share of the time has run; None: no reminder.
-    remind_at: float | None = None
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind.value}.{self.step}"
-
-    def duration(self) -> timedelta:
-        """The limit as a duration; working-day limits need the calendar and have none."""
-        if self.unit is TimeUnit.MINUTES:
-            return timedelta(minutes=self.limit)
-        if self.unit is TimeUnit.HOURS:
-            return timedelta(hours=self.limit)
-        if self.unit is TimeUnit.CALENDAR_DAYS:
-            return timedelta(days=self.limit)
-        raise ValueError(f"{self.key} is counted in working days; use the working-day calendar")
-
+from domain.oversight_policies import OVERSIGHT_POLICIES
 
 DEFAULT_POLICIES: tuple[DeadlinePolicy, ...] = (
     DeadlinePolicy(
@@ -88,6 +31,7 @@ DEFAULT_POLICIES: tuple[DeadlinePolicy, ...] = (
         "alarm",
         Breach.ESCALATE,
         "TSG T5002-2017 Art 5(4); Shanghai measures: on site within 30 min in districted cities",
+        opens_clue=True,
     ),
     DeadlinePolicy(
         TicketKind.RESCUE,
@@ -167,6 +111,7 @@ HAZARD_POLICIES: tuple[DeadlinePolicy, ...] = (
         Breach.ESCALATE,
         "platform default for 重大隐患; 特种设备安全监督检查办法 (SAMR Order 57) Arts 23, 30: rectify by the date set",
         remind_at=0.6,
+        opens_clue=True,
     ),
     DeadlinePolicy(
         TicketKind.HAZARD,
@@ -177,6 +122,7 @@ HAZARD_POLICIES: tuple[DeadlinePolicy, ...] = (
         Breach.ESCALATE,
         "platform default for 一般隐患; 特种设备安全法 Art 83: a use unit corrects within the set period",
         remind_at=0.8,
+        opens_clue=True,
     ),
     DeadlinePolicy(
         TicketKind.HAZARD,
@@ -210,6 +156,7 @@ MAINTENANCE_RECORD_POLICIES: tuple[DeadlinePolicy, ...] = (
         Breach.ESCALATE,
         "特种设备安全监察条例 Art 31: cleaning, lubrication, adjustment and checks at least every 15 days",
         remind_at=0.8,
+        opens_clue=True,
     ),
 )
 
@@ -238,6 +185,9 @@ FEEDBACK_POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+__all__ = ["Breach", "DeadlinePolicy", "TimeUnit", "UnknownPolicyOverride", "policy_table"]
+
+
 class UnknownPolicyOverride(ValueError):
     pass
 
@@ -250,6 +200,7 @@ def policy_table(overrides: Mapping[str, float] | None = None) -> dict[str, Dead
         *HAZARD_POLICIES,
         *MAINTENANCE_RECORD_POLICIES,
         *FEEDBACK_POLICIES,
+        *OVERSIGHT_POLICIES,
     )
     table = {policy.key: policy for policy in rows}
     for key, limit in (overrides or {}).items():

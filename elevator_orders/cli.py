@@ -73,7 +73,9 @@ async def _seed(settings: Settings) -> None:
 async def _policies(settings: Settings) -> None:
     from domain.policies import policy_table
 
-    print("\t".join(("种类", "kind", "step", "limit", "unit", "on breach", "reminder", "source")))
+    print(
+        "\t".join(("种类", "kind", "step", "limit", "unit", "on breach", "reminder", "opens clue", "source"))
+    )
     for policy in policy_table(settings.policy_overrides).values():
         reminder = f"at {policy.remind_at:.0%}" if policy.remind_at else "-"
         print(
@@ -86,6 +88,7 @@ async def _policies(settings: Settings) -> None:
                     f"{policy.unit.value} ({policy.unit.label_zh})",
                     f"{policy.on_breach.value} ({policy.on_breach.label_zh})",
                     reminder,
+                    "违法线索" if policy.opens_clue else "-",
                     policy.source,
                 )
             )

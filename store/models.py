@@ -80,6 +80,22 @@ class Ticket(Base):
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     spawned_from: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # Every ticket this one carries as evidence (a violation clue's directive and the hazard behind it).
+    linked_tickets: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # SHA-256 of the token a member of the public follows the ticket with; the token itself is not kept.
+    tracking_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+
+
+class ReporterIdentity(Base):
+    """Who filed a report (举报人) or complaint, kept apart from the ticket: regulators only may read it."""
+
+    __tablename__ = "reporter_identities"
+
+    ticket_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    stored_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class TicketEvent(Base):

@@ -45,6 +45,12 @@ class RegistryRepository:
                 .order_by(Organisation.id)
                 .limit(1)
             )
+            city = await session.scalar(
+                select(Organisation)
+                .where(Organisation.kind == OrganisationKind.CITY_REGULATOR.value)
+                .order_by(Organisation.id)
+                .limit(1)
+            )
             units = {
                 org.id: org
                 for org in await session.scalars(
@@ -65,6 +71,7 @@ class RegistryRepository:
             maintenance_unit=_ref(units[elevator.maintenance_unit_id]),
             rescue_station=_ref(units[elevator.rescue_station_id]),
             district_regulator=_ref(regulator),
+            city_regulator=_ref(city) if city else None,
         )
 
 

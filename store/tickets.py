@@ -156,6 +156,8 @@ def _ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
         "flags": list(snapshot.flags),
         "details": dict(snapshot.details),
         "spawned_from": snapshot.spawned_from,
+        "linked_tickets": list(snapshot.linked_tickets),
+        "tracking_digest": snapshot.tracking_digest,
     }
 
 

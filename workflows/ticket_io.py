@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import (
         COMPUTE_DEADLINES,
         LOOKUP_ELEVATOR,
+        OPEN_VIOLATION_CLUE,
         PROJECT_TICKET,
         SEND_NOTIFICATION,
         ComputedDeadline,
@@ -23,6 +24,8 @@ with workflow.unsafe.imports_passed_through():
         LookupElevatorInput,
         MailTicketFacts,
         NotificationInput,
+        OpenClueInput,
+        OpenedClue,
         ProjectTicketInput,
     )
     from domain.kinds import TicketKind
@@ -69,6 +72,7 @@ class TicketIO:
     async def lookup(self, elevator_code: str) -> ElevatorRegistration:
         registration: ElevatorRegistration = await workflow.execute_activity(
             LOOKUP_ELEVATOR,
+            OPEN_VIOLATION_CLUE,
             LookupElevatorInput(elevator_code=elevator_code),
             result_type=ElevatorRegistration,
             start_to_close_timeout=STORE_TIMEOUT,
@@ -91,6 +95,23 @@ class TicketIO:
             if deadline.provisional and deadline.policy_key not in self.provisional:
                 self.provisional.append(deadline.policy_key)
         return result.deadlines
+
+    async def open_clue(self, clue: OpenClueInput) -> OpenedClue:
+        """Open a violation clue (违法线索) raised by this ticket, and put it on the timeline."""
+        opened: OpenedClue = await workflow.execute_activity(
+            OPEN_VIOLATION_CLUE,
+            clue,
+            result_type=OpenedClue,
+            start_to_close_timeout=STORE_TIMEOUT,
+            retry_policy=STORE_RETRY,
+        )
+        self.flag("clue_opened")
+        self.record(
+            "clue_opened",
+            note=f"已移送违法线索：{clue.summary}",
+            data={"clue_ticket_id": opened.ticket_id, "reason": clue.reason},
+        )
+        return opened
 
     def record(
         self,
@@ -151,6 +172,8 @@ class TicketIO:
         details: dict[str, DetailValue],
         deadlines: dict[str, datetime] | None = None,
         spawned_from: str | None = None,
+        linked_tickets: list[str] | None = None,
+        tracking_digest: str | None = None,
     ) -> TicketSnapshot:
         """The ticket as the read model stores it: what every kind shares filled in here, the rest given."""
         return TicketSnapshot(
@@ -176,6 +199,8 @@ class TicketIO:
             flags=list(self.flags),
             details=dict(details),
             spawned_from=spawned_from,
+            linked_tickets=list(linked_tickets or []),
+            tracking_digest=tracking_digest,
         )
 
     async def wait_until_stored(self) -> None:

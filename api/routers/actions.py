@@ -11,6 +11,7 @@ from api.errors import TicketNotActionable
 from api.presenters import present_ticket
 from api.schemas import ErrorOut, TicketDetailOut
 from api.ticket_actions import update_for
+from api.violation_clue_schemas import DeclineCaseBody, NoPenaltyBody, OpenCaseBody, PenaltyBody
 from api.workflow_calls import act
 from domain.catalog import allowed_actions
 from domain.kinds import TicketKind
@@ -184,3 +185,35 @@ async def answer(
 ) -> TicketDetailOut:
     """Passenger feedback: the use unit answers the passenger's evaluation or suggestion."""
     return await _act(resources, ticket_id, "answer", actor, body)
+
+
+@router.post("/{ticket_id}/open_case", response_model=TicketDetailOut, responses=_ERRORS)
+async def open_case(
+    ticket_id: str, body: OpenCaseBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Violation clue or report: the district regulator opens a case (立案) after verification."""
+    return await _act(resources, ticket_id, "open_case", actor, body)
+
+
+@router.post("/{ticket_id}/decline_case", response_model=TicketDetailOut, responses=_ERRORS)
+async def decline_case(
+    ticket_id: str, body: DeclineCaseBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Violation clue or report: no case is opened (不予立案), with the reason."""
+    return await _act(resources, ticket_id, "decline_case", actor, body)
+
+
+@router.post("/{ticket_id}/record_penalty", response_model=TicketDetailOut, responses=_ERRORS)
+async def record_penalty(
+    ticket_id: str, body: PenaltyBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Violation clue: the case is decided with a penalty (行政处罚信息: decision number, basis, amount)."""
+    return await _act(resources, ticket_id, "record_penalty", actor, body)
+
+
+@router.post("/{ticket_id}/record_no_penalty", response_model=TicketDetailOut, responses=_ERRORS)
+async def record_no_penalty(
+    ticket_id: str, body: NoPenaltyBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Violation clue: the case is decided without a penalty (不予行政处罚), with the reason."""
+    return await _act(resources, ticket_id, "record_no_penalty", actor, body)

@@ -73,6 +73,9 @@ async def test_registration_names_every_organisation_of_an_elevator(registry: Re
         district_regulator=OrganisationRef(
             "reg-pudong", "浦东新区市场监督管理局", f"reg-pudong@{MAIL_DOMAIN}"
         ),
+        city_regulator=OrganisationRef(
+            "city-regulator", "上海市市场监督管理局", f"city-regulator@{MAIL_DOMAIN}"
+        ),
     )
 
 

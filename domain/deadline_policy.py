@@ -1,0 +1,75 @@
+"""One row of the policy table: a legal clock, what counts it, what a breach triggers, and its source."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from domain.kinds import TicketKind
+
+
+class TimeUnit(StrEnum):
+    MINUTES = "minutes"
+    HOURS = "hours"
+    CALENDAR_DAYS = "calendar_days"
+    WORKING_DAYS = "working_days"
+
+    @property
+    def label_zh(self) -> str:
+        return {"minutes": "分钟", "hours": "小时", "calendar_days": "日", "working_days": "个工作日"}[
+            self.value
+        ]
+
+
+class Breach(StrEnum):
+    """What happens when a deadline passes."""
+
+    REDISPATCH = "redispatch"
+    ESCALATE = "escalate"
+    # For the regulator's own clocks (complaints, reports, clues, re-checks): the city bureau hears of it.
+    ESCALATE_TO_CITY = "escalate_to_city"
+    FLAG_ACCIDENT = "flag_accident"
+    # The step ends by itself: mediation without agreement, a result nobody evaluated.
+    END_STEP = "end_step"
+    OPEN_CLUE = "open_clue"
+
+    @property
+    def label_zh(self) -> str:
+        return {
+            "redispatch": "改派应急救援站并上报",
+            "escalate": "升级至区市场监管局",
+            "escalate_to_city": "升级至市市场监管局",
+            "flag_accident": "按一般事故上报",
+            "end_step": "本环节自动结束",
+            "open_clue": "移送违法线索",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    kind: TicketKind
+    step: str
+    limit: float
+    unit: TimeUnit
+    starts_at: str
+    on_breach: Breach
+    source: str
+    # The party that must act is reminded once this share of the time has run; None: no reminder.
+    remind_at: float | None = None
+    # A breach also opens a violation clue (违法线索) against the party that missed it.
+    opens_clue: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind.value}.{self.step}"
+
+    def duration(self) -> timedelta:
+        """The limit as a duration; working-day limits need the calendar and have none."""
+        if self.unit is TimeUnit.MINUTES:
+            return timedelta(minutes=self.limit)
+        if self.unit is TimeUnit.HOURS:
+            return timedelta(hours=self.limit)
+        if self.unit is TimeUnit.CALENDAR_DAYS:
+            return timedelta(days=self.limit)
+        raise ValueError(f"{self.key} is counted in working days; use the working-day calendar")

@@ -1,0 +1,94 @@
+"""Violation clues (违法线索): verified, then a case opened (立案) or not, then a penalty decided.
+
+A clue comes from a report, a complaint, or a missed legal clock (late rescue arrival, missed 15-day
+maintenance, an overdue hazard or directive). The district regulator verifies it within 15 working days
+and decides on 立案; an opened case is decided within 90 days with a penalty (行政处罚信息) or none.
+"""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import Party, Transition, check_transition
+
+
+class ClueState(StrEnum):
+    VERIFYING = "verifying"
+    CASE_OPEN = "case_open"
+    # Final: no case opened (不予立案).
+    NOT_OPENED = "not_opened"
+    # Final: decided with a penalty (行政处罚), or without one (不予行政处罚).
+    PENALISED = "penalised"
+    NO_PENALTY = "no_penalty"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (ClueState.NOT_OPENED, ClueState.PENALISED, ClueState.NO_PENALTY)
+
+
+STATE_LABELS_ZH: dict[ClueState, str] = {
+    ClueState.VERIFYING: "核查中",
+    ClueState.CASE_OPEN: "已立案",
+    ClueState.NOT_OPENED: "不予立案",
+    ClueState.PENALISED: "已作出行政处罚",
+    ClueState.NO_PENALTY: "不予行政处罚",
+}
+
+
+class ClueAction(StrEnum):
+    OPEN_CASE = "open_case"
+    DECLINE_CASE = "decline_case"
+    RECORD_PENALTY = "record_penalty"
+    RECORD_NO_PENALTY = "record_no_penalty"
+
+
+ACTION_LABELS_ZH: dict[ClueAction, str] = {
+    ClueAction.OPEN_CASE: "立案",
+    ClueAction.DECLINE_CASE: "不予立案",
+    ClueAction.RECORD_PENALTY: "录入行政处罚",
+    ClueAction.RECORD_NO_PENALTY: "不予行政处罚",
+}
+
+S = ClueState
+
+# The district regulator of the elevator does every step; Party.ASSIGNED_UNIT is that regulator.
+CLUE_TRANSITIONS: dict[ClueAction, Transition[ClueState]] = {
+    ClueAction.OPEN_CASE: Transition(
+        frozenset({S.VERIFYING}), S.CASE_OPEN, Role.REGULATOR, Party.ASSIGNED_UNIT
+    ),
+    ClueAction.DECLINE_CASE: Transition(
+        frozenset({S.VERIFYING}), S.NOT_OPENED, Role.REGULATOR, Party.ASSIGNED_UNIT
+    ),
+    ClueAction.RECORD_PENALTY: Transition(
+        frozenset({S.CASE_OPEN}), S.PENALISED, Role.REGULATOR, Party.ASSIGNED_UNIT
+    ),
+    ClueAction.RECORD_NO_PENALTY: Transition(
+        frozenset({S.CASE_OPEN}), S.NO_PENALTY, Role.REGULATOR, Party.ASSIGNED_UNIT
+    ),
+}
+
+# The clock of each waiting state, by policy row.
+STEP_POLICIES: dict[ClueState, str] = {
+    S.VERIFYING: "violation_clue.verify",
+    S.CASE_OPEN: "violation_clue.decide",
+}
+STEP_LABELS_ZH: dict[ClueState, str] = {S.VERIFYING: "线索核查", S.CASE_OPEN: "案件办理"}
+
+
+def allowed_actions(state: ClueState) -> list[str]:
+    return [a.value for a, t in CLUE_TRANSITIONS.items() if state in t.from_states]
+
+
+def check_action(state: ClueState, action: ClueAction, actor: Actor, regulator_id: str) -> ClueState:
+    """The state the action leads to, or why this actor may not take it now."""
+    return check_transition(
+        CLUE_TRANSITIONS, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id}, ACTION_LABELS_ZH[action]
+    )
+
+
+def violation_clue_ticket_id(source_ticket_id: str, reason: str) -> str:
+    """One clue per source ticket and reason: raising the same clue again finds the first."""
+    return f"violation_clue-{source_ticket_id}-{reason.replace('.', '_')}"
