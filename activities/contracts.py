@@ -14,6 +14,7 @@ PROJECT_TICKET = "project_ticket"
 SEND_NOTIFICATION = "send_notification"
 NOTE_MAINTENANCE = "note_maintenance"
 OPEN_VIOLATION_CLUE = "open_violation_clue"
+KEEP_REPORTER_IDENTITY = "keep_reporter_identity"
 
 
 @dataclass
@@ -124,3 +125,13 @@ class OpenedClue:
     ticket_id: str
     # False when the same source and reason had opened the clue before.
     created: bool
+
+
+@dataclass
+class KeepIdentityInput:
+    """Who filed a report or complaint (personal data): kept apart from the ticket, never projected."""
+
+    ticket_id: str
+    name: str
+    phone: str
+    email: str = ""

@@ -12,17 +12,23 @@ from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.routers import (
     actions,
+    complaint,
+    directive,
     elevators,
     fault_repair,
     feedback,
     hazard,
     maintenance_record,
+    report,
+    reporter_identity,
     rescue,
     tickets,
+    tracking,
 )
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
 from store.db import make_engine, make_sessionmaker
+from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 
@@ -40,6 +46,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             tickets=TicketRepository(sessions),
             registry=RegistryRepository(sessions),
             temporal=temporal or await connect_client(settings, lazy=True),
+            identities=IdentityRepository(sessions),
         )
         try:
             yield
@@ -58,6 +65,11 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(feedback.router)
     app.include_router(hazard.router)
     app.include_router(maintenance_record.router)
+    app.include_router(report.router)
+    app.include_router(reporter_identity.router)
+    app.include_router(complaint.router)
+    app.include_router(tracking.router)
+    app.include_router(directive.router)
     app.include_router(actions.router)
     app.include_router(tickets.router)
     app.include_router(elevators.router)

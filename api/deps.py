@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
+from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 
@@ -20,6 +21,8 @@ class AppResources:
     tickets: TicketRepository
     registry: RegistryRepository
     temporal: Client
+    # Who filed a report or complaint, kept apart from the tickets; regulators only may read it.
+    identities: IdentityRepository
 
 
 def _resources(request: Request) -> AppResources:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -300,6 +300,8 @@ class VerifyPassBody(BaseModel):
 class VerifyFailBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500, description="验证不通过的理由")
+    # A directive's failed re-check sets a new date to correct by (required there); a hazard ignores it.
+    rectify_by: date | None = Field(default=None, description="Directive: the new date to correct by")
 
 
 class FeedbackCreate(BaseModel):

@@ -5,20 +5,30 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api import schemas
+from api import complaint_schemas as cp_schemas
+from api import directive_schemas as dr_schemas
+from api import report_schemas, schemas
 from api import violation_clue_schemas as clue_schemas
 from domain.kinds import TicketKind
 from domain.roles import Actor
+from workflows import complaint_models as cp
+from workflows import directive_models as dr
 from workflows import fault_repair_models as fr
 from workflows import feedback_models as fb
 from workflows import hazard_models as hz
 from workflows import maintenance_models as mm
+from workflows import report_models as rp
 from workflows import rescue_models as rm
+from workflows import violation_clue_models as vc
+from workflows.complaint import ComplaintWorkflow
+from workflows.directive import DirectiveWorkflow
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.feedback import FeedbackWorkflow
 from workflows.hazard import HazardWorkflow
 from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.report import ReportWorkflow
 from workflows.rescue import RescueWorkflow
+from workflows.violation_clue import ViolationClueWorkflow
 
 Adapter = Callable[[Actor, Any], tuple[Any, Any]]
 
@@ -124,12 +134,111 @@ def _feedback() -> dict[str, Adapter]:
     }
 
 
+def _violation_clue() -> dict[str, Adapter]:
+    return {
+        "open_case": lambda a, b: (ViolationClueWorkflow.open_case, vc.OpenCaseInput(actor=a, note=b.note)),
+        "decline_case": lambda a, b: (
+            ViolationClueWorkflow.decline_case,
+            fr.ReasonInput(actor=a, reason=b.reason),
+        ),
+        "record_penalty": lambda a, b: (
+            ViolationClueWorkflow.record_penalty,
+            vc.PenaltyInput(
+                actor=a,
+                decision_number=b.decision_number,
+                legal_basis=b.legal_basis,
+                amount_yuan=b.amount_yuan,
+                note=b.note,
+            ),
+        ),
+        "record_no_penalty": lambda a, b: (
+            ViolationClueWorkflow.record_no_penalty,
+            fr.ReasonInput(actor=a, reason=b.reason),
+        ),
+        "extend": lambda a, b: (
+            ViolationClueWorkflow.extend,
+            fr.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (ViolationClueWorkflow.pause, fr.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (ViolationClueWorkflow.resume, fr.StepInput(actor=a, note=b.note)),
+    }
+
+
+def _report() -> dict[str, Adapter]:
+    return {
+        "open_case": lambda a, b: (ReportWorkflow.open_case, fr.StepInput(actor=a, note=b.note)),
+        "decline_case": lambda a, b: (ReportWorkflow.decline_case, fr.ReasonInput(actor=a, reason=b.reason)),
+        "inform_reporter": lambda a, b: (
+            ReportWorkflow.inform_reporter,
+            rp.InformInput(actor=a, note=b.note),
+        ),
+        "extend": lambda a, b: (
+            ReportWorkflow.extend,
+            fr.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (ReportWorkflow.pause, fr.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (ReportWorkflow.resume, fr.StepInput(actor=a, note=b.note)),
+    }
+
+
+def _complaint() -> dict[str, Adapter]:
+    return {
+        "accept": lambda a, b: (ComplaintWorkflow.accept, cp.StepInput(actor=a, note=b.note)),
+        "reject": lambda a, b: (ComplaintWorkflow.reject, cp.ReasonInput(actor=a, reason=b.reason)),
+        "record_result": lambda a, b: (
+            ComplaintWorkflow.record_result,
+            cp.ResultInput(actor=a, agreed=b.agreed, result=b.result),
+        ),
+        "refer_violation": lambda a, b: (
+            ComplaintWorkflow.refer_violation,
+            cp.ReferViolationInput(actor=a, summary=b.summary, suspect=b.suspect),
+        ),
+        "extend": lambda a, b: (
+            ComplaintWorkflow.extend,
+            cp.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (ComplaintWorkflow.pause, cp.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (ComplaintWorkflow.resume, cp.StepInput(actor=a, note=b.note)),
+    }
+
+
+def _directive() -> dict[str, Adapter]:
+    return {
+        "sign": lambda a, b: (DirectiveWorkflow.sign, dr.SignInput(actor=a, note=b.note)),
+        "record_refusal": lambda a, b: (
+            DirectiveWorkflow.record_refusal,
+            dr.RefusalInput(actor=a, note=b.note),
+        ),
+        "submit_rectification": lambda a, b: (
+            DirectiveWorkflow.submit_rectification,
+            dr.RectificationReportInput(actor=a, evidence=b.evidence),
+        ),
+        "verify_pass": lambda a, b: (DirectiveWorkflow.verify_pass, dr.StepInput(actor=a, note=b.remark)),
+        # The workflow's validator requires the new date and answers 422 naming rectify_by without one.
+        "verify_fail": lambda a, b: (
+            DirectiveWorkflow.verify_fail,
+            dr.RecheckFailedInput(actor=a, reason=b.reason, rectify_by=b.rectify_by),
+        ),
+        "withdraw": lambda a, b: (DirectiveWorkflow.withdraw, dr.ReasonInput(actor=a, reason=b.reason)),
+        "extend": lambda a, b: (
+            DirectiveWorkflow.extend,
+            dr.ExtendInput(actor=a, due_at=b.due_at, reason=b.reason),
+        ),
+        "pause": lambda a, b: (DirectiveWorkflow.pause, dr.ReasonInput(actor=a, reason=b.reason)),
+        "resume": lambda a, b: (DirectiveWorkflow.resume, dr.StepInput(actor=a, note=b.note)),
+    }
+
+
 ADAPTERS: dict[TicketKind, dict[str, Adapter]] = {
     TicketKind.RESCUE: _rescue(),
     TicketKind.FAULT_REPAIR: _fault_repair(),
     TicketKind.HAZARD: _hazard(),
     TicketKind.MAINTENANCE_RECORD: _maintenance_record(),
     TicketKind.FEEDBACK: _feedback(),
+    TicketKind.COMPLAINT: _complaint(),
+    TicketKind.REPORT: _report(),
+    TicketKind.VIOLATION_CLUE: _violation_clue(),
+    TicketKind.DIRECTIVE: _directive(),
 }
 
 # The body each action takes, shared by every kind that has the action.
@@ -153,8 +262,14 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "verify_fail": schemas.VerifyFailBody,
     "open_case": clue_schemas.OpenCaseBody,
     "decline_case": clue_schemas.DeclineCaseBody,
+    "inform_reporter": report_schemas.InformReporterBody,
     "record_penalty": clue_schemas.PenaltyBody,
     "record_no_penalty": clue_schemas.NoPenaltyBody,
+    "reject": cp_schemas.RejectBody,
+    "record_result": cp_schemas.RecordResultBody,
+    "refer_violation": cp_schemas.ReferViolationBody,
+    "sign": dr_schemas.SignBody,
+    "record_refusal": dr_schemas.RefusalBody,
 }
 
 

@@ -2,7 +2,17 @@
 
 from collections.abc import Mapping
 
-from domain import fault_repair, feedback, hazard, maintenance_record, rescue
+from domain import (
+    complaint,
+    directive,
+    fault_repair,
+    feedback,
+    hazard,
+    maintenance_record,
+    report,
+    rescue,
+    violation_clue,
+)
 from domain.kinds import TicketKind
 
 DetailsView = Mapping[str, object]
@@ -21,6 +31,14 @@ def state_label(kind: TicketKind, state: str) -> str:
         return hazard.HazardState(state).label_zh
     if kind is TicketKind.FEEDBACK:
         return feedback.FeedbackState(state).label_zh
+    if kind is TicketKind.COMPLAINT:
+        return complaint.ComplaintState(state).label_zh
+    if kind is TicketKind.REPORT:
+        return report.ReportState(state).label_zh
+    if kind is TicketKind.VIOLATION_CLUE:
+        return violation_clue.ClueState(state).label_zh
+    if kind is TicketKind.DIRECTIVE:
+        return directive.DirectiveState(state).label_zh
     return state
 
 
@@ -57,4 +75,33 @@ def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[
         if not feedback_state.is_final:
             feedback_allowed += ["extend", "resume" if details.get("paused") else "pause"]
         return feedback_allowed
+    if kind is TicketKind.COMPLAINT:
+        complaint_state = complaint.ComplaintState(state)
+        complaint_allowed = complaint.allowed_actions(
+            complaint_state, referred=bool(details.get("violation_referred"))
+        )
+        # Only the regulator's own steps run on a clock it may extend or pause; not the evaluation.
+        if complaint_state in complaint.REGULATOR_STEPS:
+            complaint_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return complaint_allowed
+    if kind is TicketKind.REPORT:
+        report_state = report.ReportState(state)
+        report_allowed = report.allowed_actions(report_state)
+        # Verifying and informing each run on the regulator's own clock.
+        if not report_state.is_final:
+            report_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return report_allowed
+    if kind is TicketKind.VIOLATION_CLUE:
+        clue_state = violation_clue.ClueState(state)
+        clue_allowed = violation_clue.allowed_actions(clue_state)
+        if not clue_state.is_final:
+            clue_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return clue_allowed
+    if kind is TicketKind.DIRECTIVE:
+        directive_state = directive.DirectiveState(state)
+        directive_allowed = directive.allowed_actions(directive_state)
+        # The directive's deadline runs in every open state; only its regulator extends or pauses it.
+        if not directive_state.is_final:
+            directive_allowed += ["extend", "resume" if details.get("paused") else "pause"]
+        return directive_allowed
     return []

@@ -20,6 +20,8 @@ class Party(StrEnum):
     USE_UNIT = "use_unit"
     # The organisation that reported the matter (a hazard's maintenance unit or inspection agency).
     REPORTER = "reporter"
+    # The regulator that issued the ticket (a directive's district regulator).
+    ISSUER = "issuer"
     ANY = "any"
 
     @property
@@ -28,6 +30,7 @@ class Party(StrEnum):
             "assigned_unit": "承接单位",
             "use_unit": "使用管理单位",
             "reporter": "上报单位",
+            "issuer": "签发机关",
             "any": "相关单位",
         }[self.value]
 

@@ -131,6 +131,7 @@ def _users() -> list[User]:
         ("u-safety-jingan", "吴经理", "uu-jingan", Role.SAFETY_MANAGER),
         ("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR),
         ("u-regulator-xuhui", "郑科长", "reg-xuhui", Role.REGULATOR),
+        ("u-regulator-city", "钱处长", "city-regulator", Role.REGULATOR),
         ("u-inspector", "徐检验师", "insp-sh", Role.INSPECTOR),
         ("u-monitoring", "远程监测平台", "emergency-110", Role.MONITORING_SYSTEM),
     ]

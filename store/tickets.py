@@ -76,6 +76,12 @@ class TicketRepository:
         async with self._sessions() as session:
             return await session.get(Ticket, ticket_id)
 
+    async def by_tracking_digest(self, digest: str) -> Ticket | None:
+        """The ticket a member of the public follows with the token of this SHA-256 digest."""
+        async with self._sessions() as session:
+            result = await session.scalars(select(Ticket).where(Ticket.tracking_digest == digest))
+            return result.first()
+
     async def timeline(self, ticket_id: str) -> list[TicketEvent]:
         async with self._sessions() as session:
             result = await session.scalars(

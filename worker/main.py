@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.clues import ClueActivities
 from activities.deadlines import DeadlineActivities
+from activities.identities import IdentityActivities
 from activities.notify import NotificationActivities
 from activities.official_calendar import load_working_day_calendar
 from activities.projection import ProjectionActivities
@@ -20,16 +22,21 @@ from elevator_orders.settings import Settings
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
 from store.db import make_engine, make_sessionmaker
+from store.identities import IdentityRepository
 from store.mail_log import MailLog
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
+from workflows.complaint import ComplaintWorkflow
+from workflows.directive import DirectiveWorkflow
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.feedback import FeedbackWorkflow
 from workflows.hazard import HazardWorkflow
 from workflows.mail_delivery import MailDeliveryWorkflow
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.report import ReportWorkflow
 from workflows.rescue import RescueWorkflow
+from workflows.violation_clue import ViolationClueWorkflow
 
 WORKFLOWS = [
     RescueWorkflow,
@@ -39,6 +46,10 @@ WORKFLOWS = [
     MaintenanceRecordWorkflow,
     MaintenanceScheduleWorkflow,
     MailDeliveryWorkflow,
+    ReportWorkflow,
+    ViolationClueWorkflow,
+    ComplaintWorkflow,
+    DirectiveWorkflow,
 ]
 
 
@@ -68,6 +79,8 @@ def build_activities(
             MailRenderer(), sender, MailLog(sessions), f"http://{settings.api_host}:{settings.api_port}"
         ),
         ScheduleActivities(client, task_queue),
+        ClueActivities(client, task_queue, settings.mail_grace_seconds),
+        IdentityActivities(IdentityRepository(sessions)),
     ]
     return activity_objects
 

@@ -14,7 +14,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts
+    from activities.contracts import MailTicketFacts, OpenClueInput
     from domain import hazard as rules
     from domain.hazard import HAZARD_TYPES_ZH, VERIFY_POLICY_KEY, HazardAction, HazardState
     from domain.kinds import TicketKind
@@ -162,6 +162,18 @@ class HazardWorkflow(ClockedTicket):
                 {"step_label": label, "due_party_name": party.name},
             )
             await self._project()
+            if state is S.RECTIFYING:
+                await self._io.open_clue_on_breach(
+                    key,
+                    OpenClueInput(
+                        source_ticket_id=self._input.ticket_id,
+                        reason="hazard.rectify",
+                        elevator_code=self._input.elevator_code,
+                        summary=f"隐患逾期未整改：{self._summary()}",
+                        suspect_unit=party,
+                        linked_tickets=[self._input.ticket_id],
+                    ),
+                )
             await workflow.wait_condition(done)
         self._overdue_step = None
         self._clock = None

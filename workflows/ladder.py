@@ -46,7 +46,11 @@ async def climb(
     mark_overdue()
     io.flag("escalated")
     io.flag(f"{rung.step_key.split('.', 1)[1]}_overdue")
-    io.record("escalated", note=f"{rung.step_label}逾期，已升级至区市场监管局", data={"step": rung.step_key})
+    io.record(
+        "escalated",
+        note=f"{rung.step_label}逾期，已升级至{rung.regulator.name}",
+        data={"step": rung.step_key},
+    )
     notify(
         "work_order_escalated",
         rung.regulator,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts
+    from activities.contracts import MailTicketFacts, OpenClueInput
     from domain.calendar import CHINA_TIME
     from domain.kinds import TicketKind
     from domain.maintenance_record import MissedMaintenanceState, missed_maintenance_ticket_id
@@ -61,7 +61,7 @@ class MaintenanceScheduleWorkflow:
         if not await clock.wait_until_reminder(visited):
             self._remind(clock_io)
         if not await clock.wait(visited):
-            await self._open_missed(computed.due_at)
+            await self._open_missed(computed.due_at, clock_io)
             await workflow.wait_condition(visited)
         if self._missed is not None:
             self._missed_state = MissedMaintenanceState.RESOLVED
@@ -99,7 +99,7 @@ class MaintenanceScheduleWorkflow:
         registration = self._require_registration()
         self._mail(io, "work_order_reminder", registration.maintenance_unit, {"step_label": "维保"})
 
-    async def _open_missed(self, due_at: datetime) -> None:
+    async def _open_missed(self, due_at: datetime, clock_io: TicketIO) -> None:
         registration = self._require_registration()
         due_date = due_at.astimezone(CHINA_TIME).date().isoformat()
         ticket_id = missed_maintenance_ticket_id(self._input.elevator_code, due_date)
@@ -128,6 +128,19 @@ class MaintenanceScheduleWorkflow:
             {"step_label": "维保", "due_party_name": registration.maintenance_unit.name},
         )
         await missed.project()
+        # The schedule's own deadlines say whether a missed interval opens a clue (条例 Art 31).
+        missed.clue_policies = set(clock_io.clue_policies)
+        await missed.open_clue_on_breach(
+            INTERVAL,
+            OpenClueInput(
+                source_ticket_id=ticket_id,
+                reason=INTERVAL,
+                elevator_code=registration.code,
+                summary=f"超过 15 日未进行维护保养（上次维保：{self._last.astimezone(CHINA_TIME).date() if self._last else '无记录'}）",
+                suspect_unit=registration.maintenance_unit,
+                linked_tickets=[ticket_id, *([self._last_ticket] if self._last_ticket else [])],
+            ),
+        )
 
     def _missed_snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._require_registration()

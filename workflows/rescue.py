@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts
+    from activities.contracts import MailTicketFacts, OpenClueInput
     from domain import rescue as rules
     from domain.fault_repair import FaultSource, fault_repair_ticket_id
     from domain.kinds import TicketKind
@@ -296,8 +296,21 @@ class RescueWorkflow:
             return
         self._io.flag(rules.FLAG_ARRIVAL_OVERDUE)
         self._io.record("arrival_overdue", note="超过到场时限仍未到达现场")
-        self._notify("rescue_arrival_overdue", self._require_registration().district_regulator)
+        registration = self._require_registration()
+        self._notify("rescue_arrival_overdue", registration.district_regulator)
         await self._project()
+        # The maintenance unit owes the 30-minute arrival (TSG T5002 Art 5), even after a re-dispatch.
+        await self._io.open_clue_on_breach(
+            "rescue.arrive",
+            OpenClueInput(
+                source_ticket_id=self._ticket_id,
+                reason="rescue.arrive",
+                elevator_code=registration.code,
+                summary=f"困人救援超过到场时限未到达现场（{registration.address}）",
+                suspect_unit=registration.maintenance_unit,
+                linked_tickets=[self._ticket_id],
+            ),
+        )
 
     async def _watch_accident(self) -> None:
         if await self._wait_or_breach("rescue.accident", lambda: not self._state.people_trapped):

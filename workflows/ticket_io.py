@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         mail_delivery_workflow_id,
     )
 
+AUTO_CLUE_PATCH = "breach-opens-violation-clue"
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 STORE_TIMEOUT = timedelta(seconds=30)
 MailEvent = dict[str, str | int | bool | None]
@@ -62,6 +63,8 @@ class TicketIO:
         self.deadlines: dict[str, datetime] = {}
         self.provisional: list[str] = []
         self.flags: list[str] = []
+        # Policy rows whose breach opens a violation clue, as the computed deadlines said.
+        self.clue_policies: set[str] = set()
         self._projection_seq = 0
         self._projected_seq = 0
         self._events: list[TimelineEvent] = []
@@ -72,7 +75,6 @@ class TicketIO:
     async def lookup(self, elevator_code: str) -> ElevatorRegistration:
         registration: ElevatorRegistration = await workflow.execute_activity(
             LOOKUP_ELEVATOR,
-            OPEN_VIOLATION_CLUE,
             LookupElevatorInput(elevator_code=elevator_code),
             result_type=ElevatorRegistration,
             start_to_close_timeout=STORE_TIMEOUT,
@@ -92,9 +94,18 @@ class TicketIO:
         )
         for deadline in result.deadlines:
             self.deadlines[deadline.policy_key] = deadline.due_at
+            if deadline.opens_clue:
+                self.clue_policies.add(deadline.policy_key)
             if deadline.provisional and deadline.policy_key not in self.provisional:
                 self.provisional.append(deadline.policy_key)
         return result.deadlines
+
+    async def open_clue_on_breach(self, policy_key: str, clue: OpenClueInput) -> None:
+        """Open `clue` and store it on the timeline if the breached policy row opens one (违法线索)."""
+        # Tickets that breached before clues existed replay without one: the patch marks new histories.
+        if workflow.patched(AUTO_CLUE_PATCH) and policy_key in self.clue_policies:
+            await self.open_clue(clue)
+            await self.project()
 
     async def open_clue(self, clue: OpenClueInput) -> OpenedClue:
         """Open a violation clue (违法线索) raised by this ticket, and put it on the timeline."""

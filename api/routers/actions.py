@@ -6,9 +6,12 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel
 
 from api import schemas
+from api.complaint_schemas import RecordResultBody, ReferViolationBody, RejectBody
 from api.deps import CurrentActor, Resources
+from api.directive_schemas import RefusalBody, SignBody
 from api.errors import TicketNotActionable
 from api.presenters import present_ticket
+from api.report_schemas import InformReporterBody
 from api.schemas import ErrorOut, TicketDetailOut
 from api.ticket_actions import update_for
 from api.violation_clue_schemas import DeclineCaseBody, NoPenaltyBody, OpenCaseBody, PenaltyBody
@@ -217,3 +220,49 @@ async def record_no_penalty(
 ) -> TicketDetailOut:
     """Violation clue: the case is decided without a penalty (不予行政处罚), with the reason."""
     return await _act(resources, ticket_id, "record_no_penalty", actor, body)
+
+
+@router.post("/{ticket_id}/inform_reporter", response_model=TicketDetailOut, responses=_ERRORS)
+async def inform_reporter(
+    ticket_id: str, body: InformReporterBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Report: the district regulator records how and what the real-name reporter was told; it closes."""
+    return await _act(resources, ticket_id, "inform_reporter", actor, body)
+
+
+@router.post("/{ticket_id}/reject", response_model=TicketDetailOut, responses=_ERRORS)
+async def reject(
+    ticket_id: str, body: RejectBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Complaint: the district regulator does not accept it (不予受理), with the reason the complainant is told."""
+    return await _act(resources, ticket_id, "reject", actor, body)
+
+
+@router.post("/{ticket_id}/record_result", response_model=TicketDetailOut, responses=_ERRORS)
+async def record_result(
+    ticket_id: str, body: RecordResultBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Complaint: the regulator records the mediation's result (agreed or not); the complainant evaluates it."""
+    return await _act(resources, ticket_id, "record_result", actor, body)
+
+
+@router.post("/{ticket_id}/refer_violation", response_model=TicketDetailOut, responses=_ERRORS)
+async def refer_violation(
+    ticket_id: str, body: ReferViolationBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Complaint: a violation found splits off a violation clue (违法线索); the complaint goes on."""
+    return await _act(resources, ticket_id, "refer_violation", actor, body)
+
+
+@router.post("/{ticket_id}/sign", response_model=TicketDetailOut, responses=_ERRORS)
+async def sign(ticket_id: str, body: SignBody, resources: Resources, actor: CurrentActor) -> TicketDetailOut:
+    """Directive: the addressed unit signs for the directive (签收); its rectification is under way."""
+    return await _act(resources, ticket_id, "sign", actor, body)
+
+
+@router.post("/{ticket_id}/record_refusal", response_model=TicketDetailOut, responses=_ERRORS)
+async def record_refusal(
+    ticket_id: str, body: RefusalBody, resources: Resources, actor: CurrentActor
+) -> TicketDetailOut:
+    """Directive: the regulator records that the unit refused to sign; it is served anyway (留置送达)."""
+    return await _act(resources, ticket_id, "record_refusal", actor, body)

@@ -43,7 +43,20 @@ SEEDED_ELEVATORS = {
     JINGAN: ("jingan", "mu-pujiang", "uu-jingan"),
 }
 
-_FINAL_STATES = frozenset({"closed", "cancelled", "confirmed", "withdrawn", "answered"})
+# Violation clues end as not_opened, penalised or no_penalty; a complaint may end rejected.
+_FINAL_STATES = frozenset(
+    {
+        "closed",
+        "cancelled",
+        "confirmed",
+        "withdrawn",
+        "answered",
+        "not_opened",
+        "penalised",
+        "no_penalty",
+        "rejected",
+    }
+)
 _RUN_FINISH_TIMEOUT_SECONDS = 60.0
 
 

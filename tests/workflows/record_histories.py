@@ -13,6 +13,7 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +21,30 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from api.complaint_service import NewComplaint, receive_complaint
+from api.directive_service import NewDirective, issue_directive
 from api.fault_repair_service import NewFault, open_fault_repair
 from api.feedback_service import receive_feedback
 from api.hazard_service import NewHazard, open_hazard
+from api.report_service import receive_report
 from api.rescue_service import open_rescue
+from api.tracking_service import tracking_digest
 from domain.calendar import CHINA_TIME
+from domain.complaint import complaint_ticket_id
+from domain.directive import Addressee
 from domain.fault_repair import FaultSource
 from domain.feedback import FeedbackType
 from domain.hazard import HazardSeverity
 from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
 from domain.registry import OrganisationRef
+from domain.report import SuspectParty
 from domain.rescue import ReportSource
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
+from tests.support.clues import clue_raised_by
 from tests.support.maintenance import end_schedule, new_record
 from tests.support.maintenance import submit as submit_record
 from tests.support.rescue import (
@@ -52,7 +61,11 @@ from tests.support.rescue import (
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli
 from worker.main import running_worker
+from workflows import complaint_models as cp
+from workflows import directive_models as dr
 from workflows import hazard_models as hz
+from workflows.complaint import ComplaintWorkflow
+from workflows.directive import DirectiveWorkflow
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput, ReasonInput, StepInput
 from workflows.feedback import FeedbackWorkflow
@@ -61,6 +74,8 @@ from workflows.hazard import HazardWorkflow
 from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.report import ReportWorkflow
+from workflows.report_models import InformInput, ReporterContact
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import (
     AcceptInput,
@@ -70,6 +85,8 @@ from workflows.rescue_models import (
     DisputeInput,
     ReleaseInput,
 )
+from workflows.violation_clue import ViolationClueWorkflow
+from workflows.violation_clue_models import OpenCaseInput, PenaltyInput
 
 HISTORIES = Path(__file__).parent / "histories"
 MAINTAINER = Actor("u-maintainer-shenda", "黄工", "mu-shenda", Role.MAINTAINER)
@@ -243,6 +260,28 @@ async def _every_breach(client: Client, settings: Settings) -> None:
     await _save(handle, "rescue_every_breach")
 
 
+async def _late_arrival_clue_penalised(client: Client, settings: Settings) -> None:
+    """A late arrival opens a violation clue; the clue becomes a case and a recorded penalty."""
+    url = settings.effective_database_url
+    receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+    handle = await _handle(client, settings, receipt.ticket_id)
+    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+    clue, _ = await clue_raised_by(url, receipt.ticket_id, within_seconds=30)
+    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+    await handle.execute_update(
+        RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅")
+    )
+    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    await _save(handle, "rescue_late_arrival_clue")
+    clue_handle = client.get_workflow_handle_for(ViolationClueWorkflow.run, clue.workflow_id)
+    await clue_handle.execute_update(ViolationClueWorkflow.open_case, OpenCaseInput(actor=REGULATOR))
+    await clue_handle.execute_update(
+        ViolationClueWorkflow.record_penalty,
+        PenaltyInput(REGULATOR, "沪市监浦处〔2026〕1号", "《特种设备安全法》第八十八条", Decimal(10000)),
+    )
+    await _save(clue_handle, "violation_clue_penalised")
+
+
 async def _rescue_confirmation_disputed(client: Client, settings: Settings) -> None:
     url = settings.effective_database_url
     receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
@@ -324,6 +363,167 @@ async def _maintenance_schedule_missed(client: Client, settings: Settings) -> No
     await end_schedule(client, "31010600001")
 
 
+async def _report_case_opened(client: Client, settings: Settings) -> None:
+    # A real-name report: its identity kept, the clock paused and extended, a case opened, the reporter told.
+    receipt = await receive_report(
+        client,
+        settings.temporal_task_queue,
+        elevator_code=ELEVATOR,
+        ref=uuid.uuid4().hex,
+        text="维保人员长期不到场，维保记录涉嫌造假",
+        suspect=SuspectParty.MAINTENANCE_UNIT,
+        reporter=ReporterContact(name="韩梅梅", phone="13912345678"),
+        mail_grace_seconds=1,
+    )
+    handle = client.get_workflow_handle_for(ReportWorkflow.run, receipt.ticket_id)
+    await handle.execute_update(ReportWorkflow.pause, ReasonInput(actor=REGULATOR, reason="等待检验机构检测"))
+    await handle.execute_update(ReportWorkflow.resume, StepInput(actor=REGULATOR))
+    await handle.execute_update(
+        ReportWorkflow.extend,
+        ExtendInput(actor=REGULATOR, due_at=datetime.now(UTC) + timedelta(days=45), reason="经批准延长"),
+    )
+    await handle.execute_update(ReportWorkflow.open_case, StepInput(actor=REGULATOR, note="核查属实"))
+    await handle.execute_update(
+        ReportWorkflow.inform_reporter, InformInput(actor=REGULATOR, note="电话告知举报人：已立案")
+    )
+    await _save(handle, "report_case_opened")
+    clue, _ = await clue_raised_by(settings.effective_database_url, receipt.ticket_id)
+    clue_handle = client.get_workflow_handle_for(ViolationClueWorkflow.run, clue.workflow_id)
+    await clue_handle.execute_update(
+        ViolationClueWorkflow.record_no_penalty, ReasonInput(actor=REGULATOR, reason="录制结束")
+    )
+    await clue_handle.result()
+
+
+async def _complaint_evaluated(client: Client, settings: Settings) -> None:
+    # Every Update of a complaint; its working-day clocks cannot shrink to seconds, so no breach.
+    complaint = NewComplaint(
+        elevator_code=ELEVATOR,
+        ref=uuid.uuid4().hex,
+        complaint="电梯频繁停运，报修后一周仍未修复",
+        request="尽快修复并说明原因",
+        complainant_name="张小红",
+        complainant_phone="13912345678",
+    )
+    receipt = await receive_complaint(client, settings.temporal_task_queue, complaint, mail_grace_seconds=1)
+    assert receipt.tracking_token is not None
+    handle = client.get_workflow_handle_for(ComplaintWorkflow.run, receipt.ticket_id)
+    await handle.execute_update(
+        ComplaintWorkflow.pause, cp.ReasonInput(actor=REGULATOR, reason="等待检验机构检测")
+    )
+    await handle.execute_update(ComplaintWorkflow.resume, cp.StepInput(actor=REGULATOR))
+    await handle.execute_update(ComplaintWorkflow.accept, cp.StepInput(actor=REGULATOR, note="予以受理"))
+    await handle.execute_update(
+        ComplaintWorkflow.extend,
+        cp.ExtendInput(actor=REGULATOR, due_at=datetime.now(UTC) + timedelta(days=120), reason="需专家论证"),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.refer_violation,
+        cp.ReferViolationInput(actor=REGULATOR, summary="维保单位超期未维保", suspect="maintenance_unit"),
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.record_result, cp.ResultInput(actor=REGULATOR, agreed=True, result="已修复并致歉")
+    )
+    await handle.execute_update(
+        ComplaintWorkflow.evaluate,
+        cp.EvaluateInput(tracking_digest=tracking_digest(receipt.tracking_token), satisfied=True, rating=5),
+    )
+    await _save(handle, "complaint_evaluated")
+    clue, _ = await clue_raised_by(
+        settings.effective_database_url, complaint_ticket_id(ELEVATOR, complaint.ref)
+    )
+    clue_handle = client.get_workflow_handle_for(ViolationClueWorkflow.run, clue.workflow_id)
+    await clue_handle.execute_update(
+        ViolationClueWorkflow.decline_case, ReasonInput(actor=REGULATOR, reason="录制结束")
+    )
+    await clue_handle.result()
+
+
+def _new_directive(addressee: Addressee, rectify_in_days: int) -> NewDirective:
+    return NewDirective(
+        elevator_code=ELEVATOR,
+        ref=uuid.uuid4().hex,
+        issuer=REGULATOR,
+        addressee=addressee,
+        problems="隐患上报工单逾期未整改：制动器闸瓦磨损超限",
+        article_violated="《中华人民共和国特种设备安全法》第四十二条",
+        legal_basis="《中华人民共和国特种设备安全法》第八十三条",
+        rectify_by=(datetime.now(CHINA_TIME) + timedelta(days=rectify_in_days)).date(),
+        from_ticket_id=f"hazard-{ELEVATOR}-mu-shenda-recorded",
+    )
+
+
+async def _directive_every_path(client: Client, settings: Settings) -> None:
+    # The date to correct by cannot shrink to seconds, so this path runs every Update but no breach.
+    new = _new_directive(Addressee.MAINTENANCE_UNIT, 20)
+    registered = await issue_directive(client, settings.temporal_task_queue, new, mail_grace_seconds=1)
+    handle = client.get_workflow_handle_for(DirectiveWorkflow.run, registered.ticket_id)
+    await handle.execute_update(
+        DirectiveWorkflow.pause, dr.ReasonInput(actor=REGULATOR, reason="等待检验机构检测")
+    )
+    await handle.execute_update(DirectiveWorkflow.resume, dr.StepInput(actor=REGULATOR))
+    await handle.execute_update(
+        DirectiveWorkflow.extend,
+        dr.ExtendInput(actor=REGULATOR, due_at=datetime.now(UTC) + timedelta(days=40), reason="需更换曳引机"),
+    )
+    await handle.execute_update(
+        DirectiveWorkflow.record_refusal, dr.RefusalInput(actor=REGULATOR, note="拒绝签收，两名执法人员见证")
+    )
+    await handle.execute_update(
+        DirectiveWorkflow.submit_rectification,
+        dr.RectificationReportInput(actor=MAINTAINER, evidence="补充应急演练记录"),
+    )
+    await handle.execute_update(
+        DirectiveWorkflow.verify_fail,
+        dr.RecheckFailedInput(
+            actor=REGULATOR,
+            reason="演练记录不完整",
+            rectify_by=(datetime.now(CHINA_TIME) + timedelta(days=7)).date(),
+        ),
+    )
+    await handle.execute_update(
+        DirectiveWorkflow.submit_rectification,
+        dr.RectificationReportInput(actor=MAINTAINER, evidence="重新组织应急演练并记录"),
+    )
+    await handle.execute_update(DirectiveWorkflow.verify_pass, dr.StepInput(actor=REGULATOR, note="复查合格"))
+    await _save(handle, "directive_every_path")
+
+
+async def _directive_signed_withdrawn(client: Client, settings: Settings) -> None:
+    new = _new_directive(Addressee.USE_UNIT, 15)
+    registered = await issue_directive(client, settings.temporal_task_queue, new, mail_grace_seconds=1)
+    handle = client.get_workflow_handle_for(DirectiveWorkflow.run, registered.ticket_id)
+    await handle.execute_update(DirectiveWorkflow.sign, dr.SignInput(actor=SAFETY_MANAGER, note="已签收"))
+    await handle.execute_update(DirectiveWorkflow.withdraw, dr.ReasonInput(actor=REGULATOR, reason="误发"))
+    await _save(handle, "directive_signed_withdrawn")
+
+
+async def _directive_overdue_clue(client: Client, settings: Settings) -> None:
+    # Issued with a date already past (the API refuses one; the workflow takes it): overdue at once, so the
+    # breach, its clue and an extension that sets it running again are recorded without waiting.
+    new = _new_directive(Addressee.USE_UNIT, -1)
+    registered = await issue_directive(client, settings.temporal_task_queue, new, mail_grace_seconds=1)
+    handle = client.get_workflow_handle_for(DirectiveWorkflow.run, registered.ticket_id)
+    clue, _ = await clue_raised_by(settings.effective_database_url, registered.ticket_id, within_seconds=30)
+    await handle.execute_update(DirectiveWorkflow.sign, dr.SignInput(actor=SAFETY_MANAGER))
+    await handle.execute_update(
+        DirectiveWorkflow.extend,
+        dr.ExtendInput(actor=REGULATOR, due_at=datetime.now(UTC) + timedelta(days=3), reason="等待配件"),
+    )
+    await ticket_when(settings.effective_database_url, registered.ticket_id, lambda t: not t.overdue)
+    await handle.execute_update(
+        DirectiveWorkflow.submit_rectification,
+        dr.RectificationReportInput(actor=SAFETY_MANAGER, evidence="已更换制动器闸瓦"),
+    )
+    await handle.execute_update(DirectiveWorkflow.verify_pass, dr.StepInput(actor=REGULATOR))
+    await _save(handle, "directive_overdue_clue")
+    clue_handle = client.get_workflow_handle_for(ViolationClueWorkflow.run, clue.workflow_id)
+    await clue_handle.execute_update(
+        ViolationClueWorkflow.decline_case, ReasonInput(actor=REGULATOR, reason="录制结束")
+    )
+    await clue_handle.result()
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -334,7 +534,13 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("maintenance_record_disputed", _maintenance_record_disputed, {}),
     ("rescue_confirmation_disputed", _rescue_confirmation_disputed, FAST_CLOCKS),
     ("feedback_answered", _feedback_answered, {}),
+    ("report_case_opened", _report_case_opened, {}),
     ("maintenance_schedule_missed", _maintenance_schedule_missed, FAST_CLOCKS),
+    ("violation_clue_penalised", _late_arrival_clue_penalised, FAST_CLOCKS),
+    ("complaint_evaluated", _complaint_evaluated, {}),
+    ("directive_every_path", _directive_every_path, {}),
+    ("directive_signed_withdrawn", _directive_signed_withdrawn, {}),
+    ("directive_overdue_clue", _directive_overdue_clue, {}),
 )
 
 

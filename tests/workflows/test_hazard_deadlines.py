@@ -15,6 +15,7 @@ from domain.calendar import CHINA_TIME
 from domain.hazard import HazardSeverity
 from domain.policies import policy_table
 from elevator_orders.settings import Settings
+from tests.support.clues import clue_raised_by, decline_clue
 from tests.support.hazard import (
     INSPECTION_AGENCY,
     INSPECTION_MAIL,
@@ -121,12 +122,18 @@ async def test_a_serious_hazard_is_reminded_and_escalated_on_its_working_day_dea
         ticket, timeline = await ticket_when(url, ticket_id, lambda t: t.overdue)
         assert ticket.state == "rectifying"
         assert {"reminded", "escalated", "rectify_overdue"} <= set(ticket.flags)
-        assert timeline[-1].action == "escalated"
-        assert timeline[-1].data == {"step": "hazard.rectify_serious"}
-        assert timeline[-1].at >= expected.due_at
-        messages = await mail_catcher.wait_for(lambda ms: len(mails_to(ms, REGULATOR_MAIL)) == 1)
-        assert _templates(messages, REGULATOR_MAIL) == ["work_order_escalated"]
-        escalated = _plain(mails_to(messages, REGULATOR_MAIL)[0])
+        escalation = next(event for event in timeline if event.action == "escalated")
+        assert escalation.data == {"step": "hazard.rectify_serious"}
+        assert escalation.at >= expected.due_at
+        # An overdue hazard is also a violation clue against the use unit, per the policy row.
+        clue, _ = await clue_raised_by(url, ticket_id)
+        assert (clue.state, clue.spawned_from) == ("verifying", ticket_id)
+        assert clue.details["suspect_unit_id"] == "uu-lujiazui"
+        messages = await mail_catcher.wait_for(lambda ms: len(mails_to(ms, REGULATOR_MAIL)) == 2)
+        assert sorted(_templates(messages, REGULATOR_MAIL)) == ["work_order_assigned", "work_order_escalated"]
+        escalated = _plain(
+            next(m for m in mails_to(messages, REGULATOR_MAIL) if template_of(m) == "work_order_escalated")
+        )
         assert f"{USE_UNIT_NAME}未在规定时限" in escalated
         assert "隐患整改" in escalated
 
@@ -138,8 +145,9 @@ async def test_a_serious_hazard_is_reminded_and_escalated_on_its_working_day_dea
         assert not ticket.overdue
         assert "rectify_overdue" in ticket.flags, "the breach stays on record"
         outcome = await close(handle, "rectified")
-        assert outcome.flags == ["reminded", "escalated", "rectify_overdue"]
+        assert outcome.flags == ["reminded", "escalated", "rectify_overdue", "clue_opened"]
         await _closing_mails(mail_catcher, MAINTENANCE_MAIL)
+        await decline_clue(env.client, clue)
 
 
 async def test_an_unverified_rectification_escalates_to_the_regulator(

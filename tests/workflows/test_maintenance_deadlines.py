@@ -10,6 +10,7 @@ from activities.official_calendar import load_working_day_calendar
 from domain.calendar import CHINA_TIME
 from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
 from elevator_orders.settings import Settings
+from tests.support.clues import clue_raised_by, decline_clue
 from tests.support.maintenance import end_schedule, new_record, submit
 from tests.support.rescue import (
     JINGAN_SAFETY_MANAGER,
@@ -55,12 +56,17 @@ async def test_no_record_for_15_days_goes_to_the_regulator_until_the_next_visit(
             missed_id = missed_maintenance_ticket_id(ELEVATOR, due_date)
 
             await env.sleep(timedelta(days=3))
-            missed, timeline = await ticket_when(url, missed_id, lambda t: t.overdue)
+            missed, _ = await ticket_when(url, missed_id, lambda t: t.overdue)
             assert missed.kind == "maintenance_record"
             assert missed.state == "overdue"
             assert missed.district == "pudong"
             assert "interval_overdue" in missed.flags
-            assert [e.action for e in timeline] == ["escalated"]
+            # A missed 15-day interval is a violation clue against the maintenance unit (条例 Art 31).
+            clue, _ = await clue_raised_by(url, missed_id)
+            assert clue.details["suspect_unit_id"] == "mu-shenda"
+            assert clue.linked_tickets == [missed_id, first.id]
+            _, timeline = await ticket_when(url, missed_id, lambda t: t.overdue)
+            assert [e.action for e in timeline] == ["escalated", "clue_opened"]
             await mail_catcher.wait_for(
                 lambda ms: "work_order_escalated" in [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)]
             )
@@ -77,6 +83,7 @@ async def test_no_record_for_15_days_goes_to_the_regulator_until_the_next_visit(
             assert await first.result() == "confirmed"
             description = await schedule.describe()
             assert description.run_id != first_run, "each visit continues the schedule as new"
+            await decline_clue(env.client, clue)
     finally:
         await end_schedule(env.client, ELEVATOR)
 

@@ -31,6 +31,13 @@ def test_histories_are_saved() -> None:
         "rescue_confirmation_disputed",
         "feedback_answered",
         "hazard_every_path",
+        "rescue_late_arrival_clue",
+        "violation_clue_penalised",
+        "report_case_opened",
+        "complaint_evaluated",
+        "directive_every_path",
+        "directive_signed_withdrawn",
+        "directive_overdue_clue",
     } <= set(HISTORIES)
 
 

@@ -10,6 +10,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from elevator_orders.settings import Settings
+from tests.support.clues import clue_raised_by, decline_clue
 from tests.support.rescue import (
     MAINTENANCE_MAIL,
     REGULATOR_MAIL,
@@ -84,9 +85,18 @@ async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regul
         await env.sleep(timedelta(minutes=2))
         ticket, timeline = await ticket_when(url, ticket_id, lambda t: "arrival_overdue" in t.flags)
         assert ticket.overdue
-        assert timeline[-1].action == "arrival_overdue"
+        assert "arrival_overdue" in [event.action for event in timeline]
+        # A late arrival is a violation clue against the maintenance unit, per the policy row.
+        clue, clue_timeline = await clue_raised_by(url, ticket_id)
+        assert (clue.state, clue.spawned_from, clue.linked_tickets) == ("verifying", ticket_id, [ticket_id])
+        assert clue.details["suspect_unit_id"] == "mu-shenda"
+        assert clue.district == "pudong"
+        assert clue_timeline[0].action == "raise"
         await mail_catcher.wait_for(
-            lambda ms: [template_of(m) for m in mails_to(ms, REGULATOR_MAIL)] == ["rescue_arrival_overdue"]
+            lambda ms: (
+                sorted(template_of(m) for m in mails_to(ms, REGULATOR_MAIL))
+                == ["rescue_arrival_overdue", "work_order_assigned"]
+            )
         )
 
         await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
@@ -100,7 +110,7 @@ async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regul
         await mail_catcher.wait_for(
             lambda ms: (
                 sorted(template_of(m) for m in mails_to(ms, REGULATOR_MAIL))
-                == ["rescue_accident", "rescue_arrival_overdue"]
+                == ["rescue_accident", "rescue_arrival_overdue", "work_order_assigned"]
             )
         )
         await handle.execute_update(
@@ -108,8 +118,9 @@ async def test_late_arrival_and_two_hours_trapped_escalate_to_the_district_regul
         )
         await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
         outcome = await handle.result()
+        await decline_clue(env.client, clue)
     assert outcome.state == "closed"
-    assert outcome.flags == ["arrival_overdue", "accident"]
+    assert outcome.flags == ["arrival_overdue", "clue_opened", "accident"]
 
 
 async def test_unconfirmed_rescue_escalates_after_24_hours_and_still_closes_on_confirmation(

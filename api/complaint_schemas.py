@@ -1,0 +1,60 @@
+"""Bodies of the complaint (投诉): its creation from the QR page and the regulator's actions on it."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# A mainland mobile (optionally +86) or a landline, with or without its area code and extension.
+PHONE_PATTERN = r"^(?:(?:\+86)?1[3-9][0-9]{9}|(?:0[0-9]{2,3}-?)?[2-9][0-9]{6,7}(?:-[0-9]{1,6})?)$"
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ComplaintCreate(BaseModel):
+    """A complaint from the elevator's QR page: no sign-in, but a real name and a phone (SAMR rules)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64)
+    complaint: Text = Field(max_length=2000, description="投诉内容: what happened")
+    request: Text = Field(max_length=1000, description="诉求: what the complainant asks for")
+    complainant_name: Text = Field(
+        max_length=50, description="投诉人姓名; kept apart from the ticket, never shown on it"
+    )
+    complainant_phone: str = Field(
+        pattern=PHONE_PATTERN,
+        description="投诉人联系电话 (mobile or landline); kept apart from the ticket, never shown on it",
+    )
+
+
+class ComplaintCreated(BaseModel):
+    ticket_id: str
+    state: str
+    duplicate: bool
+    tracking_token: str | None = Field(
+        description=(
+            "The complainant's token for GET /track/{token}; given once, on the submission that opened "
+            "the complaint (a repeat with the same Idempotency-Key answers null: only its digest is kept)"
+        )
+    )
+
+
+class RejectBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1, max_length=2000, description="不予受理的理由, as the complainant is told"
+    )
+
+
+class RecordResultBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agreed: bool = Field(description="达成调解协议; false once mediation has ended without agreement")
+    result: str = Field(min_length=1, max_length=2000, description="处理结果, as the parties are told")
+
+
+class ReferViolationBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    summary: str = Field(min_length=1, max_length=2000, description="The violation found (违法线索)")
+    suspect: Literal["use_unit", "maintenance_unit"] = Field(
+        description="Whom the clue is against: the use-management unit or the maintenance unit"
+    )

@@ -1,0 +1,95 @@
+"""Tracking tokens: how a member of the public follows a complaint or report and evaluates its result.
+
+The token is handed out once, at creation; the ticket keeps only its SHA-256 digest, so neither the
+store nor the workflow history can give it away.
+"""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import HTTPException, status
+
+from api.deps import AppResources
+from api.errors import TicketNotActionable
+from api.tracking_schemas import EvaluateBody, TrackingOut, TrackingStepOut
+from api.workflow_calls import act
+from domain.catalog import allowed_actions, state_label
+from domain.kinds import TicketKind
+from domain.tracking import PUBLIC_ACTIONS, public_step
+from store.models import Ticket
+from workflows.complaint import ComplaintWorkflow
+from workflows.complaint_models import EvaluateInput
+
+# The evaluation Update of each kind the public evaluates, and its input from the token's digest and body.
+EVALUATIONS: dict[TicketKind, Callable[[str, EvaluateBody], tuple[Any, Any]]] = {
+    TicketKind.COMPLAINT: lambda digest, body: (
+        ComplaintWorkflow.evaluate,
+        EvaluateInput(tracking_digest=digest, satisfied=body.satisfied, rating=body.rating, text=body.text),
+    ),
+}
+
+
+def new_tracking_token() -> tuple[str, str]:
+    """A fresh unguessable token and the digest the ticket keeps of it."""
+    token = secrets.token_urlsafe(24)
+    return token, tracking_digest(token)
+
+
+def tracking_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def tracked_ticket(resources: AppResources, token: str) -> Ticket:
+    ticket = await resources.tickets.by_tracking_digest(tracking_digest(token))
+    if ticket is None:
+        # The same answer for every wrong token: nothing tells a guess how close it came.
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no ticket follows this tracking token")
+    return ticket
+
+
+async def present_tracking(resources: AppResources, ticket: Ticket) -> TrackingOut:
+    kind = TicketKind(ticket.kind)
+    steps = []
+    for event in await resources.tickets.timeline(ticket.ticket_id):
+        step = public_step(kind, event.at, event.action, event.state, event.actor_role, event.note)
+        if step is not None:
+            steps.append(
+                TrackingStepOut(
+                    at=step.at,
+                    action=step.action,
+                    action_label=step.action_label,
+                    state=step.state,
+                    state_label=state_label(kind, step.state),
+                    note=step.note,
+                )
+            )
+    return TrackingOut(
+        ticket_id=ticket.ticket_id,
+        kind=ticket.kind,
+        kind_label=kind.label_zh,
+        state=ticket.state,
+        state_label=state_label(kind, ticket.state),
+        opened_at=ticket.opened_at,
+        due_at=ticket.due_at,
+        closed_at=ticket.closed_at,
+        public_actions=[
+            a for a in allowed_actions(kind, ticket.state, ticket.details) if a in PUBLIC_ACTIONS
+        ],
+        timeline=steps,
+    )
+
+
+async def evaluate(resources: AppResources, token: str, body: EvaluateBody) -> TrackingOut:
+    """Send the complainant's evaluation to the ticket's workflow, which checks the token's digest again."""
+    ticket = await tracked_ticket(resources, token)
+    kind = TicketKind(ticket.kind)
+    build = EVALUATIONS.get(kind)
+    if build is None:
+        raise TicketNotActionable(ticket.ticket_id, ticket.state, action="evaluate")
+    await act(resources.temporal, ticket, *build(tracking_digest(token), body))
+    # The Update answers once its projection is stored, so this read sees the evaluation.
+    refreshed = await resources.tickets.get(ticket.ticket_id)
+    assert refreshed is not None
+    return await present_tracking(resources, refreshed)

@@ -1,0 +1,134 @@
+"""The complaint (投诉): a member of the public complains about an elevator; the district regulator handles it.
+
+SAMR Order 20: the regulator accepts or rejects within 7 working days of receipt (Art 14), mediates for
+at most 45 working days (Arts 16, 20), and tells the parties within 7 working days when mediation ends
+without agreement (Art 21). The complainant then evaluates the result (platform rule: within 10 days).
+A violation found along the way is referred as a violation clue (Art 23); the complaint itself goes on.
+"""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import InvalidTransition, Party, Transition, check_transition
+
+
+class ComplaintState(StrEnum):
+    # Waiting for the regulator's decision to accept (受理) or reject (不予受理).
+    RECEIVED = "received"
+    MEDIATING = "mediating"
+    # Mediation ran out its 45 working days without agreement; the regulator must record and tell.
+    MEDIATION_ENDED = "mediation_ended"
+    AWAITING_EVALUATION = "awaiting_evaluation"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (ComplaintState.CLOSED, ComplaintState.REJECTED)
+
+
+STATE_LABELS_ZH: dict[ComplaintState, str] = {
+    ComplaintState.RECEIVED: "待受理",
+    ComplaintState.MEDIATING: "调解中",
+    ComplaintState.MEDIATION_ENDED: "调解终止待告知",
+    ComplaintState.AWAITING_EVALUATION: "待评价",
+    ComplaintState.CLOSED: "已办结",
+    ComplaintState.REJECTED: "不予受理",
+}
+
+
+class ComplaintAction(StrEnum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+    RECORD_RESULT = "record_result"
+    REFER_VIOLATION = "refer_violation"
+    EVALUATE = "evaluate"
+
+
+ACTION_LABELS_ZH: dict[ComplaintAction, str] = {
+    ComplaintAction.ACCEPT: "受理",
+    ComplaintAction.REJECT: "不予受理",
+    ComplaintAction.RECORD_RESULT: "登记调解结果",
+    ComplaintAction.REFER_VIOLATION: "移送违法线索",
+    ComplaintAction.EVALUATE: "评价",
+}
+
+S = ComplaintState
+
+# The district regulator does every step but the evaluation; Party.ASSIGNED_UNIT is that regulator.
+COMPLAINT_TRANSITIONS: dict[ComplaintAction, Transition[ComplaintState]] = {
+    ComplaintAction.ACCEPT: Transition(
+        frozenset({S.RECEIVED}), S.MEDIATING, Role.REGULATOR, Party.ASSIGNED_UNIT
+    ),
+    ComplaintAction.REJECT: Transition(
+        frozenset({S.RECEIVED}), S.REJECTED, Role.REGULATOR, Party.ASSIGNED_UNIT
+    ),
+    ComplaintAction.RECORD_RESULT: Transition(
+        frozenset({S.MEDIATING, S.MEDIATION_ENDED}),
+        S.AWAITING_EVALUATION,
+        Role.REGULATOR,
+        Party.ASSIGNED_UNIT,
+    ),
+    # The complainant proves who they are with the tracking token, not with an account.
+    ComplaintAction.EVALUATE: Transition(
+        frozenset({S.AWAITING_EVALUATION}), S.CLOSED, Role.PUBLIC, Party.ANY
+    ),
+}
+
+# Referring a violation leaves the complaint where it is; it is possible while the regulator handles it.
+REFER_FROM: frozenset[ComplaintState] = frozenset({S.RECEIVED, S.MEDIATING, S.MEDIATION_ENDED})
+
+# The regulator's own steps, by the state that waits on them: their clocks may be extended or paused.
+STEP_POLICIES: dict[ComplaintState, str] = {
+    S.RECEIVED: "complaint.decide",
+    S.MEDIATING: "complaint.mediate",
+    S.MEDIATION_ENDED: "complaint.inform",
+    S.AWAITING_EVALUATION: "complaint.evaluate",
+}
+STEP_LABELS_ZH: dict[ComplaintState, str] = {
+    S.RECEIVED: "投诉受理",
+    S.MEDIATING: "投诉调解",
+    S.MEDIATION_ENDED: "调解结果告知",
+    S.AWAITING_EVALUATION: "投诉评价",
+}
+REGULATOR_STEPS: frozenset[ComplaintState] = frozenset({S.RECEIVED, S.MEDIATING, S.MEDIATION_ENDED})
+
+# Whom a violation found in a complaint is referred against.
+SUSPECTS_ZH: dict[str, str] = {"use_unit": "使用管理单位", "maintenance_unit": "维保单位"}
+
+FLAG_MEDIATION_EXPIRED = "mediation_expired"
+FLAG_NOT_EVALUATED = "not_evaluated"
+FLAG_SATISFIED = "satisfied"
+FLAG_DISSATISFIED = "dissatisfied"
+
+
+def allowed_actions(state: ComplaintState, *, referred: bool = False) -> list[str]:
+    """The complaint's own actions in `state`; a violation is referred once."""
+    allowed = [a.value for a, t in COMPLAINT_TRANSITIONS.items() if state in t.from_states]
+    if state in REFER_FROM and not referred:
+        allowed.append(ComplaintAction.REFER_VIOLATION.value)
+    return allowed
+
+
+def check_action(
+    state: ComplaintState, action: ComplaintAction, actor: Actor, regulator_id: str, *, referred: bool = False
+) -> ComplaintState:
+    """The state the action leads to, or why this actor may not take it now."""
+    label = ACTION_LABELS_ZH[action]
+    if action is ComplaintAction.REFER_VIOLATION:
+        if state not in REFER_FROM or referred:
+            raise InvalidTransition(state.value, action.value, allowed_actions(state, referred=referred))
+        stay = {action: Transition(REFER_FROM, state, Role.REGULATOR, Party.ASSIGNED_UNIT)}
+        return check_transition(stay, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id}, label)
+    return check_transition(
+        COMPLAINT_TRANSITIONS, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id}, label
+    )
+
+
+def complaint_ticket_id(elevator_code: str, ref: str) -> str:
+    """The ticket id is also the workflow id: one submission (its Idempotency-Key) names one complaint."""
+    return f"complaint-{elevator_code}-{ref}"

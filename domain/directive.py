@@ -1,0 +1,322 @@
+"""The supervisory directive (安全监察指令书): states, actions, who takes them, its dates, number and draft.
+
+A district regulator orders a unit serving an elevator (its use unit or its maintenance unit) to correct
+what it found by a date (于X年X月X日前改正). The unit signs for it, or refuses and it is served anyway
+(留置送达); it rectifies and reports; the regulator re-checks within 10 working days and closes it or sends
+it back with a new date. Missing the date opens a violation clue. Source: 特种设备安全监督检查办法 (SAMR
+Order 57, 2022) Arts 23, 27, 29, 30, 36.
+"""
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from domain.calendar import CHINA_TIME, WorkingDayCalendar
+from domain.kinds import TicketKind
+from domain.oversight_policies import DIRECTIVE_POLICIES
+from domain.registry import ElevatorRegistration, OrganisationRef
+from domain.roles import Actor, Role
+from domain.transitions import Party, Transition, check_transition
+
+
+class DirectiveState(StrEnum):
+    # Served, waiting for the addressed unit to sign for it (签收).
+    AWAITING_SIGNATURE = "awaiting_signature"
+    RECTIFYING = "rectifying"
+    # The unit reported its rectification; the regulator re-checks (复查).
+    RECHECKING = "rechecking"
+    CLOSED = "closed"
+    # Revoked by the regulator (撤销), e.g. issued in error.
+    CANCELLED = "cancelled"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self in (DirectiveState.CLOSED, DirectiveState.CANCELLED)
+
+
+STATE_LABELS_ZH: dict[DirectiveState, str] = {
+    DirectiveState.AWAITING_SIGNATURE: "待签收",
+    DirectiveState.RECTIFYING: "整改中",
+    DirectiveState.RECHECKING: "待复查",
+    DirectiveState.CLOSED: "已复查办结",
+    DirectiveState.CANCELLED: "已撤销",
+}
+
+# The states in which the rectification deadline runs: the date binds from service, signed or not.
+RECTIFY_STATES: frozenset[DirectiveState] = frozenset(
+    {DirectiveState.AWAITING_SIGNATURE, DirectiveState.RECTIFYING}
+)
+
+
+class DirectiveAction(StrEnum):
+    SIGN = "sign"
+    RECORD_REFUSAL = "record_refusal"
+    SUBMIT_RECTIFICATION = "submit_rectification"
+    VERIFY_PASS = "verify_pass"
+    VERIFY_FAIL = "verify_fail"
+    WITHDRAW = "withdraw"
+
+
+ACTION_LABELS_ZH: dict[DirectiveAction, str] = {
+    DirectiveAction.SIGN: "签收指令书",
+    DirectiveAction.RECORD_REFUSAL: "记录拒绝签收",
+    DirectiveAction.SUBMIT_RECTIFICATION: "提交整改报告",
+    DirectiveAction.VERIFY_PASS: "复查合格",
+    DirectiveAction.VERIFY_FAIL: "复查不合格",
+    DirectiveAction.WITHDRAW: "撤销指令书",
+}
+
+
+class Addressee(StrEnum):
+    """Which unit of the elevator a directive is addressed to."""
+
+    USE_UNIT = "use_unit"
+    MAINTENANCE_UNIT = "maintenance_unit"
+
+    @property
+    def label_zh(self) -> str:
+        return {"use_unit": "使用管理单位", "maintenance_unit": "维护保养单位"}[self.value]
+
+    @property
+    def role(self) -> Role:
+        """The role that signs and reports for the unit: its safety manager, or its maintainer."""
+        return Role.SAFETY_MANAGER if self is Addressee.USE_UNIT else Role.MAINTAINER
+
+    def unit(self, registration: ElevatorRegistration) -> OrganisationRef:
+        return registration.use_unit if self is Addressee.USE_UNIT else registration.maintenance_unit
+
+
+S = DirectiveState
+
+
+def directive_transitions(addressee_role: Role) -> dict[DirectiveAction, Transition[DirectiveState]]:
+    """The state machine of a directive addressed to a unit whose `addressee_role` acts for it."""
+    return {
+        DirectiveAction.SIGN: Transition(
+            frozenset({S.AWAITING_SIGNATURE}), S.RECTIFYING, addressee_role, Party.ASSIGNED_UNIT
+        ),
+        # Art 27: a refusal to sign is recorded and the directive is served anyway (留置送达).
+        DirectiveAction.RECORD_REFUSAL: Transition(
+            frozenset({S.AWAITING_SIGNATURE}), S.RECTIFYING, Role.REGULATOR, Party.ISSUER
+        ),
+        DirectiveAction.SUBMIT_RECTIFICATION: Transition(
+            frozenset({S.RECTIFYING}), S.RECHECKING, addressee_role, Party.ASSIGNED_UNIT
+        ),
+        DirectiveAction.VERIFY_PASS: Transition(
+            frozenset({S.RECHECKING}), S.CLOSED, Role.REGULATOR, Party.ISSUER
+        ),
+        # A failed re-check sends the unit back to rectify by a new date.
+        DirectiveAction.VERIFY_FAIL: Transition(
+            frozenset({S.RECHECKING}), S.RECTIFYING, Role.REGULATOR, Party.ISSUER
+        ),
+        DirectiveAction.WITHDRAW: Transition(
+            frozenset({S.AWAITING_SIGNATURE, S.RECTIFYING, S.RECHECKING}),
+            S.CANCELLED,
+            Role.REGULATOR,
+            Party.ISSUER,
+        ),
+    }
+
+
+def allowed_actions(state: DirectiveState) -> list[str]:
+    # Which actions a state allows does not depend on the addressee, only who may take them.
+    return [
+        action.value
+        for action, t in directive_transitions(Role.SAFETY_MANAGER).items()
+        if state in t.from_states
+    ]
+
+
+def check_action(
+    state: DirectiveState,
+    action: DirectiveAction,
+    actor: Actor,
+    *,
+    addressee: Addressee,
+    addressee_unit_id: str,
+    issuer_id: str,
+) -> DirectiveState:
+    """Return the state the action leads to, or raise why this actor may not take it now."""
+    party_orgs = {Party.ASSIGNED_UNIT: addressee_unit_id, Party.ISSUER: issuer_id}
+    return check_transition(
+        directive_transitions(addressee.role), state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
+    )
+
+
+RECTIFY_POLICY_KEY = "directive.rectify"
+RECHECK_POLICY_KEY = "directive.recheck"
+_RECTIFY_POLICY = next(p for p in DIRECTIVE_POLICIES if p.key == RECTIFY_POLICY_KEY)
+# The directive's own date sets its deadline; its policy row still says when the unit is reminded.
+RECTIFY_REMIND_SHARE: float = _RECTIFY_POLICY.remind_at or 0.8
+# Whether missing the date opens a violation clue against the addressed unit (Art 36: a fine).
+RECTIFY_OPENS_CLUE: bool = _RECTIFY_POLICY.opens_clue
+
+FLAG_REFUSED_TO_SIGN = "refused_to_sign"
+FLAG_RECTIFY_OVERDUE = "rectify_overdue"
+FLAG_VERIFY_FAILED = "verify_failed"
+FLAG_REMINDED = "reminded"
+# Why a breach opens a violation clue: the policy row's key names the reason, as for every kind.
+CLUE_REASON = RECTIFY_POLICY_KEY
+
+
+def directive_ticket_id(elevator_code: str, ref: str) -> str:
+    """The ticket id is also the workflow id: the same request (Idempotency-Key) issues one directive."""
+    return f"directive-{elevator_code}-{ref}"
+
+
+def china_date(at: datetime) -> date:
+    return at.astimezone(CHINA_TIME).date()
+
+
+def rectify_due_at(rectify_by: date) -> datetime:
+    """于X年X月X日前改正 runs to the end of that day, China time: 00:00 of the next day."""
+    return datetime.combine(rectify_by + timedelta(days=1), time(0), tzinfo=CHINA_TIME).astimezone(UTC)
+
+
+def remind_at(starts_at: datetime, due_at: datetime) -> datetime | None:
+    """The reminder at the policy's share of the rectification time; none for a date already passed."""
+    if due_at <= starts_at:
+        return None
+    return starts_at + (due_at - starts_at) * RECTIFY_REMIND_SHARE
+
+
+def date_zh(day: date) -> str:
+    """A date as a directive writes it: 2026年5月20日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def default_rectify_by(calendar: WorkingDayCalendar, working_days: int, now: datetime) -> date:
+    """The last day of `working_days` working days from today: the date a draft proposes."""
+    end = calendar.add_working_days(now, working_days).due_at
+    return china_date(end) - timedelta(days=1)
+
+
+def document_number(ticket_id: str, issued_at: datetime) -> str:
+    """文号, e.g. 沪市监特指〔2026〕483920号: the year of issue and a number derived from the ticket id."""
+    serial = int(hashlib.sha256(ticket_id.encode()).hexdigest(), 16) % 900_000 + 100_000
+    return f"沪市监特指〔{china_date(issued_at).year}〕{serial}号"
+
+
+def appeal_rights_zh(issuer_name: str, district_name: str) -> str:
+    """告知事项: reconsideration within 60 days, a lawsuit within 6 months; the order stands meanwhile."""
+    government = f"上海市{district_name}人民政府" if district_name else "本级人民政府"
+    return (
+        f"如对本指令书不服，可以自收到本指令书之日起六十日内向{government}申请行政复议，"
+        f"或者自收到本指令书之日起六个月内依法向人民法院提起行政诉讼。"
+        f"行政复议或者行政诉讼期间，本指令书不停止执行，你单位应当按期完成整改，并将整改情况书面报告{issuer_name}。"
+    )
+
+
+# --- Drafting a directive from an escalated ticket -----------------------------------------------
+
+_ORDER_57 = "《特种设备安全监督检查办法》第二十三条、第三十条"
+_LAW = "《中华人民共和国特种设备安全法》"
+_SMART_ELEVATOR = "《上海市智慧电梯信息管理办法》（沪市监规范〔2024〕13号）"
+
+
+@dataclass(frozen=True)
+class DraftDefaults:
+    """What a draft proposes for a ticket of one kind; the regulator edits it before issuing."""
+
+    addressee: Addressee
+    article_violated: str
+    legal_basis: str
+
+
+# One table: who answers for each kind of ticket, the duty it breached, the basis to order correction.
+DRAFT_DEFAULTS: dict[TicketKind, DraftDefaults] = {
+    TicketKind.HAZARD: DraftDefaults(
+        Addressee.USE_UNIT,
+        f"{_LAW}第四十二条（特种设备出现故障或者发生异常情况，使用单位应当全面检查，消除事故隐患后方可继续使用）",
+        f"{_LAW}第八十三条、第八十四条；{_ORDER_57}",
+    ),
+    TicketKind.MAINTENANCE_RECORD: DraftDefaults(
+        Addressee.USE_UNIT,
+        f"{_LAW}第三十九条第一款（使用单位应当对其使用的特种设备进行经常性维护保养和定期自行检查，并作出记录）",
+        f"{_LAW}第八十三条第（三）项；{_ORDER_57}",
+    ),
+    TicketKind.COMPLAINT: DraftDefaults(
+        Addressee.USE_UNIT,
+        f"{_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
+        f"{_LAW}第八十三条；{_ORDER_57}",
+    ),
+    TicketKind.FEEDBACK: DraftDefaults(
+        Addressee.USE_UNIT,
+        f"{_SMART_ELEVATOR}第六条（及时、准确上传乘客评价建议工单处置信息）",
+        f"{_SMART_ELEVATOR}第十二条、第十三条；{_ORDER_57}",
+    ),
+    TicketKind.RESCUE: DraftDefaults(
+        Addressee.MAINTENANCE_UNIT,
+        f"{_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）；"
+        "TSG T5002-2017《电梯维护保养规则》第5条（设区的市30分钟内抵达救援现场）",
+        f"{_LAW}第八十八条；{_ORDER_57}",
+    ),
+    TicketKind.FAULT_REPAIR: DraftDefaults(
+        Addressee.MAINTENANCE_UNIT,
+        f"{_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）",
+        f"{_LAW}第八十八条；{_ORDER_57}",
+    ),
+}
+_FALLBACK_DEFAULTS = DraftDefaults(
+    Addressee.USE_UNIT,
+    f"{_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
+    _ORDER_57,
+)
+
+
+def draft_defaults(kind: TicketKind) -> DraftDefaults:
+    return DRAFT_DEFAULTS.get(kind, _FALLBACK_DEFAULTS)
+
+
+# The step each overdue flag of every kind names, as a directive describes what was missed.
+OVERDUE_STEPS_ZH: dict[str, str] = {
+    "accept_overdue": "接单",
+    "arrival_overdue": "到场救援",
+    "arrive_overdue": "到场",
+    "fix_overdue": "修复",
+    "confirm_overdue": "确认",
+    "confirmation_overdue": "确认",
+    "accident": "2小时内解困",
+    "rectify_overdue": "隐患整改",
+    "verify_overdue": "整改验证",
+    "interval_overdue": "按期维护保养（15日）",
+    "answer_evaluation_overdue": "答复乘客评价",
+    "answer_suggestion_overdue": "答复乘客建议",
+}
+
+
+def _local(at: datetime) -> str:
+    return at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+
+
+def draft_problems(
+    kind: TicketKind,
+    ticket_id: str,
+    state_label: str,
+    flags: Sequence[str],
+    due_at: datetime | None,
+    details: Mapping[str, object],
+) -> str:
+    """存在的问题, written from the ticket: what it is, which step was missed, by when, what it is about."""
+    head = f"{kind.label_zh}工单（编号 {ticket_id}）"
+    due = f"（当前环节期限 {_local(due_at)}）" if due_at else ""
+    missed = [OVERDUE_STEPS_ZH[flag] for flag in flags if flag in OVERDUE_STEPS_ZH]
+    if missed:
+        lines = [f"{head}：{'、'.join(f'“{step}”' for step in missed)}逾期未完成{due}。"]
+    else:
+        lines = [f"{head}：当前状态“{state_label}”，尚未办结{due}。"]
+    if kind is TicketKind.HAZARD:
+        hazard = f"{details.get('severity_label', '')}·{details.get('hazard_type_label', '')}"
+        description = details.get("description")
+        lines.append(f"隐患情况：{hazard}：{description}" if description else f"隐患情况：{hazard}")
+    else:
+        content = next((details[k] for k in ("description", "text", "summary") if details.get(k)), None)
+        if content:
+            lines.append(f"工单内容：{content}")
+    return "\n".join(lines)

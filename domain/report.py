@@ -1,0 +1,119 @@
+"""Reports (举报): a member of the public reports a suspected violation; the district regulator decides.
+
+The reporter (举报人) files from the elevator's QR page, real-name or anonymously. The district regulator
+verifies the report and decides whether to open a case (立案) within 15 working days; a real-name reporter
+is told of the decision within 5 working days of it. The reporter's identity is kept apart from the
+ticket: it never appears in the ticket, its timeline or its mails.
+"""
+
+from enum import StrEnum
+
+from domain.roles import Actor, Role
+from domain.transitions import Party, Transition, check_transition
+
+
+class ReportState(StrEnum):
+    # The district regulator verifies the report and decides on 立案.
+    VERIFYING = "verifying"
+    # Decided; a real-name reporter is still to be told of the decision.
+    INFORMING = "informing"
+    CLOSED = "closed"
+
+    @property
+    def label_zh(self) -> str:
+        return STATE_LABELS_ZH[self]
+
+    @property
+    def is_final(self) -> bool:
+        return self is ReportState.CLOSED
+
+
+STATE_LABELS_ZH: dict[ReportState, str] = {
+    ReportState.VERIFYING: "核查中",
+    ReportState.INFORMING: "待告知举报人",
+    ReportState.CLOSED: "已办结",
+}
+
+
+class ReportAction(StrEnum):
+    OPEN_CASE = "open_case"
+    DECLINE_CASE = "decline_case"
+    INFORM_REPORTER = "inform_reporter"
+
+
+ACTION_LABELS_ZH: dict[ReportAction, str] = {
+    ReportAction.OPEN_CASE: "立案",
+    ReportAction.DECLINE_CASE: "不予立案",
+    ReportAction.INFORM_REPORTER: "告知举报人",
+}
+
+
+class SuspectParty(StrEnum):
+    """Which organisation of the elevator the report is about, as the reporter chose it."""
+
+    USE_UNIT = "use_unit"
+    MAINTENANCE_UNIT = "maintenance_unit"
+
+    @property
+    def label_zh(self) -> str:
+        return {"use_unit": "使用管理单位", "maintenance_unit": "维保单位"}[self.value]
+
+
+S = ReportState
+
+# The clock of each waiting state, by policy row, and its name in mails and on the timeline.
+STEP_POLICIES: dict[ReportState, str] = {S.VERIFYING: "report.verify", S.INFORMING: "report.inform"}
+STEP_LABELS_ZH: dict[ReportState, str] = {S.VERIFYING: "举报核查", S.INFORMING: "告知举报人"}
+
+
+def report_transitions(anonymous: bool) -> dict[ReportAction, Transition[ReportState]]:
+    """The state machine of one report: nobody is told of the decision on an anonymous one.
+
+    The district regulator of the elevator takes every step; Party.ASSIGNED_UNIT is that regulator.
+    """
+    decided = S.CLOSED if anonymous else S.INFORMING
+    return {
+        ReportAction.OPEN_CASE: Transition(
+            frozenset({S.VERIFYING}), decided, Role.REGULATOR, Party.ASSIGNED_UNIT
+        ),
+        ReportAction.DECLINE_CASE: Transition(
+            frozenset({S.VERIFYING}), decided, Role.REGULATOR, Party.ASSIGNED_UNIT
+        ),
+        ReportAction.INFORM_REPORTER: Transition(
+            frozenset({S.INFORMING}), S.CLOSED, Role.REGULATOR, Party.ASSIGNED_UNIT
+        ),
+    }
+
+
+def allowed_actions(state: ReportState) -> list[str]:
+    # Which actions a state allows does not depend on anonymity: an anonymous report never is informing.
+    return [a.value for a, t in report_transitions(False).items() if state in t.from_states]
+
+
+def check_action(
+    state: ReportState, action: ReportAction, actor: Actor, *, regulator_id: str, anonymous: bool
+) -> ReportState:
+    """The state the action leads to, or why this actor may not take it now."""
+    return check_transition(
+        report_transitions(anonymous),
+        state,
+        action,
+        actor,
+        {Party.ASSIGNED_UNIT: regulator_id},
+        ACTION_LABELS_ZH[action],
+    )
+
+
+def mask_identity(text: str, *identity: str) -> str:
+    """`text` with every part of the reporter's identity (a name, a phone) blanked out.
+
+    A reporter sometimes signs the report's text; the reported unit reads the ticket, so the signature goes.
+    """
+    for part in identity:
+        if part.strip():
+            text = text.replace(part.strip(), "***")
+    return text
+
+
+def report_ticket_id(elevator_code: str, ref: str) -> str:
+    return f"report-{elevator_code}-{ref}"

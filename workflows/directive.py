@@ -1,0 +1,503 @@
+"""The supervisory directive (安全监察指令书): issued -> signed (or refused) -> rectified -> re-checked -> closed.
+
+A district regulator orders a unit serving an elevator to correct what it found by a date it sets. The
+addressed unit signs for the directive, or the regulator records its refusal and serves it anyway (留置送达).
+The unit reports its rectification; the regulator re-checks within 10 working days (its own clock, escalated
+to the city bureau when missed) and closes the directive, or sends it back with a new date. The date running
+out makes the directive overdue: the regulator is mailed and a violation clue is opened against the unit;
+the work still has to be done, so the directive keeps waiting for it.
+"""
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import MailTicketFacts, OpenClueInput
+    from domain import directive as rules
+    from domain.directive import (
+        RECHECK_POLICY_KEY,
+        RECTIFY_POLICY_KEY,
+        RECTIFY_STATES,
+        DirectiveAction,
+        DirectiveState,
+    )
+    from domain.kinds import TicketKind
+    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.roles import Actor, Role
+    from domain.tickets import DetailValue, TicketSnapshot
+    from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows.clock import Clock, ClockState
+    from workflows.clock_actions import ClockedTicket
+    from workflows.directive_models import (
+        DirectiveInput,
+        DirectiveOutcome,
+        DirectiveResult,
+        ReasonInput,
+        RecheckFailedInput,
+        RectificationReportInput,
+        RefusalInput,
+        Registered,
+        RegisterInput,
+        SignInput,
+        StepInput,
+    )
+    from workflows.ladder import Rung, climb
+    from workflows.rejections import invalid_input, not_permitted
+    from workflows.ticket_io import MailEvent, TicketIO
+
+S = DirectiveState
+
+# The label of each step in mails and on the timeline.
+RECTIFY_LABEL = "按指令书整改"
+RECHECK_LABEL = "整改复查"
+
+
+def _done_or_moved(clock: Clock, done: Callable[[], bool]) -> Callable[[], bool]:
+    """True once `done`, or once the clock's deadline has moved (an extension, a resumed pause)."""
+    due_at = clock.state.due_at
+    return lambda: done() or clock.state.due_at != due_at
+
+
+@workflow.defn
+class DirectiveWorkflow(ClockedTicket):
+    @workflow.init
+    def __init__(self, input: DirectiveInput) -> None:
+        self._input = input
+        self._io = TicketIO(
+            input.ticket_id,
+            timedelta(seconds=input.mail_grace_seconds),
+            state=lambda: self._state.value,
+            snapshot=self._snapshot,
+        )
+        self._state = S.AWAITING_SIGNATURE
+        self._opened_at = workflow.now()
+        self._closed_at: datetime | None = None
+        self._registration: ElevatorRegistration | None = None
+        self._registered = False
+        self._clock: Clock | None = None
+        # The latest round's rectification clock: its deadline stays on the ticket while re-checking.
+        self._rectify_clock: Clock | None = None
+        self._rectify_by = input.rectify_by
+        self._rectify_from = self._opened_at
+        self._recheck_from = self._opened_at
+        self._rectify_rounds = 0
+        # Counts the steps whose clock has started and been stored; Updates that end a step wait on it.
+        self._steps_started = 0
+        self._step_label = RECTIFY_LABEL
+        self._overdue = False
+        self._overdue_rounds = 0
+        # Opening the clue runs beside the directive, so a slow store never holds up its own steps.
+        self._clue: asyncio.Task[None] | None = None
+        self._number = rules.document_number(input.ticket_id, input.issued_at)
+        self._details: dict[str, DetailValue] = {
+            "document_number": self._number,
+            "addressee": input.addressee.value,
+            "addressee_label": input.addressee.label_zh,
+            "problems": input.problems,
+            "article_violated": input.article_violated,
+            "legal_basis": input.legal_basis,
+            "rectify_by": input.rectify_by.isoformat(),
+            "rectify_by_zh": rules.date_zh(input.rectify_by),
+            # The date as issued; a failed re-check sets a new `rectify_by`, never this one.
+            "issued_rectify_by": input.rectify_by.isoformat(),
+            "issued_at": input.issued_at.isoformat(),
+            "issuer_name": input.issuer.name,
+            "from_ticket_id": input.from_ticket_id,
+            "rectify_rounds": 0,
+            "paused": False,
+        }
+
+    @workflow.run
+    async def run(self, input: DirectiveInput) -> DirectiveOutcome:
+        registration = await self._io.lookup(input.elevator_code)
+        self._registration = registration
+        unit = self._addressee_unit()
+        self._details.update(
+            addressee_unit_id=unit.id,
+            addressee_unit_name=unit.name,
+            issuer_unit_id=registration.district_regulator.id,
+            issuer_unit_name=registration.district_regulator.name,
+            elevator_address=registration.address,
+        )
+        self._io.record(
+            "issue",
+            actor=input.issuer,
+            note=input.problems,
+            data={
+                "document_number": self._number,
+                "addressee_unit_id": unit.id,
+                "rectify_by": input.rectify_by.isoformat(),
+                "from_ticket_id": input.from_ticket_id,
+            },
+        )
+        while not self._state.is_final:
+            if self._state is S.RECHECKING:
+                await self._recheck()
+            else:
+                await self._rectify()
+        await self._announce_end()
+        if self._clue is not None:
+            await self._clue
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._io.hand_off_pending_mails()
+        return DirectiveOutcome(
+            ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags)
+        )
+
+    async def _rectify(self) -> None:
+        """One round of rectification, to the date of the directive or of the last failed re-check."""
+        due_at = rules.rectify_due_at(self._rectify_by)
+        clock = Clock(
+            ClockState(
+                policy_key=RECTIFY_POLICY_KEY,
+                due_at=due_at,
+                remind_at=rules.remind_at(self._rectify_from, due_at),
+            )
+        )
+        self._clock = self._rectify_clock = clock
+        self._step_label = RECTIFY_LABEL
+        self._details["paused"] = False
+        self._rectify_rounds += 1
+        self._details["rectify_rounds"] = self._rectify_rounds
+        unit = self._addressee_unit()
+        if self._rectify_rounds == 1:
+            self._notify("directive_issued", unit, self._directive_event())
+        else:
+            reason = str(self._details.get("verify_fail_reason", ""))
+            self._notify("directive_recheck_failed", unit, self._directive_event(reason=reason))
+        await self._project()
+        self._steps_started += 1
+
+        def done() -> bool:
+            return self._state not in RECTIFY_STATES
+
+        # A directive not yet signed for gets no reminder: the regulator records a refusal instead.
+        if not await clock.wait_until_reminder(done) and self._state is S.RECTIFYING:
+            self._io.flag(rules.FLAG_REMINDED)
+            self._io.record(
+                "reminder", note=f"提醒：{RECTIFY_LABEL}即将到期", data={"step": RECTIFY_POLICY_KEY}
+            )
+            self._notify("work_order_reminder", unit, {"step_label": RECTIFY_LABEL})
+            await self._project()
+        while not await clock.wait(done):
+            if not self._overdue:
+                await self._mark_overdue()
+            # The work still has to be done; an extension to a later date sets the directive running again.
+            await workflow.wait_condition(_done_or_moved(clock, done))
+            if not done() and clock.state.due_at > workflow.now():
+                self._overdue = False
+                await self._project()
+        self._overdue = False
+
+    async def _mark_overdue(self) -> None:
+        self._overdue = True
+        self._overdue_rounds += 1
+        self._details["overdue_rounds"] = self._overdue_rounds
+        self._io.flag(rules.FLAG_RECTIFY_OVERDUE)
+        unit = self._addressee_unit()
+        note = f"{unit.name}逾期未按指令书整改（应于{rules.date_zh(self._rectify_by)}前改正）"
+        if self._clue is not None:
+            # One clue per directive: a second miss is evidence for the same clue, not a new one.
+            note += f"；第{self._overdue_rounds}次逾期，已移送的违法线索继续办理，不另行移送"
+        self._io.record(
+            "rectify_overdue",
+            note=note,
+            data={
+                "step": RECTIFY_POLICY_KEY,
+                "round": self._overdue_rounds,
+                "rectify_by": self._rectify_by.isoformat(),
+                "clue_ticket_id": self._details.get("clue_ticket_id"),
+            },
+        )
+        self._notify(
+            "work_order_escalated",
+            self._registration_or_fail().district_regulator,
+            {"step_label": RECTIFY_LABEL, "due_party_name": unit.name},
+        )
+        await self._project()
+        if self._clue is None and rules.RECTIFY_OPENS_CLUE:
+            self._clue = asyncio.create_task(self._open_clue())
+
+    async def _open_clue(self) -> None:
+        unit = self._addressee_unit()
+        opened = await self._io.open_clue(
+            OpenClueInput(
+                source_ticket_id=self._input.ticket_id,
+                reason=rules.CLUE_REASON,
+                elevator_code=self._input.elevator_code,
+                summary=(
+                    f"逾期未按安全监察指令书整改：{self._number}，{unit.name}未于"
+                    f"{rules.date_zh(self._rectify_by)}前改正。{self._input.problems}"
+                ),
+                suspect_unit=unit,
+                linked_tickets=[self._input.ticket_id, *self._input.linked_tickets],
+            )
+        )
+        self._details["clue_ticket_id"] = opened.ticket_id
+        await self._project()
+
+    async def _recheck(self) -> None:
+        """The regulator's own clock: 10 working days from the report, escalated to the city bureau."""
+        registration = self._registration_or_fail()
+        regulator = registration.district_regulator
+        computed = (await self._io.compute_deadlines((RECHECK_POLICY_KEY, self._recheck_from)))[0]
+        clock = Clock(
+            ClockState(policy_key=RECHECK_POLICY_KEY, due_at=computed.due_at, remind_at=computed.remind_at)
+        )
+        self._clock, self._step_label = clock, RECHECK_LABEL
+        self._details["paused"] = False
+        evidence = str(self._details.get("evidence", ""))
+        self._notify("directive_rectification_submitted", regulator, self._directive_event(summary=evidence))
+        await self._project()
+        self._steps_started += 1
+
+        def done() -> bool:
+            return self._state is not S.RECHECKING
+
+        def mark_overdue() -> None:
+            self._overdue = True
+
+        rung = Rung(RECHECK_POLICY_KEY, RECHECK_LABEL, regulator, registration.oversight)
+        await climb(clock, done, self._io, rung, self._notify, mark_overdue)
+        self._overdue = False
+
+    async def _announce_end(self) -> None:
+        self._clock = None
+        unit = self._addressee_unit()
+        if self._state is S.CLOSED:
+            summary = str(self._details.get("evidence", ""))
+            self._notify("directive_closed", unit, self._directive_event(outcome="closed", summary=summary))
+        else:
+            reason = str(self._details.get("withdraw_reason", ""))
+            self._notify("directive_closed", unit, self._directive_event(outcome="withdrawn", reason=reason))
+        await self._project()
+        self._steps_started += 1
+
+    # --- Updates -----------------------------------------------------------------------------------
+
+    @workflow.update
+    async def register(self, input: RegisterInput) -> Registered:
+        duplicate = self._registered
+        self._registered = True
+        await workflow.wait_condition(lambda: self._steps_started > 0)
+        await self._io.wait_until_stored()
+        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
+
+    @workflow.update
+    async def sign(self, input: SignInput) -> DirectiveResult:
+        # Checked again: a concurrent Update may have moved the ticket on since this one was validated.
+        self._state = self._check(DirectiveAction.SIGN, input.actor)
+        self._details.update(signed_at=workflow.now().isoformat(), signed_by=input.actor.name)
+        self._io.record(DirectiveAction.SIGN.value, actor=input.actor, note=input.note.strip())
+        await self._project()
+        return self._result()
+
+    @sign.validator
+    def _validate_sign(self, input: SignInput) -> None:
+        self._check(DirectiveAction.SIGN, input.actor)
+
+    @workflow.update
+    async def record_refusal(self, input: RefusalInput) -> DirectiveResult:
+        self._state = self._check(DirectiveAction.RECORD_REFUSAL, input.actor)
+        note = input.note.strip()
+        self._io.flag(rules.FLAG_REFUSED_TO_SIGN)
+        self._details.update(
+            refused_at=workflow.now().isoformat(), refusal_note=note, refusal_recorded_by=input.actor.name
+        )
+        self._io.record(DirectiveAction.RECORD_REFUSAL.value, actor=input.actor, note=note)
+        await self._project()
+        return self._result()
+
+    @record_refusal.validator
+    def _validate_record_refusal(self, input: RefusalInput) -> None:
+        self._check(DirectiveAction.RECORD_REFUSAL, input.actor)
+        if not input.note.strip():
+            raise invalid_input("note", "a refusal is recorded with how it happened (时间、地点、见证人)")
+
+    @workflow.update
+    async def submit_rectification(self, input: RectificationReportInput) -> DirectiveResult:
+        next_state = self._check(DirectiveAction.SUBMIT_RECTIFICATION, input.actor)
+        evidence = input.evidence.strip()
+        self._recheck_from = workflow.now()
+        self._details.update(evidence=evidence, rectified_by=input.actor.name)
+        return await self._enter(next_state, DirectiveAction.SUBMIT_RECTIFICATION, input.actor, evidence)
+
+    @submit_rectification.validator
+    def _validate_submit_rectification(self, input: RectificationReportInput) -> None:
+        self._check(DirectiveAction.SUBMIT_RECTIFICATION, input.actor)
+        if not input.evidence.strip():
+            raise invalid_input("evidence", "整改报告 is required")
+
+    @workflow.update
+    async def verify_pass(self, input: StepInput) -> DirectiveResult:
+        next_state = self._check(DirectiveAction.VERIFY_PASS, input.actor)
+        self._closed_at = workflow.now()
+        return await self._enter(next_state, DirectiveAction.VERIFY_PASS, input.actor, input.note.strip())
+
+    @verify_pass.validator
+    def _validate_verify_pass(self, input: StepInput) -> None:
+        self._check(DirectiveAction.VERIFY_PASS, input.actor)
+
+    @workflow.update
+    async def verify_fail(self, input: RecheckFailedInput) -> DirectiveResult:
+        next_state = self._check(DirectiveAction.VERIFY_FAIL, input.actor)
+        assert input.rectify_by is not None, "the validator requires a new date"
+        reason = input.reason.strip()
+        self._io.flag(rules.FLAG_VERIFY_FAILED)
+        self._rectify_by = input.rectify_by
+        self._rectify_from = workflow.now()
+        self._details.update(
+            verify_fail_reason=reason,
+            rectify_by=input.rectify_by.isoformat(),
+            rectify_by_zh=rules.date_zh(input.rectify_by),
+        )
+        return await self._enter(next_state, DirectiveAction.VERIFY_FAIL, input.actor, reason)
+
+    @verify_fail.validator
+    def _validate_verify_fail(self, input: RecheckFailedInput) -> None:
+        self._check(DirectiveAction.VERIFY_FAIL, input.actor)
+        if not input.reason.strip():
+            raise invalid_input("reason", "a failed re-check needs a reason")
+        if input.rectify_by is None:
+            raise invalid_input("rectify_by", "a failed re-check sets a new date to correct by")
+        if input.rectify_by <= rules.china_date(workflow.now()):
+            raise invalid_input("rectify_by", "the new date must be later than today (China time)")
+
+    @workflow.update
+    async def withdraw(self, input: ReasonInput) -> DirectiveResult:
+        next_state = self._check(DirectiveAction.WITHDRAW, input.actor)
+        reason = input.reason.strip()
+        self._closed_at = workflow.now()
+        self._details["withdraw_reason"] = reason
+        return await self._enter(next_state, DirectiveAction.WITHDRAW, input.actor, reason)
+
+    @withdraw.validator
+    def _validate_withdraw(self, input: ReasonInput) -> None:
+        self._check(DirectiveAction.WITHDRAW, input.actor)
+        if not input.reason.strip():
+            raise invalid_input("reason", "a directive is revoked with a reason")
+
+    # --- Rules, state and projection -------------------------------------------------------------
+
+    async def _enter(
+        self, next_state: DirectiveState, action: DirectiveAction, actor: Actor, note: str
+    ) -> DirectiveResult:
+        """Take the checked action that ends a step; answer once the next step runs and is stored."""
+        self._state = next_state
+        self._io.record(action.value, actor=actor, note=note)
+        self._clock = None
+        started = self._steps_started
+        await workflow.wait_condition(lambda: self._steps_started > started)
+        return self._result()
+
+    def _check(self, action: DirectiveAction, actor: Actor) -> DirectiveState:
+        registration = self._registration
+        try:
+            return rules.check_action(
+                self._state,
+                action,
+                actor,
+                addressee=self._input.addressee,
+                addressee_unit_id=self._input.addressee.unit(registration).id if registration else "",
+                issuer_id=registration.district_regulator.id if registration else "",
+            )
+        except InvalidTransition as error:
+            raise self._not_now(error.action) from None
+        except ActionNotPermitted as error:
+            raise not_permitted(str(error)) from None
+
+    def _ticket_id(self) -> str:
+        return self._input.ticket_id
+
+    def _state_value(self) -> str:
+        return self._state.value
+
+    def _is_final(self) -> bool:
+        return self._state.is_final
+
+    def _kind_allowed(self) -> list[str]:
+        return rules.allowed_actions(self._state)
+
+    def _check_clock_actor(self, actor: Actor) -> None:
+        """The directive's date is the regulator's: the unit never stops it; the regulator may (e.g. 检验)."""
+        regulator = self._registration_or_fail().district_regulator
+        if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
+            raise not_permitted(f"指令书期限的中止与恢复只能由{regulator.name}办理")
+
+    async def _project(self) -> None:
+        await self._io.project()
+
+    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
+        registration = self._registration
+        clock = self._clock
+        deadlines = dict(self._io.deadlines)
+        if self._rectify_clock is not None:
+            deadlines[RECTIFY_POLICY_KEY] = self._rectify_clock.state.due_at
+        if clock is not None:
+            deadlines[clock.state.policy_key] = clock.state.due_at
+        return self._io.build_snapshot(
+            projection_seq,
+            kind=TicketKind.DIRECTIVE,
+            elevator_code=self._input.elevator_code,
+            registration=registration,
+            # The addressed unit carries out the work the directive orders.
+            assigned_unit_id=self._input.addressee.unit(registration).id if registration else "",
+            opened_at=self._opened_at,
+            due_at=clock.state.due_at if clock and not clock.paused else None,
+            overdue=self._overdue,
+            closed_at=self._closed_at,
+            details=self._details,
+            deadlines=deadlines,
+            spawned_from=self._input.from_ticket_id,
+            linked_tickets=self._input.linked_tickets,
+        )
+
+    def _registration_or_fail(self) -> ElevatorRegistration:
+        if self._registration is None:
+            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
+        return self._registration
+
+    def _addressee_unit(self) -> OrganisationRef:
+        return self._input.addressee.unit(self._registration_or_fail())
+
+    def _directive_event(self, **extra: str) -> MailEvent:
+        """What the directive's own mails say of it: its number, what it orders, and by when."""
+        event: MailEvent = {
+            "document_number": self._number,
+            "issuer_name": self._registration_or_fail().district_regulator.name,
+            "addressee_label": self._input.addressee.label_zh,
+            "problems": self._input.problems,
+            "article_violated": self._input.article_violated,
+            "legal_basis": self._input.legal_basis,
+            "rectify_by_zh": rules.date_zh(self._rectify_by),
+        }
+        event.update(extra)
+        return event
+
+    def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
+        registration = self._registration_or_fail()
+        clock = self._clock
+        rectified_by = self._details.get("rectified_by")
+        self._io.mail(
+            template,
+            recipient,
+            MailTicketFacts(
+                ticket_id=self._input.ticket_id,
+                kind=TicketKind.DIRECTIVE.value,
+                kind_label=TicketKind.DIRECTIVE.label_zh,
+                state_label=self._state.label_zh,
+                source_label=f"{registration.district_regulator.name}签发（{self._number}）",
+                alarm_at=self._opened_at,
+                assigned_unit_name=self._addressee_unit().name,
+                handler_name=str(rectified_by) if rectified_by else None,
+                closed_at=self._closed_at,
+                due_at=clock.state.due_at if clock else None,
+                step_label=self._step_label,
+            ),
+            registration,
+            event,
+        )
