@@ -25,6 +25,16 @@ class ComplaintCreate(BaseModel):
         pattern=PHONE_PATTERN,
         description="投诉人联系电话 (mobile or landline); kept apart from the ticket, never shown on it",
     )
+    also_report: bool = Field(
+        default=False,
+        description=(
+            "投诉并举报: the same filing also reports a violation; it runs as a second, linked report "
+            "ticket (SAMR Order 20 Art 7)"
+        ),
+    )
+    report_suspect: Literal["use_unit", "maintenance_unit"] = Field(
+        default="use_unit", description="With also_report: the unit the report is about"
+    )
 
 
 class ComplaintCreated(BaseModel):
@@ -36,6 +46,12 @@ class ComplaintCreated(BaseModel):
             "The complainant's token for GET /track/{token}; given once, on the submission that opened "
             "the complaint (a repeat with the same Idempotency-Key answers null: only its digest is kept)"
         )
+    )
+    report_ticket_id: str | None = Field(
+        default=None, description="With also_report: the report ticket that runs beside the complaint"
+    )
+    report_tracking_token: str | None = Field(
+        default=None, description="With also_report: the token to follow the report with, given once"
     )
 
 

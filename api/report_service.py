@@ -31,6 +31,7 @@ async def receive_report(
     suspect: SuspectParty,
     reporter: ReporterContact | None,
     mail_grace_seconds: float = 30.0,
+    filed_with: str | None = None,
 ) -> ReportReceipt:
     ticket_id = report_ticket_id(elevator_code, ref)
     # The reporter follows the report with the token; the ticket keeps only its digest.
@@ -49,6 +50,7 @@ async def receive_report(
             reporter=reporter,
             tracking_digest=digest,
             mail_grace_seconds=mail_grace_seconds,
+            spawned_from=filed_with,
         ),
         ticket_id=ticket_id,
         register=ReportWorkflow.register,

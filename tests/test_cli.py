@@ -1,5 +1,7 @@
 """The `elevator-orders` command as an operator uses it."""
 
+import logging
+
 import pytest
 
 from elevator_orders.cli import main
@@ -11,21 +13,34 @@ def test_policies_lists_every_limit_with_its_source(
 ) -> None:
     monkeypatch.setenv("POLICY_OVERRIDES", '{"rescue.accept": 10}')
     get_settings.cache_clear()
+    # The command configures logging for the process; leave no handler on pytest's closed streams.
+    handlers = logging.root.handlers[:]
     try:
         main(["policies"])
     finally:
         get_settings.cache_clear()
+        logging.root.handlers[:] = handlers
     header, *rows = capsys.readouterr().out.strip().splitlines()
     assert header.split("\t")[:3] == ["种类", "kind", "step"]
     table = {(row.split("\t")[1], row.split("\t")[2]): row.split("\t") for row in rows}
-    assert {kind for kind, _ in table} >= {
-        "rescue",
-        "fault_repair",
-        "hazard",
-        "maintenance_record",
-        "feedback",
+    assert header.split("\t")[7:] == ["opens clue", "source"]
+    # All nine kinds of the regulation's catalogue, each limit with the source it comes from.
+    assert {cells[0] for cells in table.values()} == {
+        "困人救援",
+        "故障维修",
+        "隐患上报",
+        "维保记录确认",
+        "投诉",
+        "举报",
+        "乘客评价建议",
+        "违法线索",
+        "安全监察指令书",
     }
-    assert all(cells[7].strip() for cells in table.values()), "every limit names its source"
+    assert all(len(cells[8].strip()) > 10 for cells in table.values()), "every limit names its source"
+    assert table[("rescue", "arrive")][7] == "违法线索"
+    assert table[("directive", "rectify")][7] == "违法线索"
+    assert table[("complaint", "decide")][3:5] == ["7", "working_days (个工作日)"]
+    assert table[("violation_clue", "decide")][3:5] == ["90", "calendar_days (日)"]
     assert table[("rescue", "accept")][3] == "10"
     assert table[("rescue", "arrive")][:5] == ["困人救援", "rescue", "arrive", "30", "minutes (分钟)"]
     assert table[("fault_repair", "confirm")][4] == "working_days (个工作日)"

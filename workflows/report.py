@@ -293,6 +293,8 @@ class ReportWorkflow(ClockedTicket):
                 **({clock.state.policy_key: clock.state.due_at} if clock else {}),
             },
             tracking_digest=self._input.tracking_digest,
+            spawned_from=self._input.spawned_from,
+            linked_tickets=[self._input.spawned_from] if self._input.spawned_from else None,
         )
 
     def _summary(self) -> str:

@@ -10,7 +10,10 @@ from api.complaint_service import NewComplaint, receive_complaint
 from api.deps import Resources
 from api.errors import field_error
 from api.schemas import ErrorOut
+from api.report_service import receive_report
 from domain.complaint import complaint_ticket_id
+from domain.report import SuspectParty
+from workflows.report_models import ReporterContact
 
 router = APIRouter(tags=["public"])
 
@@ -43,9 +46,33 @@ async def submit_complaint(
     known = await resources.tickets.get(complaint_ticket_id(body.elevator_code, ref))
     if known is not None:
         response.status_code = status.HTTP_200_OK
-        return ComplaintCreated(
+        created = ComplaintCreated(
             ticket_id=known.ticket_id, state=known.state, duplicate=True, tracking_token=None
         )
+    else:
+        created = await _open_complaint(body, ref, response, resources)
+    if body.also_report:
+        # A complaint that also reports a violation runs as two tracks: redress, and the report's
+        # verification. The report shares the complaint's reference, so a retry reaches both again.
+        report = await receive_report(
+            resources.temporal,
+            resources.settings.temporal_task_queue,
+            elevator_code=body.elevator_code,
+            ref=ref,
+            text=body.complaint,
+            suspect=SuspectParty(body.report_suspect),
+            reporter=ReporterContact(name=body.complainant_name, phone=body.complainant_phone),
+            mail_grace_seconds=resources.settings.mail_grace_seconds,
+            filed_with=created.ticket_id,
+        )
+        created.report_ticket_id = report.ticket_id
+        created.report_tracking_token = report.tracking_token
+    return created
+
+
+async def _open_complaint(
+    body: ComplaintCreate, ref: str, response: Response, resources: Resources
+) -> ComplaintCreated:
     receipt = await receive_complaint(
         resources.temporal,
         resources.settings.temporal_task_queue,

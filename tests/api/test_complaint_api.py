@@ -135,3 +135,37 @@ async def test_an_unknown_tracking_token_finds_nothing(api: Api) -> None:
     assert "public" in openapi["paths"]["/tickets/complaint"]["post"]["tags"]
     assert "public" in openapi["paths"]["/track/{token}"]["get"]["tags"]
     assert "public" in openapi["paths"]["/track/{token}/evaluate"]["post"]["tags"]
+
+
+async def test_a_complaint_that_also_reports_runs_as_two_linked_tracks(api: Api) -> None:
+    body = _complaint(also_report=True, report_suspect="maintenance_unit")
+    key = new_ref()
+    first = await api.http.post("/tickets/complaint", json=body, headers={"Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    created = first.json()
+    complaint_id, report_id = created["ticket_id"], created["report_ticket_id"]
+    assert report_id.startswith("report-")
+    assert created["tracking_token"] != created["report_tracking_token"]
+    report = await api.ticket(report_id)
+    assert (report["kind"], report["spawned_from"], report["linked_tickets"]) == (
+        "report",
+        complaint_id,
+        [complaint_id],
+    )
+    assert report["details"]["anonymous"] is False
+    assert report_id in (await api.ticket(complaint_id))["spawned_tickets"]
+    tracked = (await api.http.get(f"/track/{created['report_tracking_token']}")).json()
+    assert tracked["ticket_id"] == report_id
+
+    # The phone retries: both tracks are found again, none opened twice.
+    again = await api.http.post("/tickets/complaint", json=body, headers={"Idempotency-Key": key})
+    assert again.status_code == 200
+    assert (again.json()["ticket_id"], again.json()["report_ticket_id"]) == (complaint_id, report_id)
+
+    assert (await api.act(complaint_id, "reject", REGULATOR, {"reason": "属举报事项"})).status_code == 200
+    declined = await api.act(report_id, "decline_case", REGULATOR, {"reason": "经核查不属实"})
+    assert declined.status_code == 200, declined.text
+    informed = await api.act(report_id, "inform_reporter", REGULATOR, {"note": "电话告知核查结果"})
+    assert informed.status_code == 200, informed.text
+    await api.run_finished(complaint_id)
+    await api.run_finished(report_id)
