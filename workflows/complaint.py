@@ -127,7 +127,11 @@ class ComplaintWorkflow(ClockedTicket):
         # A pause belongs to its step's clock; the next step's clock starts running.
         self._details["paused"] = False
         if state is S.RECEIVED:
-            self._notify("work_order_assigned", registration.district_regulator, {"summary": self._summary()})
+            self._notify(
+                "work_order_assigned",
+                registration.district_regulator,
+                {"summary": self._summary(), "escalates_to": registration.oversight.name},
+            )
         elif state is S.MEDIATING:
             # The use unit is the other party of the mediation.
             self._notify("work_order_assigned", registration.use_unit, {"summary": self._summary()})

@@ -39,7 +39,11 @@ async def climb(
     if not await clock.wait_until_reminder(done):
         io.flag("reminded")
         io.record("reminder", note=f"提醒：{rung.step_label}即将到期", data={"step": rung.step_key})
-        notify("work_order_reminder", rung.party, {"step_label": rung.step_label})
+        notify(
+            "work_order_reminder",
+            rung.party,
+            {"step_label": rung.step_label, "escalates_to": rung.regulator.name},
+        )
         await io.project()
     if await clock.wait(done):
         return True

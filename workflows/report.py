@@ -118,7 +118,11 @@ class ReportWorkflow(ClockedTicket):
         registration = self._registration_or_fail()
         if state is S.VERIFYING:
             # The regulator hears of the report; the reported unit does not (no tipping off).
-            self._notify("work_order_assigned", registration.district_regulator, {"summary": self._summary()})
+            self._notify(
+                "work_order_assigned",
+                registration.district_regulator,
+                {"summary": self._summary(), "escalates_to": registration.oversight.name},
+            )
         await self._project()
         self._stored = True
         self._steps_started += 1

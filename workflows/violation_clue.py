@@ -73,7 +73,11 @@ class ViolationClueWorkflow(ClockedTicket):
         )
         if input.case_opened:
             self._io.record("open_case", note="举报核查后已决定立案", data={"source": input.source_ticket_id})
-        self._notify("work_order_assigned", registration.district_regulator, {"summary": input.summary})
+        self._notify(
+            "work_order_assigned",
+            registration.district_regulator,
+            {"summary": input.summary, "escalates_to": registration.oversight.name},
+        )
         while not self._state.is_final:
             await self._run_step(self._state)
         await self._project()

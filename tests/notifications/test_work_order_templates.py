@@ -235,6 +235,20 @@ def test_reminder_without_deadline_asks_to_act_soon(renderer: MailRenderer) -> N
         assert "None" not in body
 
 
+@pytest.mark.parametrize("template", ["work_order_assigned", "work_order_reminder"])
+def test_a_regulators_own_clock_names_the_city_bureau_as_the_next_step(
+    renderer: MailRenderer, template: str
+) -> None:
+    district = _render(renderer, _case(template))
+    own_clock = _render(renderer, _case(template), escalates_to="上海市市场监督管理局")
+
+    for body in (district.text, _visible_text(district.html)):
+        assert "上报区市场监管部门" in body
+    for body in (own_clock.text, _visible_text(own_clock.html)):
+        assert "上报上海市市场监督管理局" in body
+        assert "区市场监管部门" not in body
+
+
 def test_confirmation_without_deadline_asks_to_confirm_soon(renderer: MailRenderer) -> None:
     mail = _render(renderer, _case("confirmation_requested"), ticket={"due_at": None, "handler_name": None})
 
