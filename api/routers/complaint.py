@@ -9,8 +9,8 @@ from api.complaint_schemas import ComplaintCreate, ComplaintCreated
 from api.complaint_service import NewComplaint, receive_complaint
 from api.deps import Resources
 from api.errors import field_error
-from api.schemas import ErrorOut
 from api.report_service import receive_report
+from api.schemas import ErrorOut
 from domain.complaint import complaint_ticket_id
 from domain.report import SuspectParty
 from workflows.report_models import ReporterContact

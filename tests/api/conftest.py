@@ -21,6 +21,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
+from domain.catalog import is_final
+from domain.kinds import TicketKind
 from elevator_orders.settings import Settings
 from tests.support.smtp import MailCatcher, free_port
 from worker.main import running_worker
@@ -43,20 +45,6 @@ SEEDED_ELEVATORS = {
     JINGAN: ("jingan", "mu-pujiang", "uu-jingan"),
 }
 
-# Violation clues end as not_opened, penalised or no_penalty; a complaint may end rejected.
-_FINAL_STATES = frozenset(
-    {
-        "closed",
-        "cancelled",
-        "confirmed",
-        "withdrawn",
-        "answered",
-        "not_opened",
-        "penalised",
-        "no_penalty",
-        "rejected",
-    }
-)
 _RUN_FINISH_TIMEOUT_SECONDS = 60.0
 
 
@@ -150,7 +138,7 @@ class Api:
         response = await self.http.get("/tickets", params={"limit": 200})
         assert response.status_code == 200, response.text
         for item in response.json()["items"]:
-            if item["state"] in _FINAL_STATES:
+            if is_final(TicketKind(item["kind"]), item["state"]):
                 await self.run_finished(item["ticket_id"])
                 continue
             if item["kind"] != "rescue":
@@ -164,7 +152,7 @@ class Api:
                     item["ticket_id"], "confirm", safety_manager_of(item["use_unit_id"]), {}
                 )
                 assert confirm.status_code == 200, confirm.text
-            elif item["state"] not in _FINAL_STATES:
+            else:
                 await self.cancel(item["ticket_id"])
             await self.run_finished(item["ticket_id"])
 
