@@ -304,6 +304,10 @@ def draft_problems(
     details: Mapping[str, object],
 ) -> str:
     """存在的问题, written from the ticket: what it is, which step was missed, by when, what it is about."""
+    if kind is TicketKind.REPORT:
+        # The directive is served on the unit a report may be about: naming or quoting the report could
+        # identify the whistleblower (举报人), so the regulator states what its own check found.
+        return "经现场检查发现：（请填写检查发现的问题，勿引用举报内容）"
     head = f"{kind.label_zh}工单（编号 {ticket_id}）"
     due = f"（当前环节期限 {_local(due_at)}）" if due_at else ""
     missed = [OVERDUE_STEPS_ZH[flag] for flag in flags if flag in OVERDUE_STEPS_ZH]
