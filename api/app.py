@@ -12,6 +12,8 @@ from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.routers import (
     actions,
+    api_keys,
+    auth,
     complaint,
     directive,
     elevators,
@@ -27,6 +29,7 @@ from api.routers import (
 )
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
+from store.accounts import AccountRepository
 from store.db import make_engine, make_sessionmaker
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
@@ -36,6 +39,7 @@ from store.tickets import TicketRepository
 def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
     """Build the app; resources open with the app's lifespan, never at import."""
     settings = settings or get_settings()
+    settings.require_safe_secrets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,6 +51,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             registry=RegistryRepository(sessions),
             temporal=temporal or await connect_client(settings, lazy=True),
             identities=IdentityRepository(sessions),
+            accounts=AccountRepository(sessions),
         )
         try:
             yield
@@ -60,6 +65,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.include_router(auth.router)
+    app.include_router(api_keys.router)
     app.include_router(rescue.router)
     app.include_router(fault_repair.router)
     app.include_router(feedback.router)

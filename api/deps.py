@@ -1,15 +1,20 @@
-"""FastAPI dependencies: the app's shared resources and the acting user."""
+"""FastAPI dependencies: the app's shared resources and who is calling (a signed-in user or an API key)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Security, status
+from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
-from domain.roles import Actor, Role
+from api.security import InvalidToken, api_key_matches, read_token, split_api_key
+from domain.permissions import Principal
+from domain.roles import Actor, OrganisationKind, Role
 from elevator_orders.settings import Settings
+from store.accounts import AccountRepository
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
@@ -23,6 +28,7 @@ class AppResources:
     temporal: Client
     # Who filed a report or complaint, kept apart from the tickets; regulators only may read it.
     identities: IdentityRepository
+    accounts: AccountRepository
 
 
 def _resources(request: Request) -> AppResources:
@@ -32,27 +38,108 @@ def _resources(request: Request) -> AppResources:
 
 Resources = Annotated[AppResources, Depends(_resources)]
 
+# Both schemes appear in the OpenAPI document, so /docs "Authorize" works with either.
+bearer_scheme = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="A machine client's key, e.g. a remote-monitoring platform",
+)
 
-async def _current_actor(
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers=_CHALLENGE)
+
+
+async def _principal(
     resources: Resources,
-    x_user_id: Annotated[
-        str | None,
-        Header(description="The acting user's id. Sign-in replaces this header in a later release."),
-    ] = None,
-) -> Actor | None:
-    if x_user_id is None:
-        return None
-    user = await resources.registry.user(x_user_id)
-    if user is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=f"unknown user {x_user_id!r}")
-    return Actor(user_id=user.id, name=user.name, organisation_id=user.organisation_id, role=Role(user.role))
+    token: Annotated[str | None, Security(bearer_scheme)],
+    api_key: Annotated[str | None, Security(api_key_scheme)],
+) -> Principal | None:
+    """Who is calling, or None for an anonymous caller; a credential that does not hold is a 401."""
+    if token is not None:
+        try:
+            claims = read_token(resources.settings, token, "access")
+        except InvalidToken as error:
+            raise _unauthorized(f"invalid access token: {error}") from error
+        account = await resources.accounts.account(claims.user_id)
+        if account is None or not account.active:
+            raise _unauthorized(f"no active account {claims.user_id!r}: it is unknown or deactivated")
+        return account.principal
+    if api_key is not None:
+        return await _key_principal(resources, api_key)
+    return None
 
 
-async def _required_actor(actor: Annotated[Actor | None, Depends(_current_actor)]) -> Actor:
-    if actor is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="this action needs the X-User-Id header")
-    return actor
+async def _key_principal(resources: Resources, api_key: str) -> Principal:
+    parts = split_api_key(api_key)
+    found = await resources.accounts.api_key(parts[0]) if parts else None
+    if parts is None or found is None or not api_key_matches(parts[1], found[0].secret_hash):
+        raise _unauthorized("invalid API key")
+    key, organisation = found
+    if key.revoked_at is not None:
+        raise _unauthorized("this API key has been revoked")
+    return Principal(
+        user_id=f"api-key:{key.id}",
+        name=key.name,
+        organisation_id=organisation.id,
+        organisation_kind=OrganisationKind(organisation.kind),
+        district=organisation.district,
+        roles=frozenset({Role.MONITORING_SYSTEM}),
+        key_scopes=frozenset(key.scopes),
+    )
 
 
-OptionalActor = Annotated[Actor | None, Depends(_current_actor)]
-CurrentActor = Annotated[Actor, Depends(_required_actor)]
+OptionalPrincipal = Annotated[Principal | None, Depends(_principal)]
+
+
+async def _user_principal(principal: OptionalPrincipal) -> Principal:
+    if principal is None:
+        raise _unauthorized("sign in first: POST /auth/token, then send `Authorization: Bearer <token>`")
+    if principal.key_scopes is not None:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail="an API key is not accepted here; sign in as a user"
+        )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(_user_principal)]
+
+
+def primary_role(principal: Principal) -> Role:
+    """The role a user acts in where one action has no per-ticket rule: the first it holds, in Role order."""
+    if not principal.roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="this account holds no role")
+    return next(role for role in Role if role in principal.roles)
+
+
+def actor_of(principal: Principal, role: Role | None = None) -> Actor:
+    """The Actor a workflow receives: the person, its organisation, and the role it acts in now."""
+    return Actor(
+        user_id=principal.user_id,
+        name=principal.name,
+        organisation_id=principal.organisation_id,
+        role=role or primary_role(principal),
+    )
+
+
+async def _current_actor(principal: CurrentPrincipal) -> Actor:
+    return actor_of(principal)
+
+
+CurrentActor = Annotated[Actor, Depends(_current_actor)]
+
+
+def scoped_actor(scope: str) -> Callable[[Principal | None], Awaitable[Actor | None]]:
+    """A dependency for endpoints machine clients may call: a user, or an API key holding `scope`."""
+
+    async def dependency(principal: OptionalPrincipal) -> Actor | None:
+        if principal is None:
+            return None
+        if principal.key_scopes is not None and scope not in principal.key_scopes:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"this API key lacks the scope {scope!r}")
+        return actor_of(principal)
+
+    return dependency

@@ -69,3 +69,8 @@ def ticket_detail_out(
         reports=[ReportOut.model_validate(report) for report in reports],
         spawned_tickets=spawned,
     )
+
+
+def metadata_only(ticket: TicketOut) -> TicketOut:
+    """What the platform operator sees of a ticket: that it exists and where it stands, not its content."""
+    return ticket.model_copy(update={"details": {}, "flags": [], "linked_tickets": []})

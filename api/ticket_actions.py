@@ -277,3 +277,7 @@ def update_for(kind: TicketKind, action: str, actor: Actor, body: BaseModel) -> 
     """The Update and its input, or None when this kind has no such action."""
     adapter = ADAPTERS.get(kind, {}).get(action)
     return adapter(actor, body) if adapter else None
+
+
+def has_action(kind: TicketKind, action: str) -> bool:
+    return action in ADAPTERS.get(kind, {})

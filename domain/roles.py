@@ -22,6 +22,10 @@ class Role(StrEnum):
     INSPECTOR = "inspector"
     SAFETY_MANAGER = "safety_manager"
     REGULATOR = "regulator"
+    # Heads a regulator (局领导): sees what its bureau sees; approves what needs approval.
+    BUREAU_HEAD = "bureau_head"
+    # The platform operator's account administrator: manages users and keys, never ticket content.
+    OPERATOR_ADMIN = "operator_admin"
     # Machine and public sources of a ticket; they never act on one after creating it.
     MONITORING_SYSTEM = "monitoring_system"
     PUBLIC = "public"
@@ -38,6 +42,8 @@ ROLE_LABELS_ZH: dict[Role, str] = {
     Role.INSPECTOR: "检验人员",
     Role.SAFETY_MANAGER: "安全管理员",
     Role.REGULATOR: "监管人员",
+    Role.BUREAU_HEAD: "局领导",
+    Role.OPERATOR_ADMIN: "平台运维管理员",
     Role.MONITORING_SYSTEM: "远程监测系统",
     Role.PUBLIC: "公众",
 }

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Known to everyone who reads this file: fine on a laptop, refused anywhere else.
+DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-do-not-deploy"
+
+
+class InsecureSettings(RuntimeError):
+    """Outside development the app refuses to start with a secret everyone can read here."""
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
+    # "development" allows the built-in secrets below; anything else requires real ones.
+    environment: Literal["development", "production"] = "development"
+    jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    access_token_minutes: float = Field(default=15, gt=0)
+    refresh_token_days: float = Field(default=7, gt=0)
     var_dir: Path = Path("var")
     # Empty means: `dev` starts an embedded Temporal dev server itself.
     temporal_address: str = ""
@@ -40,6 +53,17 @@ class Settings(BaseSettings):
     # Holidays and make-up working days for years the official calendar does not cover yet, one
     # `YYYY-MM-DD holiday|workday` a line; without it such years count Monday to Friday.
     working_day_fallback_file: Path | None = None
+
+    def insecure_defaults(self) -> list[str]:
+        """The settings still at a value published in this repository."""
+        return ["JWT_SECRET"] if self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET else []
+
+    def require_safe_secrets(self) -> None:
+        if self.environment != "development" and (defaults := self.insecure_defaults()):
+            raise InsecureSettings(
+                f"refusing to start in {self.environment} with the built-in development value of "
+                f"{', '.join(defaults)}; set a secret of your own"
+            )
 
     @property
     def effective_database_url(self) -> str:

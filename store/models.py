@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -34,7 +34,58 @@ class User(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
     organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
-    role: Mapped[str] = mapped_column(String(40))
+    # argon2; None: the user cannot sign in with a password (e.g. not yet enrolled).
+    password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # A deactivated user's tokens stop working at once: every request loads the user.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class UserRole(Base):
+    """A user holds one or more roles within its one organisation."""
+
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
+class RefreshToken(Base):
+    """Issued refresh tokens by id: a used, signed-out or revoked one is refused."""
+
+    __tablename__ = "refresh_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ApiKey(Base):
+    """A machine client's key (e.g. a remote-monitoring platform): scoped, stored as a hash, revocable."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    name: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[list[str]] = mapped_column(JsonType, default=list)
+    # SHA-256 of the secret: keys are long random strings, so a fast hash does not weaken them.
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The key this one rotated out, if any.
+    replaces: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class TicketParty(Base):
+    """An organisation a ticket involves, and how: what decides who may see the ticket."""
+
+    __tablename__ = "ticket_parties"
+    __table_args__ = (Index("ix_ticket_parties_organisation", "organisation_id", "relation"),)
+
+    ticket_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    relation: Mapped[str] = mapped_column(String(40), primary_key=True)
 
 
 class Elevator(Base):

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.districts import DISTRICTS_ZH
 from domain.roles import OrganisationKind, Role
-from store.models import Elevator, Organisation, User
+from store.models import Elevator, Organisation, User, UserRole
 
 _MAIL_DOMAIN = "demo.elevator-orders.example"
+# Every demo user signs in with this password (make run); real accounts get their own.
+DEMO_PASSWORD = "demo-2026"
 
 
 def _organisations() -> list[Organisation]:
@@ -25,6 +30,11 @@ def _organisations() -> list[Organisation]:
     orgs += [
         Organisation(
             id="city-regulator", name="上海市市场监督管理局", kind=OrganisationKind.CITY_REGULATOR.value
+        ),
+        Organisation(
+            id="platform-operator",
+            name="上海智慧电梯平台运维中心",
+            kind=OrganisationKind.PLATFORM_OPERATOR.value,
         ),
         Organisation(
             id="emergency-110",
@@ -117,7 +127,7 @@ def _elevators() -> list[Elevator]:
     ]
 
 
-def _users() -> list[User]:
+def _users() -> list[tuple[str, str, str, Role]]:
     rows = [
         ("u-dispatcher", "王调度", "emergency-110", Role.DISPATCHER),
         ("u-rescuer-shenda", "李师傅", "mu-shenda", Role.RESCUER),
@@ -134,18 +144,41 @@ def _users() -> list[User]:
         ("u-regulator-city", "钱处长", "city-regulator", Role.REGULATOR),
         ("u-inspector", "徐检验师", "insp-sh", Role.INSPECTOR),
         ("u-monitoring", "远程监测平台", "emergency-110", Role.MONITORING_SYSTEM),
+        ("u-operator-admin", "运维管理员", "platform-operator", Role.OPERATOR_ADMIN),
+        ("u-bureau-head-pudong", "冯局长", "reg-pudong", Role.BUREAU_HEAD),
     ]
-    return [User(id=uid, name=name, organisation_id=org, role=role.value) for uid, name, org, role in rows]
+    return [(uid, name, org, role) for uid, name, org, role in rows]
+
+
+# Users who hold more than one role (a bureau head who also handles cases).
+_EXTRA_ROLES: tuple[tuple[str, Role], ...] = (("u-bureau-head-pudong", Role.REGULATOR),)
+
+
+@lru_cache
+def _demo_password_hash() -> str:
+    # One argon2 hash for every demo user: hashing is slow by design, and seeding runs for every test.
+    return PasswordHash.recommended().hash(DEMO_PASSWORD)
 
 
 async def seed_demo_data(sessions: async_sessionmaker[AsyncSession]) -> int:
     """Insert or refresh the demo rows; returns how many rows were written."""
-    rows: list[Organisation | Elevator | User] = [*_organisations(), *_elevators(), *_users()]
+    users = _users()
     async with sessions.begin() as session:
         # Organisations first: elevators and users refer to them.
         for organisation in _organisations():
             await session.merge(organisation)
         await session.flush()
-        for row in [*_elevators(), *_users()]:
-            await session.merge(row)
-    return len(rows)
+        for elevator in _elevators():
+            await session.merge(elevator)
+        for uid, name, org, role in users:
+            user = await session.get(User, uid)
+            if user is None:
+                session.add(User(id=uid, name=name, organisation_id=org, password_hash=_demo_password_hash()))
+            else:
+                # A password someone set since is theirs: the demo data does not reset it.
+                user.name, user.organisation_id = name, org
+            await session.flush()
+            await session.merge(UserRole(user_id=uid, role=role.value))
+        for uid, role in _EXTRA_ROLES:
+            await session.merge(UserRole(user_id=uid, role=role.value))
+    return len(_organisations()) + len(_elevators()) + len(users)

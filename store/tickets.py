@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, Relation, ticket_parties
+from domain.roles import OrganisationKind
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
-from store.models import Ticket, TicketEvent, TicketReport
+from store.models import Ticket, TicketEvent, TicketParty, TicketReport
 from store.upsert import insert_for
 
 
@@ -23,6 +25,8 @@ class TicketFilter:
     overdue: bool | None = None
     opened_from: datetime | None = None
     opened_to: datetime | None = None
+    # Only the tickets this principal may see (None: all, for internal callers).
+    visible_to: Principal | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,33 @@ class TicketRepository:
                     event_insert.values(
                         [_event_row(snapshot.ticket_id, event) for event in events]
                     ).on_conflict_do_nothing(index_elements=[TicketEvent.ticket_id, TicketEvent.seq])
+                )
+            parties = ticket_parties(
+                snapshot.use_unit_id,
+                snapshot.maintenance_unit_id,
+                snapshot.assigned_unit_id,
+                snapshot.details,
+            )
+            if parties:
+                # Kept once each, and never removed: a unit the ticket was assigned to before still sees it.
+                party_insert = insert_for(session, TicketParty)
+                await session.execute(
+                    party_insert.values(
+                        [
+                            {
+                                "ticket_id": snapshot.ticket_id,
+                                "organisation_id": org,
+                                "relation": relation.value,
+                            }
+                            for relation, org in parties
+                        ]
+                    ).on_conflict_do_nothing(
+                        index_elements=[
+                            TicketParty.ticket_id,
+                            TicketParty.organisation_id,
+                            TicketParty.relation,
+                        ]
+                    )
                 )
             if reports:
                 report_insert = insert_for(session, TicketReport)
@@ -106,6 +137,19 @@ class TicketRepository:
             )
             return list(result)
 
+    async def parties(self, ticket_id: str) -> dict[Relation, set[str]]:
+        """Every organisation the ticket involves or has involved, by relation."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(TicketParty.relation, TicketParty.organisation_id).where(
+                    TicketParty.ticket_id == ticket_id
+                )
+            )
+            parties: dict[Relation, set[str]] = {}
+            for relation, organisation_id in rows:
+                parties.setdefault(Relation(relation), set()).add(organisation_id)
+            return parties
+
     async def ticket_for_report(self, source: str, ref: str) -> str | None:
         async with self._sessions() as session:
             report = await session.get(TicketReport, (source, ref))
@@ -127,6 +171,8 @@ class TicketRepository:
             conditions.append(Ticket.opened_at >= filters.opened_from)
         if filters.opened_to is not None:
             conditions.append(Ticket.opened_at < filters.opened_to)
+        if filters.visible_to is not None:
+            conditions.append(_visible_to(filters.visible_to))
         async with self._sessions() as session:
             total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
             items = await session.scalars(
@@ -137,6 +183,29 @@ class TicketRepository:
                 .offset(offset)
             )
             return TicketPage(items=list(items), total=total or 0)
+
+
+def _visible_to(principal: Principal) -> ColumnElement[bool]:
+    """The tickets `principal` may see, as a condition: the same rule as `may_view`, in SQL."""
+    if principal.organisation_kind in (OrganisationKind.CITY_REGULATOR, OrganisationKind.PLATFORM_OPERATOR):
+        # The operator lists tickets (metadata only; the API leaves their content out).
+        return true()
+    if principal.organisation_kind is OrganisationKind.DISTRICT_REGULATOR:
+        return Ticket.district == principal.district
+    by_role = {kind.value for role in principal.roles for kind in VISIBLE_BY_ROLE.get(role, frozenset())}
+    conditions: list[ColumnElement[bool]] = [Ticket.kind.in_(sorted(by_role))] if by_role else []
+    for relation, kinds in VISIBLE_BY_RELATION.items():
+        party = (
+            select(TicketParty.ticket_id)
+            .where(
+                TicketParty.ticket_id == Ticket.ticket_id,
+                TicketParty.organisation_id == principal.organisation_id,
+                TicketParty.relation == relation.value,
+            )
+            .exists()
+        )
+        conditions.append(and_(Ticket.kind.in_(sorted(kind.value for kind in kinds)), party))
+    return or_(false(), *conditions)
 
 
 def _ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:

@@ -7,7 +7,8 @@ from fastapi import APIRouter
 from api.deps import Resources
 from api.schemas import ElevatorOut
 
-router = APIRouter(prefix="/elevators", tags=["elevators"])
+# The registry holds what 第十条 makes public: codes, addresses and the units that serve each car.
+router = APIRouter(prefix="/elevators", tags=["elevators", "public"])
 
 
 @router.get("", response_model=list[ElevatorOut])

@@ -1,15 +1,15 @@
 """The fault-repair ticket (故障维修): open one; the fault-type codes."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 
-from api.deps import CurrentActor, Resources
+from api.deps import Resources, scoped_actor
 from api.errors import field_error
 from api.fault_repair_service import NewFault, open_fault_repair
 from api.schemas import ErrorOut, FaultRepairCreate, FaultRepairCreated
 from domain.fault_repair import FAULT_TYPES_ZH, FaultSource, fault_repair_ticket_id
-from domain.roles import Role
+from domain.roles import Actor, Role
 
 router = APIRouter(tags=["fault repair"])
 
@@ -30,9 +30,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     },
 )
 async def create_fault_repair(
-    body: FaultRepairCreate, response: Response, resources: Resources, actor: CurrentActor
+    body: FaultRepairCreate,
+    response: Response,
+    resources: Resources,
+    caller: Annotated[Actor | None, Depends(scoped_actor("fault_repair:report"))],
 ) -> FaultRepairCreated:
     """Report a fault: a monitoring platform's alarm, or the use-management unit's own report."""
+    if caller is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail="sign in, or send a monitoring platform's API key"
+        )
+    actor = caller
     elevator = await resources.registry.elevator(body.elevator_code)
     if elevator is None:
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
@@ -71,7 +79,7 @@ async def create_fault_repair(
     )
 
 
-@router.get("/fault-types", response_model=dict[str, str])
+@router.get("/fault-types", response_model=dict[str, str], tags=["public"])
 async def fault_types() -> dict[str, str]:
     """故障类型: code -> Chinese name."""
     return dict(FAULT_TYPES_ZH)

@@ -75,7 +75,7 @@ async def create_hazard(
     )
 
 
-@router.get("/hazard-types", response_model=dict[str, str])
+@router.get("/hazard-types", response_model=dict[str, str], tags=["public"])
 async def hazard_types() -> dict[str, str]:
     """隐患类型: code -> Chinese name."""
     return dict(HAZARD_TYPES_ZH)

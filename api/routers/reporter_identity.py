@@ -8,10 +8,12 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
-from api.deps import CurrentActor, Resources
+from api.access import ticket_scope
+from api.deps import CurrentPrincipal, Resources
 from api.report_schemas import ReporterIdentityOut
 from api.schemas import ErrorOut
-from domain.roles import Actor, Role
+from domain.permissions import Principal, is_regulator, may_view
+from store.models import Ticket
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
@@ -24,28 +26,21 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-async def _may_read(resources: Resources, actor: Actor, elevator_code: str) -> bool:
-    if actor.role is not Role.REGULATOR:
-        return False
-    registration = await resources.registry.registration(elevator_code)
-    if registration is None:
-        return False
-    regulators = {registration.district_regulator.id}
-    if registration.city_regulator is not None:
-        regulators.add(registration.city_regulator.id)
-    return actor.organisation_id in regulators
+async def _may_read(resources: Resources, principal: Principal, ticket: Ticket) -> bool:
+    # A regulator who may see the ticket: its district's bureau, or the city's.
+    return is_regulator(principal) and may_view(principal, await ticket_scope(resources, ticket))
 
 
 @router.get("/{ticket_id}/reporter", response_model=ReporterIdentityOut, responses=_ERRORS)
 async def reporter_identity(
-    ticket_id: str, response: Response, resources: Resources, actor: CurrentActor
+    ticket_id: str, response: Response, resources: Resources, principal: CurrentPrincipal
 ) -> ReporterIdentityOut:
     """The real-name reporter's name and phone, for the regulator who verifies and informs."""
     ticket = await resources.tickets.get(ticket_id)
     if ticket is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
     # Checked before the identity is looked up, so no one else learns anything from a 404.
-    if not await _may_read(resources, actor, ticket.elevator_code):
+    if not await _may_read(resources, principal, ticket):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=NOT_A_REGULATOR)
     identity = await resources.identities.get(ticket_id)
     if identity is None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 
-from api.deps import OptionalActor, Resources
+from api.deps import Resources, scoped_actor
 from api.errors import field_error
 from api.rescue_service import NewReport, open_rescue
 from api.schemas import (
@@ -16,9 +16,10 @@ from api.schemas import (
     RescueCreated,
 )
 from domain.rescue import ReportSource
-from domain.roles import PUBLIC_ACTOR
+from domain.roles import PUBLIC_ACTOR, Actor
 
-router = APIRouter(prefix="/tickets", tags=["rescue"])
+# Public too: a passenger scanning the QR code reports an entrapment without signing in.
+router = APIRouter(prefix="/tickets", tags=["rescue", "public"])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorOut},
@@ -39,12 +40,15 @@ async def create_rescue(
     body: RescueCreate,
     response: Response,
     resources: Resources,
-    actor: OptionalActor,
+    actor: Annotated[Actor | None, Depends(scoped_actor("rescue:report"))],
     idempotency_key: Annotated[str | None, Header(max_length=120)] = None,
 ) -> RescueCreated:
     """Report people trapped in an elevator; the same report, or a second source, never opens two."""
     if body.source is not ReportSource.QR and actor is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="alarms and calls need the X-User-Id header")
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="alarms and calls need a signed-in dispatcher or a monitoring platform's API key",
+        )
     if body.source is not ReportSource.QR and body.ref is None:
         raise field_error("ref", "required for alarms and calls: the source's own id makes a repeat harmless")
     if await resources.registry.elevator(body.elevator_code) is None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from api.deps import Resources
-from api.presenters import present_ticket, ticket_out
+from api.access import visible_ticket
+from api.deps import CurrentPrincipal, Resources
+from api.presenters import metadata_only, present_ticket, ticket_out
 from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut
 from domain.kinds import TicketKind
+from domain.permissions import reads_metadata_only
 from store.tickets import TicketFilter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
@@ -19,6 +21,7 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 @router.get("", response_model=TicketPageOut)
 async def list_tickets(
     resources: Resources,
+    principal: CurrentPrincipal,
     kind: TicketKind | None = None,
     state: str | None = Query(default=None, max_length=40),
     district: str | None = Query(default=None, max_length=40),
@@ -37,22 +40,29 @@ async def list_tickets(
         overdue=overdue,
         opened_from=opened_from,
         opened_to=opened_to,
+        visible_to=principal,
     )
     page = await resources.tickets.list(filters, limit=limit, offset=offset)
     settings = resources.settings
+    items = [
+        ticket_out(t, settings.effective_temporal_ui_url, settings.temporal_namespace) for t in page.items
+    ]
+    if reads_metadata_only(principal):
+        items = [metadata_only(item) for item in items]
     return TicketPageOut(
-        items=[
-            ticket_out(t, settings.effective_temporal_ui_url, settings.temporal_namespace) for t in page.items
-        ],
+        items=items,
         total=page.total,
         limit=limit,
         offset=offset,
     )
 
 
-@router.get("/{ticket_id}", response_model=TicketDetailOut, responses={404: {"model": ErrorOut}})
-async def get_ticket(ticket_id: str, resources: Resources) -> TicketDetailOut:
-    ticket = await resources.tickets.get(ticket_id)
-    if ticket is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
+@router.get(
+    "/{ticket_id}",
+    response_model=TicketDetailOut,
+    responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
+)
+async def get_ticket(ticket_id: str, resources: Resources, principal: CurrentPrincipal) -> TicketDetailOut:
+    """A ticket with its timeline, for the organisations it concerns and its regulators."""
+    ticket = await visible_ticket(resources, principal, ticket_id)
     return await present_ticket(resources, ticket)

@@ -24,6 +24,7 @@ from api.app import create_app
 from domain.catalog import is_final
 from domain.kinds import TicketKind
 from elevator_orders.settings import Settings
+from tests.support.auth import signed_in_as_named_user
 from tests.support.smtp import MailCatcher, free_port
 from worker.main import running_worker
 
@@ -32,6 +33,8 @@ DISPATCHER = "u-dispatcher"
 RESCUER_SHENDA = "u-rescuer-shenda"
 RESCUER_PUJIANG = "u-rescuer-pujiang"
 SAFETY_LUJIAZUI = "u-safety-lujiazui"
+# The city regulator sees every ticket: tests read the read model through the API as this user.
+READER = "u-regulator-city"
 
 # The seeded registry: elevator -> (district, maintenance unit, use unit).
 PUDONG_A = "31011500001"
@@ -67,11 +70,13 @@ async def _no_server_errors(response: httpx.Response) -> None:
         )
 
 
-def _http_client(app: FastAPI) -> httpx.AsyncClient:
+def _http_client(app: FastAPI, settings: Settings) -> httpx.AsyncClient:
     # raise_app_exceptions=False: an unhandled error reaches the test as the 500 a user would see.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(
-        transport=transport, base_url="http://test", event_hooks={"response": [_no_server_errors]}
+        transport=transport,
+        base_url="http://test",
+        event_hooks={"request": [signed_in_as_named_user(settings)], "response": [_no_server_errors]},
     )
 
 
@@ -115,8 +120,12 @@ class Api:
         headers = {"X-User-Id": user} if user is not None else {}
         return await self.http.post(f"/tickets/{ticket_id}/{action}", json=body or {}, headers=headers)
 
-    async def ticket(self, ticket_id: str) -> dict[str, Any]:
-        response = await self.http.get(f"/tickets/{ticket_id}")
+    async def read(self, path: str, user: str = READER, **kwargs: Any) -> httpx.Response:
+        """GET as a signed-in user (the city regulator, who sees everything, unless told otherwise)."""
+        return await self.http.get(path, headers={"X-User-Id": user}, **kwargs)
+
+    async def ticket(self, ticket_id: str, user: str = READER) -> dict[str, Any]:
+        response = await self.http.get(f"/tickets/{ticket_id}", headers={"X-User-Id": user})
         assert response.status_code == 200, response.text
         body: dict[str, Any] = response.json()
         return body
@@ -135,7 +144,7 @@ class Api:
 
     async def finish_everything(self) -> None:
         """Call off or confirm whatever is still open, then wait for every run to complete."""
-        response = await self.http.get("/tickets", params={"limit": 200})
+        response = await self.http.get("/tickets", params={"limit": 200}, headers={"X-User-Id": READER})
         assert response.status_code == 200, response.text
         for item in response.json()["items"]:
             if is_final(TicketKind(item["kind"]), item["state"]):
@@ -166,7 +175,7 @@ async def api(
     async with (
         running_worker(dev_server.client, settings),
         app.router.lifespan_context(app),
-        _http_client(app) as http,
+        _http_client(app, settings) as http,
     ):
         driver = Api(http=http, temporal=dev_server.client, settings=settings, mail=mail_catcher)
         try:
@@ -182,5 +191,5 @@ async def api_without_temporal(settings: Settings) -> AsyncIterator[httpx.AsyncC
         f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter
     )
     app = create_app(settings, temporal)
-    async with app.router.lifespan_context(app), _http_client(app) as http:
+    async with app.router.lifespan_context(app), _http_client(app, settings) as http:
         yield http

@@ -42,7 +42,7 @@ async def test_a_complainant_files_follows_and_evaluates_a_complaint(api: Api) -
         None,
     )
 
-    internal = await api.http.get(f"/tickets/{ticket_id}")
+    internal = await api.read(f"/tickets/{ticket_id}")
     assert internal.status_code == 200
     assert NAME not in internal.text
     assert PHONE not in internal.text

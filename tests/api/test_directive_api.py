@@ -45,7 +45,7 @@ async def _issue(
 
 
 async def _document(api: Api, ticket_id: str, user: str = REGULATOR_PUDONG) -> httpx.Response:
-    return await api.http.get(f"/tickets/{ticket_id}/document", headers={"X-User-Id": user})
+    return await api.read(f"/tickets/{ticket_id}/document", user)
 
 
 async def _draft(api: Api, ticket_id: str, user: str | None = REGULATOR_PUDONG) -> httpx.Response:
@@ -189,7 +189,7 @@ async def test_only_the_district_regulator_issues_and_bad_input_is_422_naming_th
     # A directive is issued from a ticket on the same elevator.
     rescue_id = await api.open(PUDONG_B)
     assert _field(await _issue(api, _body(from_ticket_id=rescue_id))) == ["from_ticket_id"]
-    listed = ok(await api.http.get("/tickets", params={"kind": "directive"}))
+    listed = ok(await api.read("/tickets", params={"kind": "directive"}))
     assert listed["total"] == 0
 
     # A late rescue: the draft addresses the maintenance unit, with the rescue rules.

@@ -137,7 +137,7 @@ async def test_a_use_unit_reports_faults_of_its_own_elevators_only(api: Api) -> 
     assert other_unit.status_code == 403, other_unit.text
     maintainer = await report_fault(api, PUDONG_B, other_ref, source="use_unit", user=MAINTAINER_SHENDA)
     assert maintainer.status_code == 403, maintainer.text
-    missing = await api.http.get(f"/tickets/fault-repair-{PUDONG_B}-use_unit-{other_ref}")
+    missing = await api.read(f"/tickets/fault-repair-{PUDONG_B}-use_unit-{other_ref}")
     assert missing.status_code == 404, missing.text
 
     await cancel_fault(api, ticket_id)
@@ -148,7 +148,7 @@ async def test_unknown_fault_types_are_422_naming_the_field(api: Api) -> None:
     unknown = await report_fault(api, PUDONG_A, ref, fault_type="gremlins")
     assert unknown.status_code == 422, unknown.text
     assert [error["loc"][-1] for error in unknown.json()["detail"]] == ["fault_type"]
-    missing = await api.http.get(f"/tickets/fault-repair-{PUDONG_A}-alarm-{ref}")
+    missing = await api.read(f"/tickets/fault-repair-{PUDONG_A}-alarm-{ref}")
     assert missing.status_code == 404, missing.text
 
     # The fault type given with the fix is checked as well.
@@ -227,12 +227,12 @@ async def test_a_repair_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     assert fixed["details"]["fault_type_label"] == "关门故障"
     assert fixed["details"]["handler_name"] == "黄工"
 
-    listed = ok(await api.http.get("/tickets", params={"kind": "fault_repair"}))
+    listed = ok(await api.read("/tickets", params={"kind": "fault_repair"}))
     assert [item["ticket_id"] for item in listed["items"]] == [ticket_id]
     assert listed["total"] == 1
     assert listed["items"][0]["state"] == "fixed"
     assert listed["items"][0]["kind_label"] == "故障维修"
-    rescues = ok(await api.http.get("/tickets", params={"kind": "rescue"}))
+    rescues = ok(await api.read("/tickets", params={"kind": "rescue"}))
     assert [item["ticket_id"] for item in rescues["items"]] == [rescue_id]
 
     closed = ok(await api.act(ticket_id, "confirm", SAFETY_LUJIAZUI, {"remark": "已试运行"}))

@@ -27,7 +27,7 @@ async def test_a_passenger_files_feedback_and_the_use_unit_answers(api: Api) -> 
     answered = await api.act(ticket_id, "answer", "u-safety-lujiazui", {"answer": "感谢您的评价"})
     assert answered.status_code == 200, answered.text
     assert answered.json()["state"] == "answered"
-    listed = await api.http.get("/tickets", params={"kind": "feedback", "state": "answered"})
+    listed = await api.read("/tickets", params={"kind": "feedback", "state": "answered"})
     assert ticket_id in [item["ticket_id"] for item in listed.json()["items"]]
     await api.run_finished(ticket_id)
 

@@ -34,7 +34,7 @@ async def hazard_api(api: Api) -> AsyncIterator[Api]:
     try:
         yield api
     finally:
-        listed = ok(await api.http.get("/tickets", params={"kind": "hazard", "limit": 200}))
+        listed = ok(await api.read("/tickets", params={"kind": "hazard", "limit": 200}))
         for item in listed["items"]:
             ticket = await api.ticket(item["ticket_id"])
             if ticket["state"] == "rectified":
@@ -136,7 +136,7 @@ async def test_only_the_maintenance_unit_of_the_elevator_or_an_inspector_reports
         ref = f"YH-{new_ref()}"
         response = await report_hazard(api, elevator, ref, user=user)
         assert response.status_code == 403, (user, response.text)
-        listed = await api.http.get("/tickets", params={"kind": "hazard", "elevator_code": elevator})
+        listed = await api.read("/tickets", params={"kind": "hazard", "elevator_code": elevator})
         assert all(ref not in item["ticket_id"] for item in listed.json()["items"])
     anonymous = await report_hazard(api, PUDONG_B, f"YH-{new_ref()}", user=None)
     assert anonymous.status_code == 401, anonymous.text
@@ -257,12 +257,12 @@ async def test_a_hazard_runs_from_report_to_verification_over_http(hazard_api: A
     calendar = load_working_day_calendar(api.settings.working_day_fallback_file)
     assert datetime.fromisoformat(failed["due_at"]) == calendar.add_working_days(failed_at, 5).due_at
 
-    listed = ok(await api.http.get("/tickets", params={"kind": "hazard"}))
+    listed = ok(await api.read("/tickets", params={"kind": "hazard"}))
     assert [item["ticket_id"] for item in listed["items"]] == [ticket_id]
     assert listed["total"] == 1
     assert listed["items"][0]["state"] == "rectifying"
     assert listed["items"][0]["kind_label"] == "隐患上报"
-    rescues = ok(await api.http.get("/tickets", params={"kind": "rescue"}))
+    rescues = ok(await api.read("/tickets", params={"kind": "rescue"}))
     assert [item["ticket_id"] for item in rescues["items"]] == [rescue_id]
 
     ok(await api.act(ticket_id, "submit_rectification", SAFETY_LUJIAZUI, {"evidence": "重新调整制动间隙"}))

@@ -16,7 +16,7 @@ from tests.api.conftest import (
 
 
 async def _ids(api: Api, **params: Any) -> list[str]:
-    response = await api.http.get("/tickets", params=params)
+    response = await api.read("/tickets", params=params)
     assert response.status_code == 200, response.text
     page = response.json()
     assert page["total"] == len(page["items"]), "a page of at most 50 holds every match here"
@@ -46,14 +46,14 @@ async def test_tickets_are_filtered_and_paged(api: Api) -> None:
 
     pages: list[list[str]] = []
     for offset in (0, 2, 4):
-        response = await api.http.get("/tickets", params={"limit": 2, "offset": offset})
+        response = await api.read("/tickets", params={"limit": 2, "offset": offset})
         assert response.status_code == 200, response.text
         page = response.json()
         assert (page["total"], page["limit"], page["offset"]) == (4, 2, offset)
         pages.append([item["ticket_id"] for item in page["items"]])
     assert pages == [newest_first[:2], newest_first[2:], []]
 
-    listed = (await api.http.get("/tickets", params={"elevator_code": JINGAN})).json()["items"][0]
+    listed = (await api.read("/tickets", params={"elevator_code": JINGAN})).json()["items"][0]
     assert listed["state"] == "accepted"
     assert listed["allowed_actions"] == ["arrive", "cancel"]
     assert listed["district"] == "jingan"
@@ -66,7 +66,7 @@ async def test_tickets_are_filtered_and_paged(api: Api) -> None:
 
 async def test_bad_list_parameters_are_422(api: Api) -> None:
     for params in ({"limit": 0}, {"limit": 1000}, {"offset": -1}, {"kind": "nonsense"}, {"overdue": "maybe"}):
-        response = await api.http.get("/tickets", params=params)
+        response = await api.read("/tickets", params=params)
         assert response.status_code == 422, (params, response.text)
         assert response.json()["detail"][0]["loc"] == ["query", next(iter(params))]
 

@@ -58,8 +58,8 @@ async def test_record_is_submitted_and_confirmed_over_http(api: Api) -> None:
         assert confirmed.status_code == 200, confirmed.text
         assert confirmed.json()["state"] == "confirmed"
         assert confirmed.json()["allowed_actions"] == []
-        listed = await api.http.get(
-            "/tickets", params={"kind": "maintenance_record", "elevator_code": ELEVATOR}
+        listed = await api.read(
+            "/tickets", "u-safety-xujiahui", params={"kind": "maintenance_record", "elevator_code": ELEVATOR}
         )
         assert ticket_id in [item["ticket_id"] for item in listed.json()["items"]]
         await api.run_finished(ticket_id)

@@ -78,7 +78,7 @@ async def test_a_real_name_report_keeps_the_reporter_for_regulators_only(api: Ap
     await api.run_finished(ticket_id)
 
     _assert_no_identity(await api.ticket(ticket_id))
-    listed = await api.http.get("/tickets", params={"kind": "report", "elevator_code": ELEVATOR})
+    listed = await api.read("/tickets", params={"kind": "report", "elevator_code": ELEVATOR})
     assert ticket_id in [item["ticket_id"] for item in listed.json()["items"]]
     _assert_no_identity(listed.json())
     tracked = await api.http.get(f"/track/{token}")

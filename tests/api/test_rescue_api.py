@@ -164,7 +164,7 @@ async def test_repeated_reports_join_one_ticket_even_after_it_is_closed(api: Api
         "joined_existing": True,
         "duplicate": True,
     }
-    listed = await api.http.get("/tickets", params={"elevator_code": PUDONG_B})
+    listed = await api.read("/tickets", params={"elevator_code": PUDONG_B})
     assert listed.json()["total"] == 1
 
     # A new alarm on the now free elevator opens a new ticket.

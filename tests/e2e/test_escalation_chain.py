@@ -18,6 +18,7 @@ from activities.official_calendar import load_working_day_calendar
 from api.app import create_app
 from domain.calendar import CHINA_TIME
 from elevator_orders.settings import Settings
+from tests.support.auth import signed_in_as_named_user
 from tests.support.clues import CITY_REGULATOR_MAIL
 from tests.support.rescue import REGULATOR_MAIL, USE_UNIT_MAIL, mails_to, template_of
 from tests.support.smtp import MailCatcher
@@ -27,6 +28,7 @@ ELEVATOR = "31011500001"
 MAINTAINER = "u-maintainer-shenda"
 SAFETY_MANAGER = "u-safety-lujiazui"
 REGULATOR = "u-regulator-pudong"
+CITY_READER = "u-regulator-city"
 
 
 class Client:
@@ -41,9 +43,8 @@ class Client:
         result: dict[str, Any] = response.json()
         return result
 
-    async def get(self, path: str, user: str | None = None, **params: Any) -> Any:
-        headers = {"X-User-Id": user} if user else {}
-        response = await self.http.get(path, params=params, headers=headers)
+    async def get(self, path: str, user: str = CITY_READER, **params: Any) -> Any:
+        response = await self.http.get(path, params=params, headers={"X-User-Id": user})
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -54,7 +55,7 @@ class Client:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within_seconds
         while True:
-            response = await self.http.get(f"/tickets/{ticket_id}")
+            response = await self.http.get(f"/tickets/{ticket_id}", headers={"X-User-Id": CITY_READER})
             if response.status_code == 200 and predicate(response.json()):
                 body: dict[str, Any] = response.json()
                 return body
@@ -71,7 +72,11 @@ async def api_on(env: WorkflowEnvironment, settings: Settings) -> AsyncIterator[
     async with (
         running_worker(env.client, settings),
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            event_hooks={"request": [signed_in_as_named_user(settings)]},
+        ) as http,
     ):
         yield Client(http)
 
@@ -103,7 +108,7 @@ async def test_an_overdue_hazard_climbs_to_a_directive_a_clue_and_a_penalty(
         await env.sleep(_at(stored["due_at"]) - await env.get_current_time() + timedelta(minutes=1))
         hazard_now = await api.ticket_when(hazard_id, lambda t: t["overdue"] and "clue_opened" in t["flags"])
         assert {"escalated", "rectify_overdue"} <= set(hazard_now["flags"])
-        queue = await api.get("/tickets", district="pudong", overdue="true", kind="hazard")
+        queue = await api.get("/tickets", REGULATOR, district="pudong", overdue="true", kind="hazard")
         assert hazard_id in [item["ticket_id"] for item in queue["items"]]
         hazard_clue_id = next(e for e in hazard_now["timeline"] if e["action"] == "clue_opened")["data"][
             "clue_ticket_id"

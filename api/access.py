@@ -1,0 +1,40 @@
+"""The permission table applied to stored tickets: may this caller see it, and in which role may it act."""
+
+from fastapi import HTTPException, status
+
+from api.deps import AppResources
+from domain.kinds import TicketKind
+from domain.permissions import Principal, TicketScope, acting_role, may_view, reads_metadata_only
+from domain.roles import Role
+from store.models import Ticket
+
+
+async def ticket_scope(resources: AppResources, ticket: Ticket) -> TicketScope:
+    return TicketScope(
+        kind=TicketKind(ticket.kind),
+        state=ticket.state,
+        district=ticket.district,
+        parties=await resources.tickets.parties(ticket.ticket_id),
+    )
+
+
+async def visible_ticket(resources: AppResources, principal: Principal, ticket_id: str) -> Ticket:
+    """The ticket if the caller may read it; a 404 when it does not exist, a 403 when it is not theirs."""
+    ticket = await resources.tickets.get(ticket_id)
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
+    if reads_metadata_only(principal) or not may_view(principal, await ticket_scope(resources, ticket)):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="本工单不属于您所在单位的查看范围")
+    return ticket
+
+
+async def role_for_action(resources: AppResources, principal: Principal, ticket: Ticket, action: str) -> Role:
+    """The role the caller takes `action` in on this ticket, per the permission table; else 403."""
+    role = acting_role(principal, TicketKind(ticket.kind), action, await ticket_scope(resources, ticket))
+    if role is None:
+        roles = "、".join(role.label_zh for role in Role if role in principal.roles) or "无角色"
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            detail=f"单位 {principal.organisation_id} 的{roles}无权对本工单执行“{action}”",
+        )
+    return role

@@ -1,0 +1,52 @@
+"""Bodies of sign-in, token refresh and API-key administration."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# What a machine client's key may do; each scope names the one kind of call it opens.
+KeyScope = Literal["rescue:report", "fault_repair:report"]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the access token expires")
+
+
+class RefreshBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: str = Field(min_length=1, max_length=2000)
+
+
+class MeOut(BaseModel):
+    user_id: str
+    name: str
+    organisation_id: str
+    organisation_kind: str
+    district: str
+    roles: list[str]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organisation_id: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=100, description="Which client holds it, e.g. 某远程监测平台")
+    scopes: list[KeyScope] = Field(min_length=1)
+
+
+class ApiKeyOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    organisation_id: str
+    name: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+    replaces: str | None
+
+
+class ApiKeyIssued(ApiKeyOut):
+    key: str = Field(description="The key itself, shown this once: only its hash is kept")

@@ -1,0 +1,79 @@
+"""Signing in (OAuth2 password flow), refreshing and signing out; who am I."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi.security import OAuth2PasswordRequestForm
+
+from api.auth_schemas import MeOut, RefreshBody, TokenPair
+from api.deps import CurrentPrincipal, Resources
+from api.schemas import ErrorOut
+from api.security import InvalidToken, issue_token, read_token, verify_password
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+_FAILED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Wrong credentials, or an expired or used refresh token"}
+}
+
+
+async def _pair(resources: Resources, user_id: str) -> TokenPair:
+    settings = resources.settings
+    access = issue_token(settings, user_id, "access")
+    refresh = issue_token(settings, user_id, "refresh")
+    await resources.accounts.keep_refresh_token(refresh.jti, user_id, refresh.expires_at)
+    return TokenPair(
+        access_token=access.token,
+        refresh_token=refresh.token,
+        expires_in=int(settings.access_token_minutes * 60),
+    )
+
+
+@router.post("/token", response_model=TokenPair, responses=_FAILED, tags=["public"])
+async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], resources: Resources) -> TokenPair:
+    """Sign in with user id and password; the access token lasts minutes, the refresh token days."""
+    account = await resources.accounts.account(form.username)
+    # The same answer for an unknown user, a wrong password and a deactivated account.
+    valid = verify_password(form.password, account.password_hash if account else None)
+    if account is None or not valid or not account.active:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            detail="用户名或密码错误",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return await _pair(resources, account.principal.user_id)
+
+
+@router.post("/refresh", response_model=TokenPair, responses=_FAILED, tags=["public"])
+async def refresh(body: RefreshBody, resources: Resources) -> TokenPair:
+    """A new pair for a live refresh token; each refresh token works once."""
+    try:
+        claims = read_token(resources.settings, body.refresh_token, "refresh")
+    except InvalidToken as error:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=f"invalid refresh token: {error}") from error
+    account = await resources.accounts.account(claims.user_id)
+    live = await resources.accounts.use_refresh_token(claims.jti, claims.user_id, datetime.now(UTC))
+    if account is None or not account.active or not live:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, detail="this refresh token is used, revoked or expired"
+        )
+    return await _pair(resources, claims.user_id)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def sign_out(principal: CurrentPrincipal, resources: Resources) -> None:
+    """Revoke every refresh token of the signed-in user; access tokens run out within minutes."""
+    await resources.accounts.revoke_refresh_tokens(principal.user_id, datetime.now(UTC))
+
+
+@router.get("/me", response_model=MeOut)
+async def me(principal: CurrentPrincipal) -> MeOut:
+    return MeOut(
+        user_id=principal.user_id,
+        name=principal.name,
+        organisation_id=principal.organisation_id,
+        organisation_kind=principal.organisation_kind.value,
+        district=principal.district,
+        roles=sorted(role.value for role in principal.roles),
+    )

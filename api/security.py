@@ -1,0 +1,119 @@
+"""Credentials: argon2 password hashes, short-lived JWT access tokens with refresh, and API keys."""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+import jwt
+from pwdlib import PasswordHash
+
+from elevator_orders.settings import Settings
+
+ALGORITHM = "HS256"
+TokenType = Literal["access", "refresh"]
+# API keys read `eo_<id>_<secret>`: the id finds the row, the secret is checked against its hash.
+API_KEY_PREFIX = "eo"
+
+_PASSWORDS = PasswordHash.recommended()
+# Verifying against this when a user does not exist keeps sign-in time the same either way.
+_DUMMY_HASH = _PASSWORDS.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _PASSWORDS.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _PASSWORDS.verify(password, _DUMMY_HASH)
+        return False
+    return _PASSWORDS.verify(password, password_hash)
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    jti: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    user_id: str
+    jti: str
+    token_type: TokenType
+
+
+class InvalidToken(Exception):
+    """Expired, tampered with, of the wrong type, or not a token at all."""
+
+
+def issue_token(
+    settings: Settings, user_id: str, token_type: TokenType, now: datetime | None = None
+) -> IssuedToken:
+    issued_at = now or datetime.now(UTC)
+    lifetime = (
+        timedelta(minutes=settings.access_token_minutes)
+        if token_type == "access"
+        else timedelta(days=settings.refresh_token_days)
+    )
+    jti = uuid.uuid4().hex
+    expires_at = issued_at + lifetime
+    token = jwt.encode(
+        {"sub": user_id, "typ": token_type, "jti": jti, "iat": issued_at, "exp": expires_at},
+        settings.jwt_secret.get_secret_value(),
+        algorithm=ALGORITHM,
+    )
+    return IssuedToken(token=token, jti=jti, expires_at=expires_at)
+
+
+def read_token(settings: Settings, token: str, expected: TokenType) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            settings.jwt_secret.get_secret_value(),
+            algorithms=[ALGORITHM],
+            options={"require": ["sub", "typ", "jti", "exp", "iat"]},
+        )
+    except jwt.PyJWTError as error:
+        raise InvalidToken(str(error)) from error
+    if claims["typ"] != expected:
+        raise InvalidToken(f"a {claims['typ']} token where an {expected} token is needed")
+    return TokenClaims(user_id=str(claims["sub"]), jti=str(claims["jti"]), token_type=expected)
+
+
+@dataclass(frozen=True)
+class NewApiKey:
+    key_id: str
+    secret_hash: str
+    # Shown to its owner once; only the hash is stored.
+    plaintext: str
+
+
+def new_api_key() -> NewApiKey:
+    key_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    return NewApiKey(
+        key_id=key_id, secret_hash=_digest(secret), plaintext=f"{API_KEY_PREFIX}_{key_id}_{secret}"
+    )
+
+
+def split_api_key(plaintext: str) -> tuple[str, str] | None:
+    """(key id, secret) of a well-formed key, else None."""
+    prefix, _, rest = plaintext.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix != API_KEY_PREFIX or not key_id or not secret:
+        return None
+    return key_id, secret
+
+
+def api_key_matches(secret: str, secret_hash: str) -> bool:
+    return hmac.compare_digest(_digest(secret), secret_hash)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -1,0 +1,113 @@
+"""Accounts: users with their roles and password hashes, refresh tokens, and machine clients' API keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from domain.permissions import Principal
+from domain.roles import OrganisationKind, Role
+from store.models import ApiKey, Organisation, RefreshToken, User, UserRole
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user as sign-in sees it: who, in which organisation, with which roles, and the password hash."""
+
+    principal: Principal
+    password_hash: str | None
+    active: bool
+
+
+class AccountRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def account(self, user_id: str) -> Account | None:
+        async with self._sessions() as session:
+            row = await session.execute(
+                select(User, Organisation)
+                .join(Organisation, User.organisation_id == Organisation.id)
+                .where(User.id == user_id)
+            )
+            found = row.first()
+            if found is None:
+                return None
+            user, organisation = found
+            roles = await session.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
+            principal = Principal(
+                user_id=user.id,
+                name=user.name,
+                organisation_id=organisation.id,
+                organisation_kind=OrganisationKind(organisation.kind),
+                district=organisation.district,
+                roles=frozenset(Role(role) for role in roles),
+            )
+            return Account(principal=principal, password_hash=user.password_hash, active=user.active)
+
+    async def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+
+    async def set_active(self, user_id: str, active: bool) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(update(User).where(User.id == user_id).values(active=active))
+
+    # --- Refresh tokens --------------------------------------------------------------------------
+
+    async def keep_refresh_token(self, jti: str, user_id: str, expires_at: datetime) -> None:
+        async with self._sessions.begin() as session:
+            session.add(RefreshToken(jti=jti, user_id=user_id, expires_at=expires_at))
+
+    async def use_refresh_token(self, jti: str, user_id: str, at: datetime) -> bool:
+        """Revoke the token for good; True only if it was live, so each refresh token works once."""
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(RefreshToken)
+                .where(
+                    RefreshToken.jti == jti,
+                    RefreshToken.user_id == user_id,
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.expires_at > at,
+                )
+                .values(revoked_at=at)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def revoke_refresh_tokens(self, user_id: str, at: datetime) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+
+    # --- API keys --------------------------------------------------------------------------------
+
+    async def add_api_key(self, key: ApiKey) -> None:
+        async with self._sessions.begin() as session:
+            session.add(key)
+
+    async def api_key(self, key_id: str) -> tuple[ApiKey, Organisation] | None:
+        async with self._sessions() as session:
+            row = await session.execute(
+                select(ApiKey, Organisation)
+                .join(Organisation, ApiKey.organisation_id == Organisation.id)
+                .where(ApiKey.id == key_id)
+            )
+            found = row.first()
+            return (found[0], found[1]) if found else None
+
+    async def api_keys(self) -> list[ApiKey]:
+        async with self._sessions() as session:
+            return list(await session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+
+    async def revoke_api_key(self, key_id: str, at: datetime) -> bool:
+        async with self._sessions.begin() as session:
+            result = await session.execute(
+                update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=at)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
