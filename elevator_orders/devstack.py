@@ -21,7 +21,7 @@ from elevator_orders.temporal import connect_client
 from notifications.dev_sink import DevMailSink
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
-from store.seed import seed_demo_data
+from store.seed import DEMO_PASSWORD, seed_demo_data
 from worker.main import running_worker
 
 logger = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ def _print_banner(settings: Settings, local_mail: bool) -> None:
         "elevator-orders is running (Ctrl-C stops everything)",
         f"  API docs        {api}/docs",
         f"  Tickets         {api}/tickets",
+        f"  Sign in         POST {api}/auth/token (every demo user's password: {DEMO_PASSWORD})",
         f"  Temporal Web UI {settings.effective_temporal_ui_url}",
         f"  Temporal        {settings.effective_temporal_address}",
         f"  Database        {settings.effective_database_url}",
