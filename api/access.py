@@ -4,17 +4,18 @@ from fastapi import HTTPException, status
 
 from api.deps import AppResources
 from domain.kinds import TicketKind
-from domain.permissions import Principal, TicketScope, acting_role, may_view, reads_metadata_only
+from domain.permissions import Principal, Relation, TicketScope, acting_role, may_view, reads_metadata_only
 from domain.roles import Role
 from store.models import Ticket
 
 
-async def ticket_scope(resources: AppResources, ticket: Ticket) -> TicketScope:
+async def ticket_scope(resources: AppResources, ticket: Ticket, *, acting: bool = False) -> TicketScope:
+    """The ticket's scope; to act, only the unit assigned now counts, while every unit once assigned reads."""
+    parties = await resources.tickets.parties(ticket.ticket_id)
+    if acting:
+        parties[Relation.ASSIGNED] = {ticket.assigned_unit_id}
     return TicketScope(
-        kind=TicketKind(ticket.kind),
-        state=ticket.state,
-        district=ticket.district,
-        parties=await resources.tickets.parties(ticket.ticket_id),
+        kind=TicketKind(ticket.kind), state=ticket.state, district=ticket.district, parties=parties
     )
 
 
@@ -30,7 +31,9 @@ async def visible_ticket(resources: AppResources, principal: Principal, ticket_i
 
 async def role_for_action(resources: AppResources, principal: Principal, ticket: Ticket, action: str) -> Role:
     """The role the caller takes `action` in on this ticket, per the permission table; else 403."""
-    role = acting_role(principal, TicketKind(ticket.kind), action, await ticket_scope(resources, ticket))
+    role = acting_role(
+        principal, TicketKind(ticket.kind), action, await ticket_scope(resources, ticket, acting=True)
+    )
     if role is None:
         roles = "、".join(role.label_zh for role in Role if role in principal.roles) or "无角色"
         raise HTTPException(

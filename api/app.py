@@ -1,4 +1,9 @@
-"""The FastAPI application factory."""
+"""The FastAPI application factory.
+
+CSRF: the API authenticates with bearer tokens (Authorization header) and API keys (X-API-Key) only,
+never cookies, so a browser never attaches credentials on its own and there is no CSRF surface. The
+web pages of issue 7 will add cookie sign-in, and CSRF protection with it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from api.audit import AuditTrail
+from api.body_limit import BodyLimitMiddleware
 from api.deps import AppResources
 from api.errors import install_error_handlers
+from api.rate_limit import install_public_rate_limit
 from api.routers import (
     actions,
     api_keys,
@@ -17,6 +25,7 @@ from api.routers import (
     complaint,
     directive,
     elevators,
+    exports,
     fault_repair,
     feedback,
     hazard,
@@ -30,6 +39,7 @@ from api.routers import (
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
 from store.accounts import AccountRepository
+from store.audit import AuditLog
 from store.db import make_engine, make_sessionmaker
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
@@ -52,6 +62,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             temporal=temporal or await connect_client(settings, lazy=True),
             identities=IdentityRepository(sessions),
             accounts=AccountRepository(sessions),
+            audit=AuditLog(sessions),
         )
         try:
             yield
@@ -65,6 +76,10 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    install_public_rate_limit(app, settings)
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_request_body_bytes)
+    # Outermost of ours: one audit row per action and per refusal, before the answer leaves.
+    app.add_middleware(AuditTrail)
     app.include_router(auth.router)
     app.include_router(api_keys.router)
     app.include_router(rescue.router)
@@ -80,8 +95,9 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(actions.router)
     app.include_router(tickets.router)
     app.include_router(elevators.router)
+    app.include_router(exports.router)
 
-    @app.get("/healthz", tags=["health"])
+    @app.get("/healthz", tags=["health", "public"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 

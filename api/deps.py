@@ -10,11 +10,13 @@ from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
+from api.audit import remember_claimed_actor, remember_principal
 from api.security import InvalidToken, api_key_matches, read_token, split_api_key
 from domain.permissions import Principal
 from domain.roles import Actor, OrganisationKind, Role
 from elevator_orders.settings import Settings
 from store.accounts import AccountRepository
+from store.audit import AuditLog
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
@@ -29,6 +31,8 @@ class AppResources:
     # Who filed a report or complaint, kept apart from the tickets; regulators only may read it.
     identities: IdentityRepository
     accounts: AccountRepository
+    # Every action and every refusal, one hash-chained row each (regulation art. 14).
+    audit: AuditLog
 
 
 def _resources(request: Request) -> AppResources:
@@ -54,27 +58,40 @@ def _unauthorized(detail: str) -> HTTPException:
 
 
 async def _principal(
+    request: Request,
     resources: Resources,
     token: Annotated[str | None, Security(bearer_scheme)],
     api_key: Annotated[str | None, Security(api_key_scheme)],
 ) -> Principal | None:
     """Who is calling, or None for an anonymous caller; a credential that does not hold is a 401."""
+    principal = await _proven_principal(request, resources, token, api_key)
+    # The audit trail names the caller of every action and refusal that follows.
+    remember_principal(request, principal)
+    return principal
+
+
+async def _proven_principal(
+    request: Request, resources: AppResources, token: str | None, api_key: str | None
+) -> Principal | None:
     if token is not None:
         try:
             claims = read_token(resources.settings, token, "access")
         except InvalidToken as error:
             raise _unauthorized(f"invalid access token: {error}") from error
+        remember_claimed_actor(request, claims.user_id)
         account = await resources.accounts.account(claims.user_id)
         if account is None or not account.active:
             raise _unauthorized(f"no active account {claims.user_id!r}: it is unknown or deactivated")
         return account.principal
     if api_key is not None:
-        return await _key_principal(resources, api_key)
+        return await _key_principal(request, resources, api_key)
     return None
 
 
-async def _key_principal(resources: Resources, api_key: str) -> Principal:
+async def _key_principal(request: Request, resources: AppResources, api_key: str) -> Principal:
     parts = split_api_key(api_key)
+    if parts is not None:
+        remember_claimed_actor(request, f"api-key:{parts[0]}")
     found = await resources.accounts.api_key(parts[0]) if parts else None
     if parts is None or found is None or not api_key_matches(parts[1], found[0].secret_hash):
         raise _unauthorized("invalid API key")

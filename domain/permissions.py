@@ -112,8 +112,9 @@ ACTIONS: dict[TicketKind, dict[str, tuple[Grant, ...]]] = {
     TicketKind.MAINTENANCE_RECORD: {
         "confirm": USE_UNIT_MANAGER,
         "dispute": USE_UNIT_MANAGER,
-        "resubmit": ASSIGNED_MAINTAINER,
-        "withdraw": ASSIGNED_MAINTAINER,
+        # The maintenance unit revises or withdraws its own record; the unit assigned is the use unit, to confirm.
+        "resubmit": _grants(Role.MAINTAINER, Scope.MAINTENANCE_UNIT),
+        "withdraw": _grants(Role.MAINTAINER, Scope.MAINTENANCE_UNIT),
         **_clock(USE_UNIT_MANAGER),
     },
     TicketKind.HAZARD: {

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Known to everyone who reads this file: fine on a laptop, refused anywhere else.
 DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-do-not-deploy"
+# base64 of b"elevator-orders-development-key!"; generate a real key with
+# `python -c "import base64, os; print(base64.b64encode(os.urandom(32)).decode())"`.
+DEVELOPMENT_PAYLOAD_ENCRYPTION_KEY = "ZWxldmF0b3Itb3JkZXJzLWRldmVsb3BtZW50LWtleSE="
+PAYLOAD_ENCRYPTION_KEY_BYTES = 32
 
 
 class InsecureSettings(RuntimeError):
@@ -18,11 +24,17 @@ class InsecureSettings(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # A rejected value may be a secret: validation errors name the setting, never echo its value.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     # "development" allows the built-in secrets below; anything else requires real ones.
     environment: Literal["development", "production"] = "development"
     jwt_secret: SecretStr = SecretStr(DEVELOPMENT_JWT_SECRET)
+    # AES-256 key (base64 of 32 bytes) encrypting every Temporal payload: names and phones in workflow
+    # inputs and Updates reach the Temporal server (and its Web UI) as ciphertext only.
+    payload_encryption_key: SecretStr = SecretStr(DEVELOPMENT_PAYLOAD_ENCRYPTION_KEY)
+    # Keys replaced by a rotation (JSON list): they still decrypt the histories they wrote, never encrypt.
+    payload_encryption_retired_keys: list[SecretStr] = Field(default_factory=list)
     access_token_minutes: float = Field(default=15, gt=0)
     refresh_token_days: float = Field(default=7, gt=0)
     var_dir: Path = Path("var")
@@ -53,10 +65,51 @@ class Settings(BaseSettings):
     # Holidays and make-up working days for years the official calendar does not cover yet, one
     # `YYYY-MM-DD holiday|workday` a line; without it such years count Monday to Friday.
     working_day_fallback_file: Path | None = None
+    # Abuse limits of the public endpoints (QR pages, tracking): requests per minute per client address,
+    # and how many may come at once (empty: a minute's worth).
+    public_rate_per_minute: int = Field(default=30, gt=0)
+    public_rate_burst: int | None = Field(default=None, gt=0)
+    # Reverse proxies (addresses or networks, JSON list) whose X-Forwarded-For names the real client;
+    # without them every client behind the proxy shares the proxy's limit.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # Larger request bodies are refused with 413 before the app reads them.
+    max_request_body_bytes: int = Field(default=64 * 1024, gt=0)
+    # A larger export is refused with 422: the caller narrows the filters (e.g. by opening time).
+    max_export_tickets: int = Field(default=10_000, gt=0)
+
+    @field_validator("payload_encryption_key")
+    @classmethod
+    def _is_an_aes_256_key(cls, key: SecretStr) -> SecretStr:
+        _key_bytes(key)
+        return key
+
+    @field_validator("payload_encryption_retired_keys")
+    @classmethod
+    def _are_aes_256_keys(cls, keys: list[SecretStr]) -> list[SecretStr]:
+        for key in keys:
+            _key_bytes(key)
+        return keys
+
+    @property
+    def payload_encryption_keys(self) -> list[bytes]:
+        """The current key first (it encrypts), then the retired ones (they only decrypt)."""
+        return [
+            _key_bytes(key) for key in (self.payload_encryption_key, *self.payload_encryption_retired_keys)
+        ]
 
     def insecure_defaults(self) -> list[str]:
         """The settings still at a value published in this repository."""
-        return ["JWT_SECRET"] if self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET else []
+        defaults = []
+        if self.jwt_secret.get_secret_value() == DEVELOPMENT_JWT_SECRET:
+            defaults.append("JWT_SECRET")
+        if self.payload_encryption_key.get_secret_value() == DEVELOPMENT_PAYLOAD_ENCRYPTION_KEY:
+            defaults.append("PAYLOAD_ENCRYPTION_KEY")
+        if any(
+            key.get_secret_value() == DEVELOPMENT_PAYLOAD_ENCRYPTION_KEY
+            for key in self.payload_encryption_retired_keys
+        ):
+            defaults.append("PAYLOAD_ENCRYPTION_RETIRED_KEYS")
+        return defaults
 
     def require_safe_secrets(self) -> None:
         if self.environment != "development" and (defaults := self.insecure_defaults()):
@@ -78,6 +131,16 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
+
+
+def _key_bytes(key: SecretStr) -> bytes:
+    try:
+        raw = base64.b64decode(key.get_secret_value(), validate=True)
+    except binascii.Error:
+        raise ValueError("must be base64 (of 32 random bytes)") from None
+    if len(raw) != PAYLOAD_ENCRYPTION_KEY_BYTES:
+        raise ValueError(f"must be base64 of {PAYLOAD_ENCRYPTION_KEY_BYTES} bytes (AES-256), not {len(raw)}")
+    return raw
 
 
 @lru_cache

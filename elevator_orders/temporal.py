@@ -1,11 +1,27 @@
-"""Temporal clients, always with the pydantic data converter."""
+"""Temporal clients, always with the one data converter: pydantic payloads, encrypted."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from elevator_orders.payload_codec import EncryptionCodec
 from elevator_orders.settings import Settings
+
+
+def data_converter(settings: Settings) -> DataConverter:
+    """The converter of every client, worker and replayer: a payload is encrypted before it leaves us."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(settings.payload_encryption_keys),
+        # Failure messages and stack traces are encrypted too: a failed activity's message can quote its
+        # input (a database error lists the statement's parameters: a complainant's name and phone).
+        # Failure types (InvalidInput, ActionNotPermitted, ...) stay readable.
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 async def connect_client(settings: Settings, *, lazy: bool = False) -> Client:
@@ -13,6 +29,6 @@ async def connect_client(settings: Settings, *, lazy: bool = False) -> Client:
     return await Client.connect(
         settings.effective_temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter(settings),
         lazy=lazy,
     )

@@ -186,3 +186,29 @@ class SentMail(Base):
     subject: Mapped[str] = mapped_column(String(300))
     ticket_id: Mapped[str] = mapped_column(String(200), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditRecord(Base):
+    """One action in the audit trail (审计日志): appended only, each row sealing the one before it.
+
+    `row_hash` is SHA-256 over every other column (see store/audit.py), `prev_hash` the row before's;
+    the request's payload is kept as a digest only, as it may hold personal data.
+    """
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A user id, `api-key:<id>`, `public`, or the identity a refused credential claimed.
+    actor: Mapped[str] = mapped_column(String(100))
+    organisation_id: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(200))
+    source_address: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    # What else the action was on, e.g. `key_id=...` for an API key; never a secret such as a token.
+    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    action: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(10))
+    payload_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))

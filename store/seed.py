@@ -146,6 +146,7 @@ def _users() -> list[tuple[str, str, str, Role]]:
         ("u-monitoring", "远程监测平台", "emergency-110", Role.MONITORING_SYSTEM),
         ("u-operator-admin", "运维管理员", "platform-operator", Role.OPERATOR_ADMIN),
         ("u-bureau-head-pudong", "冯局长", "reg-pudong", Role.BUREAU_HEAD),
+        ("u-bureau-head-xuhui", "韩局长", "reg-xuhui", Role.BUREAU_HEAD),
     ]
     return [(uid, name, org, role) for uid, name, org, role in rows]
 

@@ -155,6 +155,46 @@ class TicketRepository:
             report = await session.get(TicketReport, (source, ref))
             return report.ticket_id if report else None
 
+    async def timelines(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketEvent]]:
+        """The timelines of several tickets in one query (exports), each in order."""
+        found: dict[str, list[TicketEvent]] = {ticket_id: [] for ticket_id in ticket_ids}
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(TicketEvent)
+                .where(TicketEvent.ticket_id.in_(ticket_ids))
+                .order_by(TicketEvent.ticket_id, TicketEvent.seq)
+            )
+            for event in result:
+                found[event.ticket_id].append(event)
+        return found
+
+    async def reports_of(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketReport]]:
+        """The reports of several tickets in one query, in the order `reports` gives them."""
+        found: dict[str, list[TicketReport]] = {ticket_id: [] for ticket_id in ticket_ids}
+        async with self._sessions() as session:
+            result = await session.scalars(
+                select(TicketReport)
+                .where(TicketReport.ticket_id.in_(ticket_ids))
+                .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
+            )
+            for report in result:
+                found[report.ticket_id].append(report)
+        return found
+
+    async def spawned_by_each(self, ticket_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For several tickets, the tickets opened from each, oldest first."""
+        found: dict[str, list[str]] = {ticket_id: [] for ticket_id in ticket_ids}
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(Ticket.spawned_from, Ticket.ticket_id)
+                .where(Ticket.spawned_from.in_(ticket_ids))
+                .order_by(Ticket.opened_at)
+            )
+            for parent, child in rows:
+                if parent is not None:
+                    found[parent].append(child)
+        return found
+
     async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
         conditions = []
         if filters.kind is not None:

@@ -8,13 +8,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
+from tests.support.payload_keys import TEST_PAYLOAD_ENCRYPTION_KEY, encrypting_data_converter
 from tests.support.postgres import fresh_database, throwaway_postgres
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
@@ -24,7 +24,7 @@ from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapp
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
     """The real Temporal dev server (the same CLI `make run` uses), in memory, for the whole session."""
     env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
+        dev_server_existing_path=str(temporal_cli()), data_converter=encrypting_data_converter()
     )
     try:
         yield env
@@ -36,7 +36,8 @@ async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
 async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
     """Temporal's Java time-skipping test server: a 24-hour deadline passes in well under a second."""
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(time_skipping_wrapper()), data_converter=pydantic_data_converter
+        test_server_existing_path=str(time_skipping_wrapper()),
+        data_converter=encrypting_data_converter(),
     )
     try:
         yield env
@@ -94,4 +95,7 @@ def settings(tmp_path: Path, database_url: str, mail_catcher: MailCatcher) -> Se
         smtp_host=mail_catcher.host,
         smtp_port=mail_catcher.port,
         temporal_task_queue=f"test-{uuid.uuid4().hex}",
+        # Every request of a test comes from one address: only the abuse-limit tests set a low limit.
+        public_rate_per_minute=100_000,
+        payload_encryption_key=TEST_PAYLOAD_ENCRYPTION_KEY,
     )

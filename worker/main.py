@@ -98,7 +98,11 @@ def activity_callables(activity_objects: list[object]) -> list[object]:
 async def running_worker(
     client: Client, settings: Settings, *, task_queue: str | None = None
 ) -> AsyncIterator[Worker]:
-    """A worker polling until the block exits; the database engine lives as long as it does."""
+    """A worker polling until the block exits; the database engine lives as long as it does.
+
+    Payloads are encrypted by the client's data converter (`elevator_orders.temporal.data_converter`).
+    """
+    settings.require_safe_secrets()
     engine = make_engine(settings.effective_database_url)
     queue = task_queue or settings.temporal_task_queue
     try:

@@ -4,51 +4,24 @@ A workflow class inherits these Updates and supplies the few facts they need abo
 """
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.registry import ElevatorRegistration
     from domain.roles import Actor, Role
-    from domain.tickets import DetailValue
     from workflows.clock import Clock
     from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import ExtendInput, ReasonInput, StepInput, StepResult
-    from workflows.ticket_io import TicketIO
+    from workflows.ticket_base import StateT, SteppedTicket
+
+# The refusal of a pause or resume on a clock the district regulator runs itself; `{regulator}` is its name.
+REGULATOR_PAUSES_ZH = "计时中止与恢复由{regulator}办理"
 
 
-class ClockedTicket:
-    """The clock Updates; subclasses set `_io`, `_clock`, `_details` and implement the hooks below."""
-
-    _io: TicketIO
-    _clock: Clock | None
-    _details: dict[str, DetailValue]
-
-    # --- Hooks each kind implements ---------------------------------------------------------------
-
-    def _ticket_id(self) -> str:
-        raise NotImplementedError
-
-    def _state_value(self) -> str:
-        raise NotImplementedError
-
-    def _is_final(self) -> bool:
-        raise NotImplementedError
-
-    def _kind_allowed(self) -> list[str]:
-        """The actions of the kind's own state machine in the current state."""
-        raise NotImplementedError
-
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        raise NotImplementedError
+class ClockedTicket(SteppedTicket[StateT]):
+    """The clock Updates; a kind implements `_check_clock_actor` besides the hooks of `SteppedTicket`."""
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """Raise unless `actor` may stop and restart the running clock (the party that must act)."""
         raise NotImplementedError
-
-    async def _project(self) -> None:
-        raise NotImplementedError
-
-    # --- The Updates ------------------------------------------------------------------------------
 
     @workflow.update
     async def extend(self, input: ExtendInput) -> StepResult:
@@ -72,9 +45,7 @@ class ClockedTicket:
     @extend.validator
     def _validate_extend(self, input: ExtendInput) -> None:
         clock = self._running_clock("extend")
-        regulator = self._registration_or_fail().district_regulator
-        if input.actor.role is not Role.REGULATOR or input.actor.organisation_id != regulator.id:
-            raise not_permitted(f"延期只能由{regulator.name}批准")
+        self._check_regulator(input.actor, "延期只能由{regulator}批准")
         if not input.reason.strip():
             raise invalid_input("reason", "an extension needs a reason")
         if input.due_at.tzinfo is None or input.due_at <= clock.state.due_at:
@@ -128,28 +99,22 @@ class ClockedTicket:
 
     # --- Shared answers ---------------------------------------------------------------------------
 
+    def _check_regulator(self, actor: Actor, refusal: str = REGULATOR_PAUSES_ZH) -> None:
+        """Raise unless `actor` is of the elevator's district regulator; `refusal` names it `{regulator}`.
+
+        With the default refusal, this is `_check_clock_actor` of a kind whose clocks the regulator runs.
+        """
+        regulator = self._registration_or_fail().district_regulator
+        if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
+            raise not_permitted(refusal.format(regulator=regulator.name))
+
     def _allowed(self) -> list[str]:
         allowed = self._kind_allowed()
         if self._clock is not None and not self._is_final():
             allowed += ["extend", "resume" if self._clock.paused else "pause"]
         return allowed
 
-    def _result(self) -> StepResult:
-        return StepResult(
-            ticket_id=self._ticket_id(), state=self._state_value(), allowed_actions=self._allowed()
-        )
-
     def _running_clock(self, action: str) -> Clock:
         if self._clock is None or self._is_final():
             raise self._not_now(action)
         return self._clock
-
-    def _not_now(self, action: str) -> ApplicationError:
-        allowed = self._allowed()
-        state = self._state_value()
-        return ApplicationError(
-            f"cannot {action} a ticket in state {state}; allowed actions: {', '.join(allowed) or 'none'}",
-            {"state": state, "action": action, "allowed_actions": allowed},
-            type="InvalidTransition",
-            non_retryable=True,
-        )

@@ -10,13 +10,12 @@ ticket with a tracking token whose SHA-256 digest the workflow keeps, and evalua
 
 import hmac
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, OpenClueInput
+    from activities.contracts import OpenClueInput
     from domain import complaint as rules
     from domain.complaint import (
         FLAG_DISSATISFIED,
@@ -29,10 +28,9 @@ with workflow.unsafe.imports_passed_through():
         ComplaintState,
     )
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
-    from domain.roles import PUBLIC_ACTOR, Actor, Role
+    from domain.registry import OrganisationRef
+    from domain.roles import PUBLIC_ACTOR, Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.complaint_models import (
@@ -41,8 +39,6 @@ with workflow.unsafe.imports_passed_through():
         EvaluateInput,
         ReasonInput,
         ReferViolationInput,
-        Registered,
-        RegisterInput,
         ResultInput,
         StepInput,
         StepResult,
@@ -50,7 +46,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
     from workflows.reporter_identity import keep_reporter_identity
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.ticket_io import MailEvent
 
 S = ComplaintState
 # Reports keep (source, ref) unique across every ticket; a submission's ref is unique per elevator only.
@@ -58,22 +54,11 @@ REPORT_SOURCE = "complaint"
 
 
 @workflow.defn
-class ComplaintWorkflow(ClockedTicket):
+class ComplaintWorkflow(ClockedTicket[ComplaintState]):
     @workflow.init
     def __init__(self, input: ComplaintInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, S.RECEIVED)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = S.RECEIVED
-        self._opened_at = workflow.now()
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
-        self._clock: Clock | None = None
         self._step_label = ""
         self._overdue = False
         # The complainant's window has a deadline but no clock the regulator may move.
@@ -191,14 +176,6 @@ class ComplaintWorkflow(ClockedTicket):
     # --- Updates -----------------------------------------------------------------------------------
 
     @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._steps_started > 0)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
-
-    @workflow.update
     async def accept(self, input: StepInput) -> StepResult:
         # Checked again: a concurrent Update may have moved the ticket on since this one was validated.
         next_state = self._check(ComplaintAction.ACCEPT, input.actor)
@@ -310,66 +287,30 @@ class ComplaintWorkflow(ClockedTicket):
         if not 1 <= input.rating <= 5:
             raise invalid_input("rating", "must be 1 to 5 stars")
 
-    async def _enter(
-        self,
-        next_state: ComplaintState,
-        action: ComplaintAction,
-        actor: Actor,
-        note: str,
-        data: dict[str, DetailValue] | None = None,
-    ) -> StepResult:
-        """Take the checked action; answer once the next step's clock runs and the ticket is stored."""
-        self._state = next_state
-        self._io.record(action.value, actor=actor, note=note, data=data)
-        self._clock = None
-        started = self._steps_started
-        await workflow.wait_condition(lambda: self._steps_started > started)
-        return self._result()
-
     # --- Hooks of the shared clock Updates ---------------------------------------------------------
-
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
 
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state, referred=self._referred)
 
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
-
     def _check_clock_actor(self, actor: Actor) -> None:
         # Every running clock is the district regulator's own (testing or appraisal time is excluded).
-        regulator = self._registration_or_fail().district_regulator
-        if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
-            raise not_permitted(f"计时中止与恢复由{regulator.name}办理")
+        self._check_regulator(actor)
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._steps_started > 0
 
     # --- Rules, projection, mail -------------------------------------------------------------------
 
     def _check(self, action: ComplaintAction, actor: Actor) -> ComplaintState:
         registration = self._registration
-        try:
-            return rules.check_action(
-                self._state,
-                action,
-                actor,
-                registration.district_regulator.id if registration else "",
-                referred=self._referred,
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            registration.district_regulator.id if registration else "",
+            referred=self._referred,
+        )
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
@@ -377,7 +318,7 @@ class ComplaintWorkflow(ClockedTicket):
         due_at: datetime | None = None
         if not self._state.is_final:
             if clock is not None:
-                due_at = None if clock.paused else clock.state.due_at
+                due_at = self._running_due_at()
             elif self._state is S.AWAITING_EVALUATION:
                 due_at = self._evaluate_by
         return self._io.build_snapshot(
@@ -392,10 +333,7 @@ class ComplaintWorkflow(ClockedTicket):
             overdue=self._overdue,
             closed_at=self._closed_at,
             details=self._details,
-            deadlines={
-                **self._io.deadlines,
-                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
-            },
+            deadlines=self._deadlines(),
             tracking_digest=self._input.tracking_digest,
         )
 
@@ -403,23 +341,12 @@ class ComplaintWorkflow(ClockedTicket):
         return f"{self._input.complaint}（诉求：{self._input.request}）"
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        registration = self._registration_or_fail()
-        clock = self._clock
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.COMPLAINT.value,
-                kind_label=TicketKind.COMPLAINT.label_zh,
-                state_label=self._state.label_zh,
-                source_label="公众扫码投诉",
-                alarm_at=self._opened_at,
-                assigned_unit_name=registration.district_regulator.name,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label=self._step_label,
-            ),
-            registration,
             event,
+            kind=TicketKind.COMPLAINT,
+            source_label="公众扫码投诉",
+            assigned_unit_name=self._registration_or_fail().district_regulator.name,
+            step_label=self._step_label,
         )

@@ -10,13 +10,11 @@ the work still has to be done, so the directive keeps waiting for it.
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, OpenClueInput
+    from activities.contracts import OpenClueInput
     from domain import directive as rules
     from domain.directive import (
         RECHECK_POLICY_KEY,
@@ -26,10 +24,9 @@ with workflow.unsafe.imports_passed_through():
         DirectiveState,
     )
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
-    from domain.roles import Actor, Role
+    from domain.registry import OrganisationRef
+    from domain.roles import Actor
     from domain.tickets import DetailValue, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.directive_models import (
@@ -40,14 +37,12 @@ with workflow.unsafe.imports_passed_through():
         RecheckFailedInput,
         RectificationReportInput,
         RefusalInput,
-        Registered,
-        RegisterInput,
         SignInput,
         StepInput,
     )
     from workflows.ladder import Rung, climb
-    from workflows.rejections import invalid_input, not_permitted
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.rejections import invalid_input
+    from workflows.ticket_io import MailEvent
 
 S = DirectiveState
 
@@ -63,22 +58,11 @@ def _done_or_moved(clock: Clock, done: Callable[[], bool]) -> Callable[[], bool]
 
 
 @workflow.defn
-class DirectiveWorkflow(ClockedTicket):
+class DirectiveWorkflow(ClockedTicket[DirectiveState]):
     @workflow.init
     def __init__(self, input: DirectiveInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, S.AWAITING_SIGNATURE)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = S.AWAITING_SIGNATURE
-        self._opened_at = workflow.now()
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
-        self._clock: Clock | None = None
         # The latest round's rectification clock: its deadline stays on the ticket while re-checking.
         self._rectify_clock: Clock | None = None
         self._rectify_by = input.rectify_by
@@ -280,14 +264,6 @@ class DirectiveWorkflow(ClockedTicket):
     # --- Updates -----------------------------------------------------------------------------------
 
     @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._steps_started > 0)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
-
-    @workflow.update
     async def sign(self, input: SignInput) -> DirectiveResult:
         # Checked again: a concurrent Update may have moved the ticket on since this one was validated.
         self._state = self._check(DirectiveAction.SIGN, input.actor)
@@ -383,53 +359,27 @@ class DirectiveWorkflow(ClockedTicket):
 
     # --- Rules, state and projection -------------------------------------------------------------
 
-    async def _enter(
-        self, next_state: DirectiveState, action: DirectiveAction, actor: Actor, note: str
-    ) -> DirectiveResult:
-        """Take the checked action that ends a step; answer once the next step runs and is stored."""
-        self._state = next_state
-        self._io.record(action.value, actor=actor, note=note)
-        self._clock = None
-        started = self._steps_started
-        await workflow.wait_condition(lambda: self._steps_started > started)
-        return self._result()
-
     def _check(self, action: DirectiveAction, actor: Actor) -> DirectiveState:
         registration = self._registration
-        try:
-            return rules.check_action(
-                self._state,
-                action,
-                actor,
-                addressee=self._input.addressee,
-                addressee_unit_id=self._input.addressee.unit(registration).id if registration else "",
-                issuer_id=registration.district_regulator.id if registration else "",
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
-
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            addressee=self._input.addressee,
+            addressee_unit_id=self._input.addressee.unit(registration).id if registration else "",
+            issuer_id=registration.district_regulator.id if registration else "",
+        )
 
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """The directive's date is the regulator's: the unit never stops it; the regulator may (e.g. 检验)."""
-        regulator = self._registration_or_fail().district_regulator
-        if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
-            raise not_permitted(f"指令书期限的中止与恢复只能由{regulator.name}办理")
+        self._check_regulator(actor, "指令书期限的中止与恢复只能由{regulator}办理")
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._steps_started > 0
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
@@ -447,7 +397,7 @@ class DirectiveWorkflow(ClockedTicket):
             # The addressed unit carries out the work the directive orders.
             assigned_unit_id=self._input.addressee.unit(registration).id if registration else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused else None,
+            due_at=self._running_due_at(),
             overdue=self._overdue,
             closed_at=self._closed_at,
             details=self._details,
@@ -455,11 +405,6 @@ class DirectiveWorkflow(ClockedTicket):
             spawned_from=self._input.from_ticket_id,
             linked_tickets=self._input.linked_tickets,
         )
-
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
 
     def _addressee_unit(self) -> OrganisationRef:
         return self._input.addressee.unit(self._registration_or_fail())
@@ -479,25 +424,15 @@ class DirectiveWorkflow(ClockedTicket):
         return event
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        registration = self._registration_or_fail()
-        clock = self._clock
+        issuer = self._registration_or_fail().district_regulator
         rectified_by = self._details.get("rectified_by")
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.DIRECTIVE.value,
-                kind_label=TicketKind.DIRECTIVE.label_zh,
-                state_label=self._state.label_zh,
-                source_label=f"{registration.district_regulator.name}签发（{self._number}）",
-                alarm_at=self._opened_at,
-                assigned_unit_name=self._addressee_unit().name,
-                handler_name=str(rectified_by) if rectified_by else None,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label=self._step_label,
-            ),
-            registration,
             event,
+            kind=TicketKind.DIRECTIVE,
+            source_label=f"{issuer.name}签发（{self._number}）",
+            assigned_unit_name=self._addressee_unit().name,
+            step_label=self._step_label,
+            handler_name=str(rectified_by) if rectified_by else None,
         )

@@ -5,20 +5,17 @@ escalation to the district regulator's queue. A clock can be extended by the dis
 or paused by the maintenance unit while time is excluded by law (e.g. testing), without restarting.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts
     from domain import fault_repair as rules
     from domain.fault_repair import FAULT_TYPES_ZH, FaultRepairAction, FaultRepairState
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.registry import OrganisationRef
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.fault_repair_models import (
@@ -28,13 +25,11 @@ with workflow.unsafe.imports_passed_through():
         FixInput,
         NotFixableInput,
         ReasonInput,
-        Registered,
-        RegisterInput,
         StepInput,
     )
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.ticket_io import MailEvent
 
 S = FaultRepairState
 
@@ -50,24 +45,13 @@ CLOCK_ACTIONS = ("extend", "pause", "resume")
 
 
 @workflow.defn
-class FaultRepairWorkflow(ClockedTicket):
+class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
     @workflow.init
     def __init__(self, input: FaultRepairInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, S.REPORTED)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = S.REPORTED
-        self._opened_at = workflow.now()
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
         self._assigned: OrganisationRef | None = None
-        self._registered = False
         self._dispatched = False
-        self._clock: Clock | None = None
         # Counts the steps whose clock has started and been stored; Updates that end a step wait on it.
         self._steps_started = 0
         self._step_label = ""
@@ -158,14 +142,6 @@ class FaultRepairWorkflow(ClockedTicket):
         self._steps_started += 1
 
     # --- Updates -----------------------------------------------------------------------------------
-
-    @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._dispatched)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
 
     @workflow.update
     async def accept(self, input: StepInput) -> FaultRepairResult:
@@ -285,33 +261,18 @@ class FaultRepairWorkflow(ClockedTicket):
             return self._result()
         # A new step: answer once the run has started its clock and stored the ticket with it, so the
         # caller never reads the deadline of the step just finished.
-        self._clock = None
-        started = self._steps_started
-        await workflow.wait_condition(lambda: self._steps_started > started)
+        await self._next_step_stored()
         return self._result()
 
     def _check(self, action: FaultRepairAction, actor: Actor) -> FaultRepairState:
-        try:
-            return rules.check_action(
-                self._state,
-                action,
-                actor,
-                assigned_unit_id=self._assigned.id if self._assigned else "",
-                use_unit_id=self._registration.use_unit.id if self._registration else "",
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
-
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            assigned_unit_id=self._assigned.id if self._assigned else "",
+            use_unit_id=self._registration.use_unit.id if self._registration else "",
+        )
 
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
@@ -321,11 +282,10 @@ class FaultRepairWorkflow(ClockedTicket):
         if actor.role is not Role.MAINTAINER or actor.organisation_id != assigned.id:
             raise not_permitted(f"计时中止与恢复由承接单位（{assigned.name}）的维保人员办理")
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._dispatched
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        clock = self._clock
         return self._io.build_snapshot(
             projection_seq,
             kind=TicketKind.FAULT_REPAIR,
@@ -333,25 +293,17 @@ class FaultRepairWorkflow(ClockedTicket):
             registration=self._registration,
             assigned_unit_id=self._assigned.id if self._assigned else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused else None,
+            due_at=self._running_due_at(),
             overdue=self._overdue_step is not None,
             closed_at=self._closed_at,
             details=self._details,
-            deadlines={
-                **self._io.deadlines,
-                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
-            },
+            deadlines=self._deadlines(),
             spawned_from=self._input.spawned_from,
         )
 
     def _summary(self) -> str:
         label = FAULT_TYPES_ZH.get(self._input.fault_type, self._input.fault_type)
         return f"{label}：{self._input.description}" if self._input.description else label
-
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
 
     def _assigned_unit(self) -> OrganisationRef:
         return self._assigned or self._registration_or_fail().maintenance_unit
@@ -360,23 +312,13 @@ class FaultRepairWorkflow(ClockedTicket):
         return self._registration_or_fail().use_unit
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        clock = self._clock
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.FAULT_REPAIR.value,
-                kind_label=TicketKind.FAULT_REPAIR.label_zh,
-                state_label=self._state.label_zh,
-                source_label=self._input.source.label_zh,
-                alarm_at=self._opened_at,
-                assigned_unit_name=self._assigned_unit().name,
-                handler_name=str(self._details["handler_name"]) if "handler_name" in self._details else None,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label=self._step_label,
-            ),
-            self._registration_or_fail(),
             event,
+            kind=TicketKind.FAULT_REPAIR,
+            source_label=self._input.source.label_zh,
+            assigned_unit_name=self._assigned_unit().name,
+            step_label=self._step_label,
+            handler_name=str(self._details["handler_name"]) if "handler_name" in self._details else None,
         )

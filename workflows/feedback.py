@@ -4,47 +4,31 @@ No law sets the clock; the policy table does (5 working days for an evaluation, 
 reminder to the use unit and escalation to the district regulator's queue when nobody answers.
 """
 
-from datetime import datetime, timedelta
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts
     from domain import feedback as rules
     from domain.feedback import FeedbackAction, FeedbackState
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.registry import OrganisationRef
     from domain.roles import PUBLIC_ACTOR, Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.feedback_models import AnswerInput, FeedbackInput
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
-    from workflows.step_models import Registered, RegisterInput, StepResult
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.step_models import StepResult
+    from workflows.ticket_io import MailEvent
 
 
 @workflow.defn
-class FeedbackWorkflow(ClockedTicket):
+class FeedbackWorkflow(ClockedTicket[FeedbackState]):
     @workflow.init
     def __init__(self, input: FeedbackInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, FeedbackState.SUBMITTED)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = FeedbackState.SUBMITTED
-        self._opened_at = workflow.now()
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
         self._stored = False
-        self._clock: Clock | None = None
         self._overdue = False
         self._details: dict[str, DetailValue] = {
             "feedback_type": input.feedback_type.value,
@@ -90,14 +74,6 @@ class FeedbackWorkflow(ClockedTicket):
         return self._state.value
 
     @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._stored)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
-
-    @workflow.update
     async def answer(self, input: AnswerInput) -> StepResult:
         self._state = self._check(input.actor)
         self._closed_at = workflow.now()
@@ -114,47 +90,31 @@ class FeedbackWorkflow(ClockedTicket):
 
     # --- Hooks of the shared clock Updates -------------------------------------------------------
 
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
-
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
-
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
 
     def _check_clock_actor(self, actor: Actor) -> None:
         use_unit = self._registration_or_fail().use_unit
         if actor.role is not Role.SAFETY_MANAGER or actor.organisation_id != use_unit.id:
             raise not_permitted(f"计时中止与恢复由使用管理单位（{use_unit.name}）的安全管理员办理")
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._stored
 
     # --- Rules, projection, mail -----------------------------------------------------------------
 
     def _check(self, actor: Actor) -> FeedbackState:
         registration = self._registration
-        try:
-            return rules.check_action(
-                self._state, FeedbackAction.ANSWER, actor, registration.use_unit.id if registration else ""
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
+        return self._checked(
+            rules.check_action,
+            self._state,
+            FeedbackAction.ANSWER,
+            actor,
+            registration.use_unit.id if registration else "",
+        )
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
-        clock = self._clock
         return self._io.build_snapshot(
             projection_seq,
             kind=TicketKind.FEEDBACK,
@@ -162,7 +122,7 @@ class FeedbackWorkflow(ClockedTicket):
             registration=registration,
             assigned_unit_id=registration.use_unit.id if registration else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused and not self._state.is_final else None,
+            due_at=None if self._state.is_final else self._running_due_at(),
             overdue=self._overdue,
             closed_at=self._closed_at,
             details=self._details,
@@ -173,23 +133,12 @@ class FeedbackWorkflow(ClockedTicket):
         return f"{self._input.feedback_type.label_zh}{rating}：{self._input.text}"
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        registration = self._registration_or_fail()
-        clock = self._clock
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.FEEDBACK.value,
-                kind_label=TicketKind.FEEDBACK.label_zh,
-                state_label=self._state.label_zh,
-                source_label="乘客扫码提交",
-                alarm_at=self._opened_at,
-                assigned_unit_name=registration.use_unit.name,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label="答复",
-            ),
-            registration,
             event,
+            kind=TicketKind.FEEDBACK,
+            source_label="乘客扫码提交",
+            assigned_unit_name=self._registration_or_fail().use_unit.name,
+            step_label="答复",
         )

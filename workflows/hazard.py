@@ -8,20 +8,16 @@ regulator's queue. The district regulator may extend a clock (延期); the party
 it while time is excluded by law.
 """
 
-from datetime import datetime, timedelta
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, OpenClueInput
+    from activities.contracts import OpenClueInput
     from domain import hazard as rules
     from domain.hazard import HAZARD_TYPES_ZH, VERIFY_POLICY_KEY, HazardAction, HazardState
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.registry import OrganisationRef
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.hazard_models import (
@@ -30,12 +26,10 @@ with workflow.unsafe.imports_passed_through():
         HazardResult,
         ReasonInput,
         RectificationInput,
-        Registered,
-        RegisterInput,
         StepInput,
     )
     from workflows.rejections import invalid_input, not_permitted
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.ticket_io import MailEvent
 
 S = HazardState
 
@@ -48,23 +42,12 @@ REPORT_SOURCE = "hazard"
 
 
 @workflow.defn
-class HazardWorkflow(ClockedTicket):
+class HazardWorkflow(ClockedTicket[HazardState]):
     @workflow.init
     def __init__(self, input: HazardInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, S.REPORTED)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = S.REPORTED
-        self._opened_at = workflow.now()
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
         self._dispatched = False
-        self._clock: Clock | None = None
         # Counts the steps whose clock has started and been stored; Updates that end a step wait on it.
         self._steps_started = 0
         self._step_label = ""
@@ -191,14 +174,6 @@ class HazardWorkflow(ClockedTicket):
     # --- Updates -----------------------------------------------------------------------------------
 
     @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._dispatched)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
-
-    @workflow.update
     async def submit_rectification(self, input: RectificationInput) -> HazardResult:
         # Checked again: a concurrent Update may have moved the ticket on since this one was validated.
         next_state = self._check(HazardAction.SUBMIT_RECTIFICATION, input.actor)
@@ -255,43 +230,16 @@ class HazardWorkflow(ClockedTicket):
 
     # --- Rules, state and projection -------------------------------------------------------------
 
-    async def _enter(
-        self, next_state: HazardState, action: HazardAction, actor: Actor, note: str
-    ) -> HazardResult:
-        """Take the checked action; answer once the next step's clock runs and the ticket is stored.
-
-        Every hazard action ends a step, so the caller never reads the deadline of the step just finished.
-        """
-        self._state = next_state
-        self._io.record(action.value, actor=actor, note=note)
-        self._clock = None
-        started = self._steps_started
-        await workflow.wait_condition(lambda: self._steps_started > started)
-        return self._result()
-
     def _check(self, action: HazardAction, actor: Actor) -> HazardState:
-        try:
-            return rules.check_action(
-                self._state,
-                action,
-                actor,
-                use_unit_id=self._registration.use_unit.id if self._registration else "",
-                reporter_unit_id=self._input.reporter_unit.id,
-                reporter_role=self._input.reporter.role,
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
-
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            use_unit_id=self._registration.use_unit.id if self._registration else "",
+            reporter_unit_id=self._input.reporter_unit.id,
+            reporter_role=self._input.reporter.role,
+        )
 
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
@@ -305,12 +253,11 @@ class HazardWorkflow(ClockedTicket):
         if actor.role is not role or actor.organisation_id != unit.id:
             raise not_permitted(f"计时中止与恢复由{party}（{unit.name}）的{role.label_zh}办理")
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._dispatched
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
-        clock = self._clock
         return self._io.build_snapshot(
             projection_seq,
             kind=TicketKind.HAZARD,
@@ -319,25 +266,17 @@ class HazardWorkflow(ClockedTicket):
             # The use unit carries out the work (rectification) on a hazard.
             assigned_unit_id=registration.use_unit.id if registration else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused else None,
+            due_at=self._running_due_at(),
             overdue=self._overdue_step is not None,
             closed_at=self._closed_at,
             details=self._details,
-            deadlines={
-                **self._io.deadlines,
-                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
-            },
+            deadlines=self._deadlines(),
         )
 
     def _summary(self) -> str:
         label = HAZARD_TYPES_ZH.get(self._input.hazard_type, self._input.hazard_type)
         head = f"{self._input.severity.label_zh}·{label}"
         return f"{head}：{self._input.description}" if self._input.description else head
-
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
 
     def _use_unit(self) -> OrganisationRef:
         return self._registration_or_fail().use_unit
@@ -347,24 +286,14 @@ class HazardWorkflow(ClockedTicket):
         return self._use_unit() if state is S.RECTIFYING else self._input.reporter_unit
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        clock = self._clock
         rectified_by = self._details.get("rectified_by")
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.HAZARD.value,
-                kind_label=TicketKind.HAZARD.label_zh,
-                state_label=self._state.label_zh,
-                source_label=rules.reporter_label_zh(self._input.reporter.role),
-                alarm_at=self._opened_at,
-                assigned_unit_name=self._use_unit().name,
-                handler_name=str(rectified_by) if rectified_by else None,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label=self._step_label,
-            ),
-            self._registration_or_fail(),
             event,
+            kind=TicketKind.HAZARD,
+            source_label=rules.reporter_label_zh(self._input.reporter.role),
+            assigned_unit_name=self._use_unit().name,
+            step_label=self._step_label,
+            handler_name=str(rectified_by) if rectified_by else None,
         )

@@ -6,55 +6,36 @@ A confirmed record is final. Every submitted visit is also counted by the elevat
 schedule, which expects one at least every 15 days.
 """
 
-from datetime import datetime, timedelta
-
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (
-        NOTE_MAINTENANCE,
-        MailTicketFacts,
-        NoteMaintenanceInput,
-    )
+    from activities.contracts import NOTE_MAINTENANCE, NoteMaintenanceInput
     from domain import maintenance_record as rules
     from domain.calendar import CHINA_TIME
     from domain.kinds import TicketKind
     from domain.maintenance_record import MaintenanceRecordAction, MaintenanceRecordState
-    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.registry import OrganisationRef
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
-    from workflows.fault_repair_models import ReasonInput, Registered, RegisterInput, StepInput
+    from workflows.fault_repair_models import ReasonInput, StepInput
     from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
     from workflows.rejections import invalid_input, not_permitted
-    from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent, TicketIO
+    from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent
 
 M = MaintenanceRecordState
 CONFIRM = "maintenance_record.confirm"
 
 
 @workflow.defn
-class MaintenanceRecordWorkflow(ClockedTicket):
+class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
     @workflow.init
     def __init__(self, input: MaintenanceRecordInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, M.SUBMITTED)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = M.SUBMITTED
-        self._opened_at = workflow.now()
         self._submitted_at = self._opened_at
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
-        self._clock: Clock | None = None
         self._overdue = False
         self._steps_started = 0
         self._details: dict[str, DetailValue] = {
@@ -124,7 +105,7 @@ class MaintenanceRecordWorkflow(ClockedTicket):
         def mark_overdue() -> None:
             self._overdue = True
 
-        rung = Rung(CONFIRM, "确认", self._use_unit(), self._require_registration().district_regulator)
+        rung = Rung(CONFIRM, "确认", self._use_unit(), self._registration_or_fail().district_regulator)
         await climb(clock, done, self._io, rung, self._notify, mark_overdue)
         self._overdue = False
         self._clock = None
@@ -132,14 +113,6 @@ class MaintenanceRecordWorkflow(ClockedTicket):
         self._details["paused"] = False
 
     # --- Updates -----------------------------------------------------------------------------------
-
-    @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._steps_started > 0)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
 
     @workflow.update
     async def confirm(self, input: StepInput) -> str:
@@ -194,28 +167,13 @@ class MaintenanceRecordWorkflow(ClockedTicket):
 
     async def _act(self, action: MaintenanceRecordAction, actor: Actor, note: str) -> str:
         # Two concurrent Updates can both pass validation; the second must still fail here.
-        self._state = self._check(action, actor)
-        self._io.record(action.value, actor=actor, note=note)
+        next_state = self._check(action, actor)
         # Every action here starts the next step: answer once its clock (if any) is stored.
-        self._clock = None
-        started = self._steps_started
-        await workflow.wait_condition(lambda: self._steps_started > started)
+        await self._enter(next_state, action, actor, note)
         return self._state.value
-
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
 
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
-
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        return self._require_registration()
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """The use unit's safety manager, who must confirm, may stop its clock (e.g. the manager is away)."""
@@ -225,25 +183,20 @@ class MaintenanceRecordWorkflow(ClockedTicket):
 
     def _check(self, action: MaintenanceRecordAction, actor: Actor) -> MaintenanceRecordState:
         registration = self._registration
-        try:
-            return rules.check_action(
-                self._state,
-                action,
-                actor,
-                maintenance_unit_id=registration.maintenance_unit.id if registration else "",
-                use_unit_id=registration.use_unit.id if registration else "",
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            maintenance_unit_id=registration.maintenance_unit.id if registration else "",
+            use_unit_id=registration.use_unit.id if registration else "",
+        )
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._steps_started > 0
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
-        clock = self._clock
         return self._io.build_snapshot(
             projection_seq,
             kind=TicketKind.MAINTENANCE_RECORD,
@@ -251,7 +204,7 @@ class MaintenanceRecordWorkflow(ClockedTicket):
             registration=registration,
             assigned_unit_id=registration.use_unit.id if registration else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused else None,
+            due_at=self._running_due_at(),
             overdue=self._overdue,
             closed_at=self._closed_at,
             details=self._details,
@@ -261,35 +214,20 @@ class MaintenanceRecordWorkflow(ClockedTicket):
         performed = self._input.performed_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d")
         return f"{self._input.level.label_zh}（{performed}，{self._input.handler_name}）"
 
-    def _require_registration(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
-
     def _use_unit(self) -> OrganisationRef:
-        return self._require_registration().use_unit
+        return self._registration_or_fail().use_unit
 
     def _maintenance_unit(self) -> OrganisationRef:
-        return self._require_registration().maintenance_unit
+        return self._registration_or_fail().maintenance_unit
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        clock = self._clock
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.MAINTENANCE_RECORD.value,
-                kind_label=TicketKind.MAINTENANCE_RECORD.label_zh,
-                state_label=self._state.label_zh,
-                source_label="维保单位提交",
-                alarm_at=self._opened_at,
-                assigned_unit_name=self._maintenance_unit().name,
-                handler_name=self._input.handler_name,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label="确认",
-            ),
-            self._require_registration(),
             event,
+            kind=TicketKind.MAINTENANCE_RECORD,
+            source_label="维保单位提交",
+            assigned_unit_name=self._maintenance_unit().name,
+            step_label="确认",
+            handler_name=self._input.handler_name,
         )

@@ -10,28 +10,26 @@ The reporter's name and phone are handed to an activity that keeps them apart fr
 reach the ticket's details, timeline, mails or snapshot, and text the regulator writes may not carry them.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, OpenClueInput
+    from activities.contracts import OpenClueInput
     from domain import report as rules
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
+    from domain.registry import OrganisationRef
     from domain.report import STEP_LABELS_ZH, STEP_POLICIES, ReportAction, ReportState, SuspectParty
-    from domain.roles import PUBLIC_ACTOR, Actor, Role
+    from domain.roles import PUBLIC_ACTOR, Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.ladder import Rung, climb
-    from workflows.rejections import invalid_input, not_permitted
+    from workflows.rejections import invalid_input
     from workflows.report_models import InformInput, ReportInput
     from workflows.reporter_identity import keep_reporter_identity
-    from workflows.step_models import ReasonInput, Registered, RegisterInput, StepInput, StepResult
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.step_models import ReasonInput, StepInput, StepResult
+    from workflows.ticket_io import MailEvent
 
 S = ReportState
 # Reports keep (source, ref) unique across every ticket; the reference is unique per elevator only.
@@ -40,25 +38,14 @@ CLUE_REASON = "report"
 
 
 @workflow.defn
-class ReportWorkflow(ClockedTicket):
+class ReportWorkflow(ClockedTicket[ReportState]):
     @workflow.init
     def __init__(self, input: ReportInput) -> None:
+        super().__init__(input.ticket_id, input.mail_grace_seconds, S.VERIFYING)
         self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
-        )
-        self._state = S.VERIFYING
-        self._opened_at = workflow.now()
         self._decided_at: datetime | None = None
-        self._closed_at: datetime | None = None
         self._decision: ReportAction | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
         self._stored = False
-        self._clock: Clock | None = None
         self._overdue = False
         # Counts the steps whose clock has started (and the end) once stored; a decision waits on it.
         self._steps_started = 0
@@ -153,14 +140,6 @@ class ReportWorkflow(ClockedTicket):
     # --- Updates -----------------------------------------------------------------------------------
 
     @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._stored)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
-
-    @workflow.update
     async def open_case(self, input: StepInput) -> StepResult:
         note = input.note.strip()
         self._decide(ReportAction.OPEN_CASE, input.actor, note)
@@ -215,56 +194,34 @@ class ReportWorkflow(ClockedTicket):
 
         A decision ends the verification, so the caller reads the informing deadline and the opened clue.
         """
-        self._clock = None
         self._io.record(action.value, actor=actor, note=note)
-        started = self._steps_started
-        await workflow.wait_condition(lambda: self._steps_started > started)
+        await self._next_step_stored()
         return self._result()
 
     # --- Hooks of the shared clock Updates ---------------------------------------------------------
 
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
-
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
 
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
-
     def _check_clock_actor(self, actor: Actor) -> None:
         # Time excluded by law (testing, expert opinion) is the regulator's own to stop and restart.
-        regulator = self._registration_or_fail().district_regulator
-        if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
-            raise not_permitted(f"计时中止与恢复由{regulator.name}办理")
+        self._check_regulator(actor)
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._stored
 
     # --- Rules, projection, mail -------------------------------------------------------------------
 
     def _check(self, action: ReportAction, actor: Actor) -> ReportState:
         registration = self._registration
-        try:
-            return rules.check_action(
-                self._state,
-                action,
-                actor,
-                regulator_id=registration.district_regulator.id if registration else "",
-                anonymous=self._input.reporter is None,
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            regulator_id=registration.district_regulator.id if registration else "",
+            anonymous=self._input.reporter is None,
+        )
 
     def _check_no_identity(self, field: str, text: str) -> None:
         """The ticket's text is read by the reported unit: the reporter's name and phone stay out of it."""
@@ -279,7 +236,6 @@ class ReportWorkflow(ClockedTicket):
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
-        clock = self._clock
         return self._io.build_snapshot(
             projection_seq,
             kind=TicketKind.REPORT,
@@ -288,14 +244,11 @@ class ReportWorkflow(ClockedTicket):
             # The regulator works the report; the unit reported on is named in the details.
             assigned_unit_id=registration.district_regulator.id if registration else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused and not self._state.is_final else None,
+            due_at=None if self._state.is_final else self._running_due_at(),
             overdue=self._overdue,
             closed_at=self._closed_at,
             details=self._details,
-            deadlines={
-                **self._io.deadlines,
-                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
-            },
+            deadlines=self._deadlines(),
             tracking_digest=self._input.tracking_digest,
             spawned_from=self._input.spawned_from,
             linked_tickets=[self._input.spawned_from] if self._input.spawned_from else None,
@@ -306,23 +259,12 @@ class ReportWorkflow(ClockedTicket):
         return f"公众举报{self._input.suspect.label_zh}：{self._text}"
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        registration = self._registration_or_fail()
-        clock = self._clock
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.REPORT.value,
-                kind_label=TicketKind.REPORT.label_zh,
-                state_label=self._state.label_zh,
-                source_label="公众扫码举报",
-                alarm_at=self._opened_at,
-                assigned_unit_name=registration.district_regulator.name,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label=STEP_LABELS_ZH.get(self._state, ""),
-            ),
-            registration,
             event,
+            kind=TicketKind.REPORT,
+            source_label="公众扫码举报",
+            assigned_unit_name=self._registration_or_fail().district_regulator.name,
+            step_label=STEP_LABELS_ZH.get(self._state, ""),
         )

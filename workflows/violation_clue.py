@@ -7,50 +7,38 @@ and decides on 立案; an opened case is decided within 90 days. The regulator's
 city regulator.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts
     from domain import violation_clue as rules
     from domain.kinds import TicketKind
-    from domain.registry import ElevatorRegistration, OrganisationRef
-    from domain.roles import Actor, Role
+    from domain.registry import OrganisationRef
+    from domain.roles import Actor
     from domain.tickets import DetailValue, TicketSnapshot
-    from domain.transitions import ActionNotPermitted, InvalidTransition
     from domain.violation_clue import STEP_LABELS_ZH, STEP_POLICIES, ClueAction, ClueState
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.ladder import Rung, climb
-    from workflows.rejections import invalid_input, not_permitted
-    from workflows.step_models import ReasonInput, Registered, RegisterInput, StepResult
-    from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.rejections import invalid_input
+    from workflows.step_models import ReasonInput, StepResult
+    from workflows.ticket_io import MailEvent
     from workflows.violation_clue_models import OpenCaseInput, PenaltyInput, ViolationClueInput
 
 S = ClueState
 
 
 @workflow.defn
-class ViolationClueWorkflow(ClockedTicket):
+class ViolationClueWorkflow(ClockedTicket[ClueState]):
     @workflow.init
     def __init__(self, input: ViolationClueInput) -> None:
-        self._input = input
-        self._io = TicketIO(
-            input.ticket_id,
-            timedelta(seconds=input.mail_grace_seconds),
-            state=lambda: self._state.value,
-            snapshot=self._snapshot,
+        super().__init__(
+            input.ticket_id, input.mail_grace_seconds, S.CASE_OPEN if input.case_opened else S.VERIFYING
         )
-        self._state = S.CASE_OPEN if input.case_opened else S.VERIFYING
-        self._opened_at = workflow.now()
+        self._input = input
         self._case_opened_at: datetime | None = self._opened_at if input.case_opened else None
-        self._closed_at: datetime | None = None
-        self._registration: ElevatorRegistration | None = None
-        self._registered = False
         self._stored = False
-        self._clock: Clock | None = None
         self._overdue = False
         self._details: dict[str, DetailValue] = {
             "source_ticket_id": input.source_ticket_id,
@@ -106,14 +94,6 @@ class ViolationClueWorkflow(ClockedTicket):
         self._clock = None
 
     # --- Updates -----------------------------------------------------------------------------------
-
-    @workflow.update
-    async def register(self, input: RegisterInput) -> Registered:
-        duplicate = self._registered
-        self._registered = True
-        await workflow.wait_condition(lambda: self._stored)
-        await self._io.wait_until_stored()
-        return Registered(ticket_id=self._input.ticket_id, state=self._state.value, duplicate=duplicate)
 
     @workflow.update
     async def open_case(self, input: OpenCaseInput) -> StepResult:
@@ -185,48 +165,30 @@ class ViolationClueWorkflow(ClockedTicket):
 
     # --- Hooks of the shared clock Updates ---------------------------------------------------------
 
-    def _ticket_id(self) -> str:
-        return self._input.ticket_id
-
-    def _state_value(self) -> str:
-        return self._state.value
-
-    def _is_final(self) -> bool:
-        return self._state.is_final
-
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state)
 
-    def _registration_or_fail(self) -> ElevatorRegistration:
-        if self._registration is None:
-            raise ApplicationError("elevator registration not loaded yet", non_retryable=True)
-        return self._registration
-
     def _check_clock_actor(self, actor: Actor) -> None:
         # Time excluded by law (testing, expert opinion) is the case officer's to stop and restart.
-        regulator = self._registration_or_fail().district_regulator
-        if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
-            raise not_permitted(f"计时中止与恢复由{regulator.name}办理")
+        self._check_regulator(actor)
 
-    async def _project(self) -> None:
-        await self._io.project()
+    def _opened(self) -> bool:
+        return self._stored
 
     # --- Rules, projection, mail -------------------------------------------------------------------
 
     def _check(self, action: ClueAction, actor: Actor) -> ClueState:
         registration = self._registration
-        try:
-            return rules.check_action(
-                self._state, action, actor, registration.district_regulator.id if registration else ""
-            )
-        except InvalidTransition as error:
-            raise self._not_now(error.action) from None
-        except ActionNotPermitted as error:
-            raise not_permitted(str(error)) from None
+        return self._checked(
+            rules.check_action,
+            self._state,
+            action,
+            actor,
+            registration.district_regulator.id if registration else "",
+        )
 
     def _snapshot(self, projection_seq: int) -> TicketSnapshot:
         registration = self._registration
-        clock = self._clock
         return self._io.build_snapshot(
             projection_seq,
             kind=TicketKind.VIOLATION_CLUE,
@@ -235,36 +197,22 @@ class ViolationClueWorkflow(ClockedTicket):
             # The regulator works the clue; the suspect unit is named in the details.
             assigned_unit_id=registration.district_regulator.id if registration else "",
             opened_at=self._opened_at,
-            due_at=clock.state.due_at if clock and not clock.paused and not self._state.is_final else None,
+            due_at=None if self._state.is_final else self._running_due_at(),
             overdue=self._overdue,
             closed_at=self._closed_at,
             details=self._details,
-            deadlines={
-                **self._io.deadlines,
-                **({clock.state.policy_key: clock.state.due_at} if clock else {}),
-            },
+            deadlines=self._deadlines(),
             spawned_from=self._input.source_ticket_id,
             linked_tickets=self._input.linked_tickets or [self._input.source_ticket_id],
         )
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
-        registration = self._registration_or_fail()
-        clock = self._clock
-        self._io.mail(
+        self._mail(
             template,
             recipient,
-            MailTicketFacts(
-                ticket_id=self._input.ticket_id,
-                kind=TicketKind.VIOLATION_CLUE.value,
-                kind_label=TicketKind.VIOLATION_CLUE.label_zh,
-                state_label=self._state.label_zh,
-                source_label=f"由工单 {self._input.source_ticket_id} 移送",
-                alarm_at=self._opened_at,
-                assigned_unit_name=registration.district_regulator.name,
-                closed_at=self._closed_at,
-                due_at=clock.state.due_at if clock else None,
-                step_label=STEP_LABELS_ZH.get(self._state, ""),
-            ),
-            registration,
             event,
+            kind=TicketKind.VIOLATION_CLUE,
+            source_label=f"由工单 {self._input.source_ticket_id} 移送",
+            assigned_unit_name=self._registration_or_fail().district_regulator.name,
+            step_label=STEP_LABELS_ZH.get(self._state, ""),
         )

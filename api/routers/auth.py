@@ -3,11 +3,13 @@
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 
+from api.audit import remember_claimed_actor, remember_principal
 from api.auth_schemas import MeOut, RefreshBody, TokenPair
 from api.deps import CurrentPrincipal, Resources
+from api.rate_limit import public_rate_limit
 from api.schemas import ErrorOut
 from api.security import InvalidToken, issue_token, read_token, verify_password
 
@@ -30,9 +32,20 @@ async def _pair(resources: Resources, user_id: str) -> TokenPair:
     )
 
 
-@router.post("/token", response_model=TokenPair, responses=_FAILED, tags=["public"])
-async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], resources: Resources) -> TokenPair:
+# Password guessing is the abuse sign-in invites: the same per-address budget as every public endpoint.
+@router.post(
+    "/token",
+    response_model=TokenPair,
+    responses=_FAILED,
+    tags=["public"],
+    dependencies=[Depends(public_rate_limit("sign_in"))],
+)
+async def sign_in(
+    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, resources: Resources
+) -> TokenPair:
     """Sign in with user id and password; the access token lasts minutes, the refresh token days."""
+    # The audit trail names whom a failed sign-in tried to be.
+    remember_claimed_actor(request, form.username)
     account = await resources.accounts.account(form.username)
     # The same answer for an unknown user, a wrong password and a deactivated account.
     valid = verify_password(form.password, account.password_hash if account else None)
@@ -42,22 +55,31 @@ async def sign_in(form: Annotated[OAuth2PasswordRequestForm, Depends()], resourc
             detail="用户名或密码错误",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    remember_principal(request, account.principal)
     return await _pair(resources, account.principal.user_id)
 
 
-@router.post("/refresh", response_model=TokenPair, responses=_FAILED, tags=["public"])
-async def refresh(body: RefreshBody, resources: Resources) -> TokenPair:
+@router.post(
+    "/refresh",
+    response_model=TokenPair,
+    responses=_FAILED,
+    tags=["public"],
+    dependencies=[Depends(public_rate_limit("sign_in"))],
+)
+async def refresh(body: RefreshBody, request: Request, resources: Resources) -> TokenPair:
     """A new pair for a live refresh token; each refresh token works once."""
     try:
         claims = read_token(resources.settings, body.refresh_token, "refresh")
     except InvalidToken as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=f"invalid refresh token: {error}") from error
+    remember_claimed_actor(request, claims.user_id)
     account = await resources.accounts.account(claims.user_id)
     live = await resources.accounts.use_refresh_token(claims.jti, claims.user_id, datetime.now(UTC))
     if account is None or not account.active or not live:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="this refresh token is used, revoked or expired"
         )
+    remember_principal(request, account.principal)
     return await _pair(resources, claims.user_id)
 
 

@@ -3,15 +3,16 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from api.deps import Resources
 from api.errors import field_error
 from api.feedback_service import receive_feedback
+from api.rate_limit import public_rate_limit
 from api.schemas import ErrorOut, FeedbackCreate, FeedbackCreated
 from domain.feedback import FeedbackType, feedback_ticket_id
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit("feedback"))])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorOut, "description": "Temporal is unreachable"}

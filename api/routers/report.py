@@ -3,17 +3,18 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
 from api.deps import Resources
 from api.errors import field_error
+from api.rate_limit import public_rate_limit
 from api.report_schemas import ReportCreate, ReportCreated
 from api.report_service import receive_report
 from api.schemas import ErrorOut
 from domain.report import SuspectParty, report_ticket_id
 from workflows.report_models import ReporterContact
 
-router = APIRouter(tags=["public"])
+router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit("report"))])
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorOut, "description": "Temporal is unreachable"}

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 
 from api.deps import Resources, scoped_actor
 from api.errors import field_error
+from api.rate_limit import anonymous_rate_limit
 from api.rescue_service import NewReport, open_rescue
 from api.schemas import (
     ErrorOut,
@@ -35,6 +36,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     response_model=RescueCreated,
     status_code=status.HTTP_201_CREATED,
     responses={200: {"model": RescueCreated, "description": "Joined a rescue already open"}, **_ERRORS},
+    # A passenger's QR report is limited per address; dispatchers and monitoring platforms are not.
+    dependencies=[Depends(anonymous_rate_limit("rescue"))],
 )
 async def create_rescue(
     body: RescueCreate,

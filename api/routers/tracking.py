@@ -2,14 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Depends, Path
 
 from api.deps import Resources
+from api.rate_limit import public_rate_limit
 from api.schemas import ErrorOut
 from api.tracking_schemas import EvaluateBody, TrackingOut
 from api.tracking_service import evaluate, present_tracking, tracked_ticket
 
-router = APIRouter(prefix="/track", tags=["public"])
+router = APIRouter(prefix="/track", tags=["public"], dependencies=[Depends(public_rate_limit("track"))])
 
 Token = Annotated[str, Path(min_length=1, max_length=200, description="The tracking token given at creation")]
 

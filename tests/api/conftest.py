@@ -17,13 +17,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from domain.catalog import is_final
 from domain.kinds import TicketKind
 from elevator_orders.settings import Settings
+from elevator_orders.temporal import data_converter
 from tests.support.auth import signed_in_as_named_user
 from tests.support.smtp import MailCatcher, free_port
 from worker.main import running_worker
@@ -188,7 +188,7 @@ async def api(
 async def api_without_temporal(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The app wired to a Temporal address where nothing listens (a lazy client, as in production)."""
     temporal = await Client.connect(
-        f"127.0.0.1:{free_port()}", lazy=True, data_converter=pydantic_data_converter
+        f"127.0.0.1:{free_port()}", lazy=True, data_converter=data_converter(settings)
     )
     app = create_app(settings, temporal)
     async with app.router.lifespan_context(app), _http_client(app, settings) as http:

@@ -51,6 +51,8 @@ class WorkerProcess:
             "SMTP_HOST": settings.smtp_host,
             "SMTP_PORT": str(settings.smtp_port),
             "VAR_DIR": str(settings.var_dir),
+            # The key the test's clients encrypt with: without it the worker could not read a payload.
+            "PAYLOAD_ENCRYPTION_KEY": settings.payload_encryption_key.get_secret_value(),
         }
         self._log = log
         self.process: subprocess.Popen[bytes] | None = None

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from api.complaint_service import NewComplaint, receive_complaint
@@ -47,6 +46,7 @@ from store.seed import seed_demo_data
 from tests.support.clues import clue_raised_by
 from tests.support.maintenance import end_schedule, new_record
 from tests.support.maintenance import submit as submit_record
+from tests.support.payload_keys import TEST_PAYLOAD_ENCRYPTION_KEY, encrypting_data_converter
 from tests.support.rescue import (
     DISPATCHER,
     ELEVATOR,
@@ -554,7 +554,7 @@ async def main() -> None:
         await seed_demo_data(make_sessionmaker(engine))
         await engine.dispose()
         env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=str(temporal_cli()), data_converter=pydantic_data_converter
+            dev_server_existing_path=str(temporal_cli()), data_converter=encrypting_data_converter()
         )
         try:
             for name, scenario, clocks in SCENARIOS:
@@ -568,6 +568,7 @@ async def main() -> None:
                     smtp_port=catcher.port,
                     temporal_task_queue=f"record-{uuid.uuid4().hex}",
                     policy_overrides=clocks,
+                    payload_encryption_key=TEST_PAYLOAD_ENCRYPTION_KEY,
                 )
                 async with running_worker(env.client, settings):
                     await scenario(env.client, settings)

@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.official_calendar import load_working_day_calendar
@@ -12,6 +11,7 @@ from domain.maintenance_record import maintenance_schedule_workflow_id, missed_m
 from elevator_orders.settings import Settings
 from tests.support.clues import clue_raised_by, decline_clue
 from tests.support.maintenance import end_schedule, new_record, submit
+from tests.support.payload_keys import encrypting_data_converter
 from tests.support.rescue import (
     JINGAN_SAFETY_MANAGER,
     MAINTENANCE_MAIL,
@@ -121,7 +121,8 @@ async def test_a_confirmation_deadline_reaching_into_2027_is_provisional(
 ) -> None:
     # A server of its own: this test moves the clock five weeks ahead, which others should not inherit.
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(time_skipping_wrapper()), data_converter=pydantic_data_converter
+        test_server_existing_path=str(time_skipping_wrapper()),
+        data_converter=encrypting_data_converter(),
     )
     holidays = tmp_path / "holidays-2027.txt"
     holidays.write_text(

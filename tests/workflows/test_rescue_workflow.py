@@ -140,9 +140,14 @@ async def test_same_alarm_twice_and_a_second_source_join_one_ticket(
         assert later.ticket_id != first.ticket_id
         later_ticket, _ = await stored_ticket(settings.effective_database_url, later.ticket_id)
         assert later_ticket.run_id != ticket.run_id
-        await client.get_workflow_handle_for(
+        later_handle = client.get_workflow_handle_for(
             RescueWorkflow.run, later_ticket.workflow_id, run_id=later_ticket.run_id
-        ).execute_update(RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="测试结束"))
+        )
+        await later_handle.execute_update(
+            RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="测试结束")
+        )
+        # Finished before this worker stops: a rescue left open would hold the elevator's workflow id.
+        assert (await later_handle.result()).state == "cancelled"
 
 
 async def test_invalid_actions_are_rejected_before_they_enter_history(

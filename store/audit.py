@@ -1,0 +1,208 @@
+"""The audit trail (审计日志): one row per action, appended only, each row's hash sealing the row before.
+
+Regulation art. 14: no one, the platform operator included, may forge or alter information. The database
+refuses UPDATE and DELETE on the table (migration 0005); whoever gets past that (a superuser, someone
+with the database files) still cannot alter, insert or remove a row without `verify` naming where.
+
+Row hash: SHA-256 of the canonical JSON (keys sorted, no spaces, UTF-8) of every column but `row_hash`
+itself, `seq` and `prev_hash` included; the first row's `prev_hash` is 64 zeros. What the chain alone
+cannot show is a removed *tail*, or a chain rewritten from some row on: keep the head (`Verification`'s
+`head_hash` and `rows`) somewhere the database's administrators cannot write, and compare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from store.models import AuditRecord
+
+GENESIS_HASH = "0" * 64
+# Any constant the rest of the application does not use as an advisory lock key ("audit" in ASCII).
+_POSTGRES_LOCK_KEY = 0x6175646974
+_PAGE = 1000
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    DENIED = "denied"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What the caller knows of one action; the log adds the time, the sequence number and the hashes."""
+
+    actor: str
+    organisation_id: str
+    role: str
+    source_address: str
+    action: str
+    outcome: Outcome
+    ticket_id: str | None = None
+    target: str | None = None
+    payload_digest: str | None = None
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    """The first row that does not hold, and why."""
+
+    seq: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    rows: int
+    head_hash: str
+    broken: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def canonical_json(value: Any) -> bytes:
+    """One byte string per value: keys sorted, no whitespace, UTF-8; what digests and hashes are taken of."""
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode()
+
+
+def payload_digest(payload: Any) -> str:
+    """SHA-256 of a request payload's canonical JSON: proves what was sent without keeping it."""
+    return hashlib.sha256(canonical_json(payload)).hexdigest()
+
+
+def row_hash(record: AuditRecord) -> str:
+    """The hash a row must carry: over all its other columns, its seq and the previous row's hash."""
+    sealed = {
+        "seq": record.seq,
+        "at": record.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor": record.actor,
+        "organisation_id": record.organisation_id,
+        "role": record.role,
+        "source_address": record.source_address,
+        "ticket_id": record.ticket_id,
+        "target": record.target,
+        "action": record.action,
+        "outcome": record.outcome,
+        "payload_digest": record.payload_digest,
+        "prev_hash": record.prev_hash,
+    }
+    return hashlib.sha256(canonical_json(sealed)).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AuditLog:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime] = _now
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        # Saves this process's requests from queueing on the database lock; the lock is what counts.
+        self._local = asyncio.Lock()
+
+    async def append(self, entry: AuditEntry) -> AuditRecord:
+        """Append one row after the current last one; appends of all processes take turns."""
+        async with self._local, self._sessions.begin() as session:
+            await _take_append_lock(session)
+            last = (
+                await session.execute(
+                    select(AuditRecord.seq, AuditRecord.row_hash).order_by(AuditRecord.seq.desc()).limit(1)
+                )
+            ).first()
+            record = AuditRecord(
+                seq=last.seq + 1 if last else 1,
+                # Taken under the lock, so times never run backwards along the chain.
+                at=self._clock(),
+                actor=entry.actor,
+                organisation_id=entry.organisation_id,
+                role=entry.role,
+                source_address=entry.source_address,
+                ticket_id=entry.ticket_id,
+                target=entry.target,
+                action=entry.action,
+                outcome=entry.outcome.value,
+                payload_digest=entry.payload_digest,
+                prev_hash=last.row_hash if last else GENESIS_HASH,
+            )
+            record.row_hash = row_hash(record)
+            session.add(record)
+        return record
+
+    async def rows(self, ticket_id: str | None = None) -> list[AuditRecord]:
+        """Rows in order, all of them or one ticket's."""
+        query = select(AuditRecord).order_by(AuditRecord.seq)
+        if ticket_id is not None:
+            query = query.where(AuditRecord.ticket_id == ticket_id)
+        async with self._sessions() as session:
+            return list(await session.scalars(query))
+
+    async def verify(self) -> Verification:
+        """Walk the chain from the first row; the first row that was altered, inserted or follows a gap."""
+        expected_seq, prev_hash = 1, GENESIS_HASH
+        async with self._sessions() as session:
+            while True:
+                page = list(
+                    await session.scalars(
+                        select(AuditRecord)
+                        .where(AuditRecord.seq >= expected_seq)
+                        .order_by(AuditRecord.seq)
+                        .limit(_PAGE)
+                    )
+                )
+                for record in page:
+                    broken = _check(record, expected_seq, prev_hash)
+                    if broken is not None:
+                        return Verification(rows=expected_seq - 1, head_hash=prev_hash, broken=broken)
+                    expected_seq, prev_hash = expected_seq + 1, record.row_hash
+                if len(page) < _PAGE:
+                    return Verification(rows=expected_seq - 1, head_hash=prev_hash, broken=None)
+
+
+def _check(record: AuditRecord, expected_seq: int, prev_hash: str) -> ChainBreak | None:
+    if record.seq != expected_seq:
+        missing = (
+            f"row {expected_seq} is missing"
+            if record.seq == expected_seq + 1
+            else f"rows {expected_seq} to {record.seq - 1} are missing"
+        )
+        return ChainBreak(
+            record.seq, f"{missing}: the chain jumps from row {expected_seq - 1} to {record.seq}"
+        )
+    if record.row_hash != row_hash(record):
+        return ChainBreak(record.seq, "its hash does not match its contents: the row was altered or forged")
+    if record.prev_hash != prev_hash:
+        before = f"row {record.seq - 1}" if record.seq > 1 else "the start of the chain"
+        return ChainBreak(
+            record.seq,
+            f"it does not seal {before}: {before} was altered, replaced or inserted after this row was written",
+        )
+    return None
+
+
+async def _take_append_lock(session: AsyncSession) -> None:
+    """Hold, until the transaction ends, the lock that makes appends of every process take turns."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
+    elif dialect == "sqlite":
+        # The sqlite3 driver opens transactions lazily and DEFERRED, so two appends could both read the
+        # same last row; an IMMEDIATE transaction takes the database's write lock before reading it.
+        await session.execute(text("BEGIN IMMEDIATE"))
+    else:
+        raise NotImplementedError(f"no append lock for the {dialect} database")
