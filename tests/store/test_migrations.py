@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from pathlib import Path
 from typing import Any
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from store.migrate import upgrade_to_head_async
+from domain.roles import Role
+from store.db import make_engine
+from store.migrate import alembic_config, upgrade_to_head_async
 from store.models import Base
+from tests.support.postgres import fresh_database
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -44,3 +52,41 @@ async def test_upgrading_again_is_a_no_op(database_url: str, engine: AsyncEngine
     async with engine.connect() as connection:
         differences = await connection.run_sync(_differences)
     assert differences == []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_a_database_with_users_keeps_their_roles_through_the_accounts_migration(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A database in use before sign-in existed (0003, one role per user) upgrades with its users intact."""
+    async with contextlib.AsyncExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        else:
+            url = await stack.enter_async_context(
+                fresh_database(request.getfixturevalue("postgres_server_url"))
+            )
+        await asyncio.to_thread(command.upgrade, alembic_config(url), "0003")
+        engine = make_engine(url)
+        stack.push_async_callback(engine.dispose)
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO organisations (id, name, kind, district, email) VALUES (:id, :n, :k, '', '')"
+                ),
+                {"id": "uu-old", "n": "老物业", "k": "use_unit"},
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO users (id, name, organisation_id, role) VALUES ('u-old', '老王', 'uu-old', :r)"
+                ),
+                {"r": Role.SAFETY_MANAGER.value},
+            )
+
+        await upgrade_to_head_async(url)
+
+        async with engine.connect() as connection:
+            roles = (await connection.execute(text("SELECT user_id, role FROM user_roles"))).all()
+            user = (await connection.execute(text("SELECT name, active, password_hash FROM users"))).one()
+        assert [tuple(row) for row in roles] == [("u-old", "safety_manager")]
+        assert (user.name, bool(user.active), user.password_hash) == ("老王", True, None)

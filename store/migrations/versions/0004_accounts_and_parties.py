@@ -20,6 +20,19 @@ _JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgre
 
 
 def upgrade() -> None:
+    # Every user keeps the one role it had; more are granted per user from now on. The roles wait in a
+    # table without a foreign key while SQLite rebuilds `users` (a rebuild drops the table, which a
+    # referencing row would forbid).
+    op.create_table(
+        "user_roles_carried",
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=40), nullable=False),
+    )
+    op.execute("INSERT INTO user_roles_carried (user_id, role) SELECT id, role FROM users")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("role")
+        batch_op.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
     op.create_table(
         "user_roles",
         sa.Column("user_id", sa.String(length=64), nullable=False),
@@ -27,12 +40,8 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("user_id", "role"),
     )
-    # Every user keeps the one role it had; more are granted per user from now on.
-    op.execute("INSERT INTO user_roles (user_id, role) SELECT id, role FROM users")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("role")
-        batch_op.add_column(sa.Column("password_hash", sa.String(length=200), nullable=True))
-        batch_op.add_column(sa.Column("active", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.execute("INSERT INTO user_roles (user_id, role) SELECT user_id, role FROM user_roles_carried")
+    op.drop_table("user_roles_carried")
     op.create_table(
         "refresh_tokens",
         sa.Column("jti", sa.String(length=64), nullable=False),
@@ -84,10 +93,11 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_refresh_tokens_user_id"), table_name="refresh_tokens")
     op.drop_table("refresh_tokens")
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("active")
-        batch_op.drop_column("password_hash")
         batch_op.add_column(sa.Column("role", sa.String(length=40), nullable=False, server_default=""))
     op.execute(
         "UPDATE users SET role = (SELECT MIN(role) FROM user_roles WHERE user_roles.user_id = users.id)"
     )
     op.drop_table("user_roles")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("active")
+        batch_op.drop_column("password_hash")
