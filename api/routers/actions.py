@@ -2,23 +2,18 @@
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 from pydantic import BaseModel
 
 from api import schemas
-from api.access import role_for_action
 from api.complaint_schemas import RecordResultBody, ReferViolationBody, RejectBody
-from api.deps import CurrentPrincipal, Resources, actor_of
+from api.deps import CurrentPrincipal, Resources
 from api.directive_schemas import RefusalBody, SignBody
-from api.errors import TicketNotActionable
 from api.presenters import present_ticket
 from api.report_schemas import InformReporterBody
 from api.schemas import ErrorOut, TicketDetailOut
-from api.ticket_actions import has_action, update_for
+from api.ticket_service import take_action
 from api.violation_clue_schemas import DeclineCaseBody, NoPenaltyBody, OpenCaseBody, PenaltyBody
-from api.workflow_calls import act
-from domain.catalog import allowed_actions
-from domain.kinds import TicketKind
 from domain.permissions import Principal
 
 router = APIRouter(prefix="/tickets", tags=["actions"])
@@ -41,22 +36,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def _act(
     resources: Resources, ticket_id: str, action: str, principal: Principal, body: BaseModel
 ) -> TicketDetailOut:
-    ticket = await resources.tickets.get(ticket_id)
-    if ticket is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
-    kind = TicketKind(ticket.kind)
-    if not has_action(kind, action):
-        allowed = allowed_actions(kind, ticket.state, ticket.details)
-        raise TicketNotActionable(ticket.ticket_id, ticket.state, action=action, allowed=allowed)
-    # The permission table picks the role the caller acts in; the workflow checks the same rule again.
-    role = await role_for_action(resources, principal, ticket, action)
-    update = update_for(kind, action, actor_of(principal, role), body)
-    assert update is not None
-    await act(resources.temporal, ticket, *update)
-    # Each Update returns once its projection is stored, so this read sees the action.
-    refreshed = await resources.tickets.get(ticket_id)
-    assert refreshed is not None
-    return await present_ticket(resources, refreshed)
+    return await present_ticket(resources, await take_action(resources, principal, ticket_id, action, body))
 
 
 @router.post("/{ticket_id}/accept", response_model=TicketDetailOut, responses=_ERRORS)
