@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from temporalio.client import Client
 
 from api.audit import AuditTrail
 from api.body_limit import BodyLimitMiddleware
 from api.deps import AppResources
 from api.errors import install_error_handlers
+from api.pages.rendering import STATIC_DIR
 from api.rate_limit import install_public_rate_limit
 from api.routers import (
     actions,
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(tickets.router)
     app.include_router(elevators.router)
     app.include_router(exports.router)
+    # The pages people use (issue 7) share the JSON API's services; their assets are served from here.
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/healthz", tags=["health", "public"])
     async def healthz() -> dict[str, str]:
