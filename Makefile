@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders tests
 
-.PHONY: help venv test-server postgres lint typecheck test run format clean
+.PHONY: help venv test-server postgres browser lint typecheck test run format clean
 
 help: ## List the targets
 	@printf 'Usage: make TARGET\n\n'
@@ -89,6 +89,21 @@ postgres: ## Make sure a PostgreSQL server binary is installed (tests start thei
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql; \
 	fi
 
+# Browser tests drive Debian's Chromium through Playwright (never `playwright install`: no download of
+# browser builds); the CJK fonts make Chinese pages render as text, not boxes, in their screenshots.
+BROWSER_PACKAGES := chromium fonts-noto-cjk
+
+browser: ## Make sure Chromium and the CJK fonts are installed (for tests/browser)
+	@missing=$$(for package in $(BROWSER_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$package" 2>/dev/null | grep -q 'ok installed' || echo "$$package"; \
+	done); \
+	if [ -z "$$missing" ] && [ -x /usr/bin/chromium ]; then \
+	  echo "browser present: chromium $$(dpkg-query -W -f='$${Version}' chromium)"; \
+	else \
+	  $(SUDO) apt-get update; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(BROWSER_PACKAGES); \
+	fi
+
 lint: venv ## ruff check and ruff format --check
 	$(VENV_BIN)/ruff check .
 	$(VENV_BIN)/ruff format --check .
@@ -98,7 +113,7 @@ typecheck: venv ## mypy over the application packages
 
 # lint and typecheck run inside this recipe, not as prerequisites, so that they keep their order under
 # `make -j`. The trap prints the wall time whether the run passed or failed.
-test: venv test-server postgres ## lint, typecheck and the whole pytest suite
+test: venv test-server postgres browser ## lint, typecheck and the whole pytest suite
 	@trap 'rc=$$?; ms=$$(( ($$(date +%s%N) - $(MAKE_START_NS)) / 1000000 )); \
 	  printf "\nmake test: %s, total wall time %d.%03d s\n" \
 	    "$$( [ $$rc -eq 0 ] && echo passed || echo "FAILED (exit $$rc)" )" $$((ms / 1000)) $$((ms % 1000))' EXIT; \

@@ -1,8 +1,8 @@
 """The FastAPI application factory.
 
-CSRF: the API authenticates with bearer tokens (Authorization header) and API keys (X-API-Key) only,
-never cookies, so a browser never attaches credentials on its own and there is no CSRF surface. The
-web pages of issue 7 will add cookie sign-in, and CSRF protection with it.
+CSRF: the JSON API authenticates with bearer tokens (Authorization header) and API keys (X-API-Key)
+only, never cookies, so a browser never attaches credentials to it on its own. The staff pages sign in
+with a session cookie (api/pages/session.py): SameSite=Lax, and a CSRF token in every form they POST.
 """
 
 from __future__ import annotations
@@ -18,7 +18,14 @@ from api.audit import AuditTrail
 from api.body_limit import BodyLimitMiddleware
 from api.deps import AppResources
 from api.errors import install_error_handlers
+from api.pages import inbox as inbox_page
+from api.pages import public as public_pages
+from api.pages import regulator as regulator_page
+from api.pages import rescuer as rescuer_page
+from api.pages import session as staff_session
+from api.pages import staff_home
 from api.pages.rendering import STATIC_DIR
+from api.pages.session import install_page_errors
 from api.rate_limit import install_public_rate_limit
 from api.routers import (
     actions,
@@ -100,6 +107,14 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(public_pages.router)
+    # Staff pages: signed in with a session cookie; every form POST carries its CSRF token.
+    install_page_errors(app)
+    app.include_router(staff_session.router)
+    app.include_router(staff_home.router)
+    app.include_router(rescuer_page.router)
+    app.include_router(inbox_page.router)
+    app.include_router(regulator_page.router)
 
     @app.get("/healthz", tags=["health", "public"])
     async def healthz() -> dict[str, str]:

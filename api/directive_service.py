@@ -1,13 +1,28 @@
-"""Issuing supervisory directives: the only place the API starts the directive workflow."""
+"""Issuing supervisory directives: the only place the API starts the directive workflow.
 
+The JSON API (api/routers/directive.py) and the regulator's page (api/pages/regulator.py) share the draft
+and the issuing of a directive from here, with the same checks.
+"""
+
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from fastapi import HTTPException, status
 from temporalio.client import Client
 
+from activities.official_calendar import load_working_day_calendar
+from api.deps import AppResources
+from api.directive_schemas import DirectiveCreate, DirectiveCreated, DirectiveDraft
+from api.errors import field_error
 from api.workflow_calls import open_ticket
+from domain import directive as rules
+from domain.catalog import state_label
 from domain.directive import Addressee, directive_ticket_id
-from domain.roles import Actor
+from domain.kinds import TicketKind
+from domain.policies import policy_table
+from domain.registry import ElevatorRegistration
+from domain.roles import Actor, Role
 from workflows.directive import DirectiveWorkflow
 from workflows.directive_models import DirectiveInput, Registered
 
@@ -52,4 +67,105 @@ async def issue_directive(
         ),
         ticket_id=ticket_id,
         register=DirectiveWorkflow.register,
+    )
+
+
+def require_district_regulator(actor: Actor, registration: ElevatorRegistration) -> None:
+    """Directives on an elevator are drafted and issued by its district's regulator only; else 403."""
+    regulator = registration.district_regulator
+    if actor.role is not Role.REGULATOR or actor.organisation_id != regulator.id:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, detail=f"directives on this elevator are issued by {regulator.name}"
+        )
+
+
+def today_in_china() -> date:
+    return rules.china_date(datetime.now(UTC))
+
+
+async def draft_directive(resources: AppResources, actor: Actor, ticket_id: str) -> DirectiveDraft:
+    """A directive prefilled from a ticket (usually one escalated to the regulator's queue)."""
+    ticket = await resources.tickets.get(ticket_id)
+    if ticket is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
+    registration = await resources.registry.registration(ticket.elevator_code)
+    if registration is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, detail=f"no registered elevator {ticket.elevator_code!r}"
+        )
+    require_district_regulator(actor, registration)
+    kind = TicketKind(ticket.kind)
+    defaults = rules.draft_defaults(kind)
+    unit = defaults.addressee.unit(registration)
+    settings = resources.settings
+    working_days = int(policy_table(settings.policy_overrides)[rules.RECTIFY_POLICY_KEY].limit)
+    calendar = load_working_day_calendar(settings.working_day_fallback_file)
+    return DirectiveDraft(
+        from_ticket_id=ticket.ticket_id,
+        elevator_code=ticket.elevator_code,
+        addressee=defaults.addressee.value,
+        addressee_unit_id=unit.id,
+        addressee_unit_name=unit.name,
+        problems=rules.draft_problems(
+            kind,
+            ticket.ticket_id,
+            state_label(kind, ticket.state),
+            ticket.flags,
+            ticket.due_at,
+            ticket.details,
+        ),
+        article_violated=defaults.article_violated,
+        legal_basis=defaults.legal_basis,
+        rectify_by=rules.default_rectify_by(calendar, working_days, datetime.now(UTC)),
+    )
+
+
+async def issue_requested_directive(
+    resources: AppResources, actor: Actor, body: DirectiveCreate, idempotency_key: str | None
+) -> DirectiveCreated:
+    """Issue the directive `body` describes as `actor`; the same idempotency key answers the same one."""
+    registration = await resources.registry.registration(body.elevator_code)
+    if registration is None:
+        raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
+    require_district_regulator(actor, registration)
+    if body.rectify_by <= today_in_china():
+        raise field_error("rectify_by", "the date to correct by must be later than today (China time)")
+    if body.from_ticket_id is not None:
+        source = await resources.tickets.get(body.from_ticket_id)
+        if source is None:
+            raise field_error("from_ticket_id", f"no ticket {body.from_ticket_id!r}")
+        if source.elevator_code != body.elevator_code:
+            raise field_error("from_ticket_id", f"ticket {body.from_ticket_id!r} is on another elevator")
+    # A client that retries after a timeout sends the same Idempotency-Key: one directive, not two.
+    ref = idempotency_key or uuid.uuid4().hex
+    ticket_id = rules.directive_ticket_id(body.elevator_code, ref)
+    known = await resources.tickets.get(ticket_id)
+    if known is None:
+        registered = await issue_directive(
+            resources.temporal,
+            resources.settings.temporal_task_queue,
+            NewDirective(
+                elevator_code=body.elevator_code,
+                ref=ref,
+                issuer=actor,
+                addressee=Addressee(body.addressee),
+                problems=body.problems,
+                article_violated=body.article_violated,
+                legal_basis=body.legal_basis,
+                rectify_by=body.rectify_by,
+                from_ticket_id=body.from_ticket_id,
+            ),
+            mail_grace_seconds=resources.settings.mail_grace_seconds,
+        )
+        duplicate = registered.duplicate
+        # The answer to the start comes once the directive is stored, with its number.
+        known = await resources.tickets.get(ticket_id)
+        assert known is not None
+    else:
+        duplicate = True
+    return DirectiveCreated(
+        ticket_id=known.ticket_id,
+        state=known.state,
+        duplicate=duplicate,
+        document_number=str(known.details["document_number"]),
     )

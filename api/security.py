@@ -14,7 +14,8 @@ from pwdlib import PasswordHash
 from elevator_orders.settings import Settings
 
 ALGORITHM = "HS256"
-TokenType = Literal["access", "refresh"]
+# "session": the staff pages' cookie (api/pages/session.py), never accepted as a bearer token.
+TokenType = Literal["access", "refresh", "session"]
 # API keys read `eo_<id>_<secret>`: the id finds the row, the secret is checked against its hash.
 API_KEY_PREFIX = "eo"
 
@@ -56,11 +57,12 @@ def issue_token(
     settings: Settings, user_id: str, token_type: TokenType, now: datetime | None = None
 ) -> IssuedToken:
     issued_at = now or datetime.now(UTC)
-    lifetime = (
-        timedelta(minutes=settings.access_token_minutes)
-        if token_type == "access"
-        else timedelta(days=settings.refresh_token_days)
-    )
+    lifetimes = {
+        "access": timedelta(minutes=settings.access_token_minutes),
+        "refresh": timedelta(days=settings.refresh_token_days),
+        "session": timedelta(hours=settings.session_hours),
+    }
+    lifetime = lifetimes[token_type]
     jti = uuid.uuid4().hex
     expires_at = issued_at + lifetime
     token = jwt.encode(

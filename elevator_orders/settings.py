@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     payload_encryption_retired_keys: list[SecretStr] = Field(default_factory=list)
     access_token_minutes: float = Field(default=15, gt=0)
     refresh_token_days: float = Field(default=7, gt=0)
+    # A staff page session (the `eo_session` cookie of /login) lasts a working day.
+    session_hours: float = Field(default=12, gt=0)
     var_dir: Path = Path("var")
     # Empty means: `dev` starts an embedded Temporal dev server itself.
     temporal_address: str = ""
@@ -50,6 +52,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Where the public reaches the pages, e.g. https://dt.example.sh.cn: the QR codes encode this.
+    # Empty means: http://{api_host}:{api_port}.
+    public_base_url: str = ""
+    # The number the QR page tells a trapped passenger to call: Shanghai's emergency channel is 110.
+    rescue_hotline: str = "110"
     # Empty means: `dev` runs a local mail sink that writes every message under `var_dir/mail`.
     smtp_host: str = ""
     smtp_port: int = 1025
@@ -123,6 +130,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.var_dir / 'elevator-orders.db').resolve()}"
+
+    @property
+    def effective_public_base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     @property
     def effective_temporal_ui_url(self) -> str:

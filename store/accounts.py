@@ -85,6 +85,30 @@ class AccountRepository:
                 .values(revoked_at=at)
             )
 
+    # --- Page sessions -----------------------------------------------------------------------------
+    # A staff page session (the /login cookie) is kept like a refresh token, by id: signing out ends it
+    # at once, and /auth/logout, revoking every refresh token of the user, ends its page sessions too.
+
+    async def session_live(self, jti: str, user_id: str, at: datetime) -> bool:
+        async with self._sessions() as session:
+            found = await session.scalar(
+                select(RefreshToken.jti).where(
+                    RefreshToken.jti == jti,
+                    RefreshToken.user_id == user_id,
+                    RefreshToken.revoked_at.is_(None),
+                    RefreshToken.expires_at > at,
+                )
+            )
+            return found is not None
+
+    async def end_session(self, jti: str, at: datetime) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.jti == jti, RefreshToken.revoked_at.is_(None))
+                .values(revoked_at=at)
+            )
+
     # --- API keys --------------------------------------------------------------------------------
 
     async def add_api_key(self, key: ApiKey) -> None:

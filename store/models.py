@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -99,6 +99,10 @@ class Elevator(Base):
     use_unit_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     maintenance_unit_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
     rescue_station_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"))
+    # The building the car is in (e.g. 陆家嘴花园 1 号楼): one printed sheet of QR codes per building.
+    building: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
+    # 下次检验日期: the periodic inspection's certificate holds until this day; None until one is on record.
+    inspection_valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class Ticket(Base):

@@ -22,6 +22,14 @@ class RegistryRepository:
         async with self._sessions() as session:
             return list(await session.scalars(select(Elevator).order_by(Elevator.code)))
 
+    async def elevators_in_building(self, building: str) -> list[Elevator]:
+        async with self._sessions() as session:
+            return list(
+                await session.scalars(
+                    select(Elevator).where(Elevator.building == building).order_by(Elevator.code)
+                )
+            )
+
     async def user(self, user_id: str) -> User | None:
         async with self._sessions() as session:
             return await session.get(User, user_id)

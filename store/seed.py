@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 
 from pwdlib import PasswordHash
@@ -91,6 +92,15 @@ def _organisations() -> list[Organisation]:
     return orgs
 
 
+# The building each demo car is in, and the day its inspection certificate holds until (下次检验日期).
+_BUILDINGS: dict[str, tuple[str, date]] = {
+    "31011500001": ("陆家嘴花园 1 号楼", date(2027, 3, 31)),
+    "31011500002": ("陆家嘴花园 1 号楼", date(2027, 3, 31)),
+    "31010400001": ("徐家汇商城", date(2027, 6, 30)),
+    "31010600001": ("静安寺小区 3 号楼", date(2027, 1, 15)),
+}
+
+
 def _elevators() -> list[Elevator]:
     rows = [
         (
@@ -122,6 +132,8 @@ def _elevators() -> list[Elevator]:
             use_unit_id=use_unit,
             maintenance_unit_id=maintenance_unit,
             rescue_station_id=station,
+            building=_BUILDINGS[code][0],
+            inspection_valid_until=_BUILDINGS[code][1],
         )
         for code, district, address, use_unit, maintenance_unit, station in rows
     ]

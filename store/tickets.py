@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.catalog import CATALOG
+from domain.kinds import TicketKind
+from domain.maintenance_record import MaintenanceRecordState
 from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, Relation, ticket_parties
 from domain.roles import OrganisationKind
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
@@ -25,6 +28,11 @@ class TicketFilter:
     overdue: bool | None = None
     opened_from: datetime | None = None
     opened_to: datetime | None = None
+    # The unit a ticket is assigned to now, and the elevator's use unit (the staff pages' work queues).
+    assigned_unit_id: str | None = None
+    use_unit_id: str | None = None
+    # Only tickets whose work is not over (not in a final state of their kind).
+    open_only: bool = False
     # Only the tickets this principal may see (None: all, for internal callers).
     visible_to: Principal | None = None
 
@@ -113,6 +121,20 @@ class TicketRepository:
             result = await session.scalars(select(Ticket).where(Ticket.tracking_digest == digest))
             return result.first()
 
+    async def last_confirmed_maintenance(self, elevator_code: str) -> datetime | None:
+        """When the elevator's latest maintenance visit confirmed by its use unit was done, or None."""
+        async with self._sessions() as session:
+            details = await session.scalars(
+                select(Ticket.details).where(
+                    Ticket.elevator_code == elevator_code,
+                    Ticket.kind == TicketKind.MAINTENANCE_RECORD.value,
+                    Ticket.state == MaintenanceRecordState.CONFIRMED.value,
+                )
+            )
+            # Records arrive in any order (a late one for an earlier visit): the visit's own time decides.
+            performed = [datetime.fromisoformat(d["performed_at"]) for d in details if d.get("performed_at")]
+        return max(performed, default=None)
+
     async def timeline(self, ticket_id: str) -> list[TicketEvent]:
         async with self._sessions() as session:
             result = await session.scalars(
@@ -195,6 +217,42 @@ class TicketRepository:
                     found[parent].append(child)
         return found
 
+    async def open_counts(self, visible_to: Principal) -> list[OpenCount]:
+        """Open tickets the principal may see, counted by kind and district, with how many are overdue."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(
+                    Ticket.kind,
+                    Ticket.district,
+                    func.count(),
+                    func.sum(case((Ticket.overdue == true(), 1), else_=0)),
+                )
+                .where(_open(), _visible_to(visible_to))
+                .group_by(Ticket.kind, Ticket.district)
+                .order_by(Ticket.district, Ticket.kind)
+            )
+            return [
+                OpenCount(kind=kind, district=district, open=total, overdue=int(overdue or 0))
+                for kind, district, total, overdue in rows
+            ]
+
+    async def events_since(
+        self, actions: Collection[str], since: datetime, visible_to: Principal
+    ) -> list[tuple[str, datetime]]:
+        """(ticket id, when) of every event named in `actions` since `since`, on tickets the principal sees."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(TicketEvent.ticket_id, TicketEvent.at)
+                .join(Ticket, Ticket.ticket_id == TicketEvent.ticket_id)
+                .where(
+                    TicketEvent.action.in_(sorted(actions)),
+                    TicketEvent.at >= since,
+                    _visible_to(visible_to),
+                )
+                .order_by(TicketEvent.at)
+            )
+            return [(ticket_id, at) for ticket_id, at in rows]
+
     async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
         conditions = []
         if filters.kind is not None:
@@ -211,6 +269,12 @@ class TicketRepository:
             conditions.append(Ticket.opened_at >= filters.opened_from)
         if filters.opened_to is not None:
             conditions.append(Ticket.opened_at < filters.opened_to)
+        if filters.assigned_unit_id is not None:
+            conditions.append(Ticket.assigned_unit_id == filters.assigned_unit_id)
+        if filters.use_unit_id is not None:
+            conditions.append(Ticket.use_unit_id == filters.use_unit_id)
+        if filters.open_only:
+            conditions.append(_open())
         if filters.visible_to is not None:
             conditions.append(_visible_to(filters.visible_to))
         async with self._sessions() as session:
@@ -223,6 +287,25 @@ class TicketRepository:
                 .offset(offset)
             )
             return TicketPage(items=list(items), total=total or 0)
+
+
+@dataclass(frozen=True)
+class OpenCount:
+    kind: str
+    district: str
+    open: int
+    overdue: int
+
+
+def _open() -> ColumnElement[bool]:
+    """Tickets not in a final state of their kind, per the catalog of kinds."""
+    return or_(
+        false(),
+        *(
+            and_(Ticket.kind == kind.value, Ticket.state.not_in(sorted(entry.finals)))
+            for kind, entry in CATALOG.items()
+        ),
+    )
 
 
 def _visible_to(principal: Principal) -> ColumnElement[bool]:

@@ -1,0 +1,163 @@
+"""The use-management unit's inbox: what awaits my confirmation, by deadline, and my elevators.
+
+Awaiting the unit's safety manager: a rescue released (confirm the release record), a fault repair
+fixed, a maintenance record submitted (confirm, or dispute with a reason), and supervisory directives
+addressed to the unit (sign for it, then report the rectification). Below: the unit's elevators with
+their open tickets.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from api.deps import Resources
+from api.directive_schemas import SignBody
+from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
+from api.pages.staff_actions import act_from_page, form_body
+from api.pages.staff_views import TicketView, notice, ticket_views
+from api.schemas import ConfirmBody, DisputeBody, RectificationBody
+from domain.kinds import TicketKind
+from domain.roles import Role
+from store.models import Elevator
+from store.tickets import TicketFilter
+
+router = APIRouter(prefix="/app/inbox", include_in_schema=False)
+
+# (kind, state) of the work that waits for the use unit to confirm it.
+AWAITING_CONFIRMATION = frozenset(
+    {
+        (TicketKind.RESCUE.value, "released"),
+        (TicketKind.FAULT_REPAIR.value, "fixed"),
+        (TicketKind.MAINTENANCE_RECORD.value, "submitted"),
+    }
+)
+# A directive addressed to the unit waits for its signature, then for its rectification report.
+DIRECTIVE_STATES = frozenset({"awaiting_signature", "rectifying"})
+ACTIONS: dict[str, type[BaseModel]] = {
+    "confirm": ConfirmBody,
+    "dispute": DisputeBody,
+    "sign": SignBody,
+    "submit_rectification": RectificationBody,
+}
+_LIMIT = 500
+
+
+def _require_safety_manager(session: StaffSession) -> None:
+    if Role.SAFETY_MANAGER not in session.principal.roles:
+        raise PageRefused(
+            status.HTTP_403_FORBIDDEN, "此页面供使用管理单位的安全管理员使用，请从首页进入您的工作台"
+        )
+
+
+def _by_deadline(view: TicketView) -> tuple[bool, datetime, datetime]:
+    # Soonest deadline first; work without a deadline last, oldest first.
+    return (view.due_at is None, view.due_at or view.opened_at, view.opened_at)
+
+
+async def _open_tickets(resources: Resources, session: StaffSession) -> list[TicketView]:
+    principal = session.principal
+    page = await resources.tickets.list(
+        TicketFilter(use_unit_id=principal.organisation_id, open_only=True, visible_to=principal),
+        limit=_LIMIT,
+        offset=0,
+    )
+    return await ticket_views(resources, page.items)
+
+
+async def _directives(resources: Resources, session: StaffSession) -> list[TicketView]:
+    principal = session.principal
+    page = await resources.tickets.list(
+        TicketFilter(
+            kind=TicketKind.DIRECTIVE.value,
+            assigned_unit_id=principal.organisation_id,
+            open_only=True,
+            visible_to=principal,
+        ),
+        limit=_LIMIT,
+        offset=0,
+    )
+    return [view for view in await ticket_views(resources, page.items) if view.state in DIRECTIVE_STATES]
+
+
+async def _my_elevators(resources: Resources, organisation_id: str) -> list[Elevator]:
+    return [e for e in await resources.registry.elevators() if e.use_unit_id == organisation_id]
+
+
+async def _page(
+    request: Request,
+    resources: Resources,
+    session: StaffSession,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice_text: str | None = None,
+) -> HTMLResponse:
+    open_tickets = await _open_tickets(resources, session)
+    awaiting = [view for view in open_tickets if (view.kind, view.state) in AWAITING_CONFIRMATION]
+    directives = await _directives(resources, session)
+    by_elevator: dict[str, list[TicketView]] = defaultdict(list)
+    for view in open_tickets:
+        by_elevator[view.elevator_code].append(view)
+    return staff_page(
+        request,
+        "inbox/page.html",
+        session,
+        status_code=status_code,
+        title="待办事项",
+        error=error,
+        notice=notice_text,
+        inbox=sorted([*awaiting, *directives], key=_by_deadline),
+        elevators=await _my_elevators(resources, session.principal.organisation_id),
+        open_by_elevator=by_elevator,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def inbox_page(
+    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
+) -> HTMLResponse:
+    _require_safety_manager(session)
+    return await _page(request, resources, session, notice_text=notice(done))
+
+
+@router.post("/{ticket_id}/{action}")
+async def inbox_action(
+    ticket_id: str,
+    action: str,
+    request: Request,
+    resources: Resources,
+    session: CheckedSession,
+    remark: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+) -> Response:
+    """Confirm or dispute (with a reason); sign for a directive or report its rectification."""
+    _require_safety_manager(session)
+    if action not in ACTIONS:
+        raise PageRefused(status.HTTP_404_NOT_FOUND, "没有这项操作，请刷新页面后重试")
+    fields = {
+        "confirm": {"remark": remark},
+        "dispute": {"reason": reason.strip()},
+        "sign": {},
+        "submit_rectification": {"evidence": evidence.strip()},
+    }[action]
+    refusal = await act_from_page(
+        request,
+        resources,
+        session,
+        ticket_id,
+        action,
+        form_body(ACTIONS[action], fields),
+        audited_as=f"POST /app/inbox/{{ticket_id}}/{action}",
+    )
+    if refusal is not None:
+        return await _page(
+            request, resources, session, status_code=refusal.status_code, error=refusal.message
+        )
+    return RedirectResponse(f"/app/inbox?done={action}", status_code=status.HTTP_303_SEE_OTHER)

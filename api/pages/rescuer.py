@@ -1,0 +1,171 @@
+"""The rescuer's phone page: rescues dispatched to my unit, live countdowns, one tap per step.
+
+`/app/rescuer` lists the open rescues assigned to the signed-in rescuer's organisation, people still
+trapped first, with countdowns to the accept and arrival limits (`rescue.accept`, `rescue.arrive`).
+A small script (static/staff.js) ticks the countdowns every second and fetches `/app/rescuer/list`
+every 5 seconds to swap in the list as it stands now: a re-dispatch or a cancellation shows by itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from api.deps import Resources
+from api.pages.session import (
+    CheckedSession,
+    FragmentSession,
+    PageRefused,
+    StaffSession,
+    StaffSessionDep,
+    staff_page,
+)
+from api.pages.staff_actions import act_from_page, form_body
+from api.pages.staff_views import TicketView, notice, ticket_views
+from api.schemas import AcceptBody, ArriveBody, ReleaseBody
+from domain.kinds import TicketKind
+from domain.rescue import ReportSource, RescueState
+from domain.roles import Role
+from store.tickets import TicketFilter
+
+router = APIRouter(prefix="/app/rescuer", include_in_schema=False)
+
+ACTIONS: dict[str, type[BaseModel]] = {"accept": AcceptBody, "arrive": ArriveBody, "release": ReleaseBody}
+REFRESH_SECONDS = 5
+_LIST_LIMIT = 50
+
+
+def _require_rescuer(session: StaffSession) -> None:
+    if Role.RESCUER not in session.principal.roles:
+        raise PageRefused(status.HTTP_403_FORBIDDEN, "此页面供救援人员使用，请从首页进入您的工作台")
+
+
+async def _my_rescues(resources: Resources, session: StaffSession) -> list[TicketView]:
+    principal = session.principal
+    page = await resources.tickets.list(
+        TicketFilter(
+            kind=TicketKind.RESCUE.value,
+            assigned_unit_id=principal.organisation_id,
+            open_only=True,
+            visible_to=principal,
+        ),
+        limit=_LIST_LIMIT,
+        offset=0,
+    )
+    views = await ticket_views(resources, page.items)
+    # People still trapped first, the longest waiting first; released rescues wait for the use unit.
+    return sorted(views, key=lambda view: (not RescueState(view.state).people_trapped, view.opened_at))
+
+
+def countdown_text(deadline: datetime | None, now: datetime) -> str:
+    """What a countdown shows before its script runs: 剩余 mm:ss, or 已超时 mm:ss once late."""
+    if deadline is None:
+        return ""
+    seconds = int((deadline - now).total_seconds())
+    minutes, rest = divmod(abs(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    clock = f"{hours}:{minutes:02d}:{rest:02d}" if hours else f"{minutes:02d}:{rest:02d}"
+    return f"已超时 {clock}" if seconds < 0 else f"剩余 {clock}"
+
+
+def list_version(tickets: list[TicketView]) -> str:
+    """A fingerprint of what the list shows: the page's script swaps the list in only when it changes."""
+    shown = [
+        (
+            t.ticket_id,
+            t.state,
+            t.overdue,
+            sorted(t.flags),
+            sorted(t.deadlines.items()),
+            sorted(t.details.items()),
+        )
+        for t in tickets
+    ]
+    return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
+
+
+def _list_context(session: StaffSession, tickets: list[TicketView]) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    return {
+        "tickets": tickets,
+        "version": list_version(tickets),
+        "now": now,
+        "countdown": lambda deadline: countdown_text(deadline, now),
+        "source_labels": {source.value: source.label_zh for source in ReportSource},
+        "handler_name": session.principal.name,
+    }
+
+
+async def _page(
+    request: Request,
+    resources: Resources,
+    session: StaffSession,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice_text: str | None = None,
+) -> HTMLResponse:
+    tickets = await _my_rescues(resources, session)
+    return staff_page(
+        request,
+        "rescuer/page.html",
+        session,
+        status_code=status_code,
+        title="救援工单",
+        error=error,
+        notice=notice_text,
+        refresh_seconds=REFRESH_SECONDS,
+        **_list_context(session, tickets),
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def rescuer_page(
+    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
+) -> HTMLResponse:
+    _require_rescuer(session)
+    return await _page(request, resources, session, notice_text=notice(done))
+
+
+@router.get("/list", response_class=HTMLResponse)
+async def rescuer_list(request: Request, resources: Resources, session: FragmentSession) -> HTMLResponse:
+    """The list alone, as the page's script swaps it in every few seconds."""
+    _require_rescuer(session)
+    tickets = await _my_rescues(resources, session)
+    return staff_page(request, "rescuer/_list.html", session, **_list_context(session, tickets))
+
+
+@router.post("/{ticket_id}/{action}")
+async def rescuer_action(
+    ticket_id: str,
+    action: str,
+    request: Request,
+    resources: Resources,
+    session: CheckedSession,
+    people_freed: Annotated[str | None, Form()] = None,
+    handler_name: Annotated[str | None, Form()] = None,
+) -> Response:
+    """接单 / 已到场 / 已解困: one tap each; a release also says how many were freed and by whom."""
+    _require_rescuer(session)
+    if action not in ACTIONS:
+        raise PageRefused(status.HTTP_404_NOT_FOUND, "没有这项操作，请刷新页面后重试")
+    fields = {"people_freed": people_freed, "handler_name": handler_name} if action == "release" else {}
+    refusal = await act_from_page(
+        request,
+        resources,
+        session,
+        ticket_id,
+        action,
+        form_body(ACTIONS[action], fields),
+        audited_as=f"POST /app/rescuer/{{ticket_id}}/{action}",
+    )
+    if refusal is not None:
+        return await _page(
+            request, resources, session, status_code=refusal.status_code, error=refusal.message
+        )
+    return RedirectResponse(f"/app/rescuer?done={action}", status_code=status.HTTP_303_SEE_OTHER)

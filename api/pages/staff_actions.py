@@ -1,0 +1,180 @@
+"""Taking an action from a staff page: the shared action path, with failures told as sentences in Chinese.
+
+The pages send actions through `api.ticket_service.take_action`, so the permission table and the
+workflow's validators decide exactly as for the JSON API. What the JSON API answers as 403/404/409/422/503
+a page shows as a sentence a person understands. Each action appends its audit row here, with the
+digest of the action's body (the middleware does not digest form bodies).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.audit import audit
+from api.deps import AppResources
+from api.errors import TemporalUnavailable, TicketNotActionable
+from api.pages.session import StaffSession
+from api.ticket_service import take_action
+from domain.catalog import state_label
+from domain.kinds import TicketKind
+from store.audit import Outcome
+
+# The actions the pages offer, as a person names them.
+ACTION_LABELS_ZH: dict[str, str] = {
+    "accept": "接单",
+    "arrive": "已到场",
+    "release": "已解困",
+    "confirm": "确认",
+    "dispute": "提出异议",
+    "sign": "签收",
+    "submit_rectification": "提交整改报告",
+    "verify_pass": "复查合格",
+    "verify_fail": "复查不合格",
+}
+
+# Form fields, as the forms label them, for "please check ..." sentences.
+FIELD_LABELS_ZH: dict[str, str] = {
+    "people_freed": "解困人数",
+    "handler_name": "处置人员",
+    "released_at": "解困时间",
+    "arrived_at": "到场时间",
+    "reason": "理由",
+    "remark": "备注",
+    "note": "备注",
+    "evidence": "整改情况",
+    "rectify_by": "改正期限",
+    "problems": "存在的问题",
+    "article_violated": "违反的条款",
+    "legal_basis": "责令改正的依据",
+    "addressee": "受令单位",
+    "elevator_code": "电梯",
+    "from_ticket_id": "来源工单",
+}
+
+UNAVAILABLE = "工单服务暂时不可用，请稍后重试"
+NOT_FOUND = "找不到该工单，请刷新页面后重试"
+FAILED = "操作未能完成，请稍后重试"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an action did not happen: the HTTP status the page is sent with, and the sentence it shows."""
+
+    status_code: int
+    message: str
+
+
+def invalid_fields(fields: list[str]) -> Refusal:
+    named = "、".join(dict.fromkeys(FIELD_LABELS_ZH.get(field, field) for field in fields))
+    return Refusal(
+        status.HTTP_422_UNPROCESSABLE_CONTENT,
+        f"请检查填写的内容：{named}" if named else "请检查填写的内容后重试",
+    )
+
+
+def form_body(model: type[BaseModel], fields: Mapping[str, Any]) -> BaseModel | Refusal:
+    """The action's body from a form's fields, or the refusal naming the fields that do not hold."""
+    try:
+        return model.model_validate(dict(fields))
+    except ValidationError as error:
+        return invalid_fields([str(e["loc"][-1]) for e in error.errors() if e["loc"]])
+
+
+def _state_sentence(kind: str | None, state: str | None) -> str:
+    label = state or ""
+    if kind and state:
+        with contextlib.suppress(ValueError):
+            label = state_label(TicketKind(kind), state)
+    if not label:
+        return "该工单当前状态不能执行此操作，请刷新页面查看最新状态"
+    return f"该工单当前状态为“{label}”，不能执行此操作"
+
+
+def explain(error: Exception, *, kind: str | None, action: str) -> Refusal | None:
+    """The refusal an exception of the action path stands for; None for one that is not a refusal."""
+    action_label = ACTION_LABELS_ZH.get(action, action)
+    forbidden = Refusal(status.HTTP_403_FORBIDDEN, f"您所在单位无权对该工单执行“{action_label}”")
+    if isinstance(error, HTTPException):
+        if error.status_code == status.HTTP_404_NOT_FOUND:
+            return Refusal(error.status_code, NOT_FOUND)
+        if error.status_code == status.HTTP_403_FORBIDDEN:
+            return forbidden
+        return Refusal(error.status_code, FAILED)
+    if isinstance(error, RequestValidationError):
+        return invalid_fields([str(e["loc"][-1]) for e in error.errors() if e.get("loc")])
+    if isinstance(error, TicketNotActionable):
+        return Refusal(status.HTTP_409_CONFLICT, _state_sentence(kind, error.state))
+    if isinstance(error, WorkflowUpdateFailedError) and isinstance(error.cause, ApplicationError):
+        cause = error.cause
+        details = cause.details[0] if cause.details and isinstance(cause.details[0], dict) else {}
+        if cause.type == "InvalidTransition":
+            return Refusal(status.HTTP_409_CONFLICT, _state_sentence(kind, details.get("state")))
+        if cause.type == "ActionNotPermitted":
+            return forbidden
+        if cause.type == "InvalidInput":
+            field = details.get("field")
+            return invalid_fields([str(field)] if field else [])
+    if isinstance(error, (TemporalUnavailable, WorkflowUpdateRPCTimeoutOrCancelledError)):
+        return Refusal(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE)
+    if isinstance(error, RPCError):
+        if error.status in (
+            RPCStatusCode.UNAVAILABLE,
+            RPCStatusCode.DEADLINE_EXCEEDED,
+            RPCStatusCode.CANCELLED,
+        ):
+            return Refusal(status.HTTP_503_SERVICE_UNAVAILABLE, UNAVAILABLE)
+        return Refusal(status.HTTP_502_BAD_GATEWAY, FAILED)
+    return None
+
+
+def _outcome(status_code: int) -> Outcome:
+    if status_code in (401, 403):
+        return Outcome.DENIED
+    return Outcome.OK if status_code < 400 else Outcome.FAILED
+
+
+async def act_from_page(
+    request: Request,
+    resources: AppResources,
+    session: StaffSession,
+    ticket_id: str,
+    action: str,
+    body: BaseModel | Refusal,
+    *,
+    audited_as: str,
+) -> Refusal | None:
+    """Take `action` on the ticket as the signed-in user; None once it took effect, else why not.
+
+    `body` is the action's body, or the refusal of a form that did not make one (it is audited alike).
+    `audited_as` is the audit row's action: the page route with the action named, e.g.
+    `POST /app/rescuer/{ticket_id}/accept`, as the JSON API's routes name theirs.
+    """
+    refusal: Refusal | None = body if isinstance(body, Refusal) else None
+    if isinstance(body, BaseModel):
+        ticket = await resources.tickets.get(ticket_id)
+        try:
+            await take_action(resources, session.principal, ticket_id, action, body)
+        except Exception as error:
+            refusal = explain(error, kind=ticket.kind if ticket else None, action=action)
+            if refusal is None:
+                raise
+    await audit(
+        resources,
+        request,
+        session.principal,
+        outcome=_outcome(refusal.status_code if refusal else 200),
+        action=audited_as,
+        ticket_id=ticket_id,
+        payload=body.model_dump(mode="json") if isinstance(body, BaseModel) else None,
+    )
+    return refusal

@@ -1,0 +1,40 @@
+"""`/app`: where a signed-in staff member lands, by role; others get the tickets they may see."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.deps import Resources
+from api.pages.session import StaffSessionDep, staff_page
+from api.pages.staff_views import ticket_views
+from domain.permissions import Principal
+from domain.roles import Role
+from store.tickets import TicketFilter
+
+router = APIRouter(include_in_schema=False)
+
+_LIST_LIMIT = 50
+
+
+def landing_page(principal: Principal) -> str | None:
+    """The page a role works on; None for roles without one of their own."""
+    if Role.RESCUER in principal.roles:
+        return "/app/rescuer"
+    if Role.SAFETY_MANAGER in principal.roles:
+        return "/app/inbox"
+    if principal.roles & {Role.REGULATOR, Role.BUREAU_HEAD}:
+        return "/app/regulator"
+    return None
+
+
+@router.get("/app", response_class=HTMLResponse)
+async def staff_home(request: Request, resources: Resources, session: StaffSessionDep) -> Response:
+    landing = landing_page(session.principal)
+    if landing is not None:
+        return RedirectResponse(landing, status_code=status.HTTP_303_SEE_OTHER)
+    page = await resources.tickets.list(
+        TicketFilter(open_only=True, visible_to=session.principal), limit=_LIST_LIMIT, offset=0
+    )
+    tickets = await ticket_views(resources, page.items)
+    return staff_page(request, "staff/home.html", session, title="我的工单", tickets=tickets)

@@ -1,0 +1,95 @@
+"""Tickets as the staff pages show them: labels in Chinese, the elevator's address, parsed deadlines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from api.deps import AppResources
+from api.presenters import ticket_out
+from domain.catalog import state_label
+from domain.districts import DISTRICTS_ZH
+from domain.kinds import TicketKind
+from store.models import Ticket
+
+# The notices a page shows after an action took effect (?notice=<code>): fixed sentences, never echoed input.
+NOTICES_ZH: dict[str, str] = {
+    "accept": "已接单，请尽快赶往现场",
+    "arrive": "已记录到场",
+    "release": "已记录解困，等待使用管理单位确认",
+    "confirm": "已确认",
+    "dispute": "已提出异议，已通知处置单位更正",
+    "sign": "已签收指令书",
+    "submit_rectification": "已提交整改报告，等待监管部门复查",
+    "verify_pass": "已复查合格，指令书办结",
+    "verify_fail": "已复查不合格，已退回整改",
+    "directive": "已下达安全监察指令书",
+}
+
+
+@dataclass(frozen=True)
+class TicketView:
+    ticket_id: str
+    kind: str
+    kind_label: str
+    state: str
+    state_label: str
+    elevator_code: str
+    address: str
+    district_label: str
+    opened_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    deadlines: dict[str, datetime]
+    details: dict[str, Any]
+    flags: list[str]
+    temporal_ui_url: str
+
+    def deadline(self, step: str) -> datetime | None:
+        return self.deadlines.get(step)
+
+    def detail_time(self, key: str) -> datetime | None:
+        """A time the workflow keeps in the details (ISO text), e.g. `alarm_at`, `released_at`."""
+        value = self.details.get(key)
+        return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+
+
+def district_label(district: str) -> str:
+    return DISTRICTS_ZH.get(district, district)
+
+
+async def ticket_views(resources: AppResources, tickets: Sequence[Ticket]) -> list[TicketView]:
+    """The tickets with their elevators' addresses, looked up once per elevator."""
+    settings = resources.settings
+    addresses: dict[str, str] = {}
+    for code in {ticket.elevator_code for ticket in tickets}:
+        elevator = await resources.registry.elevator(code)
+        addresses[code] = elevator.address if elevator else ""
+    return [
+        TicketView(
+            ticket_id=ticket.ticket_id,
+            kind=ticket.kind,
+            kind_label=TicketKind(ticket.kind).label_zh,
+            state=ticket.state,
+            state_label=state_label(TicketKind(ticket.kind), ticket.state),
+            elevator_code=ticket.elevator_code,
+            address=addresses.get(ticket.elevator_code, ""),
+            district_label=district_label(ticket.district),
+            opened_at=ticket.opened_at,
+            due_at=ticket.due_at,
+            overdue=ticket.overdue,
+            deadlines={step: datetime.fromisoformat(at) for step, at in ticket.deadlines.items()},
+            details=dict(ticket.details),
+            flags=list(ticket.flags),
+            temporal_ui_url=ticket_out(
+                ticket, settings.effective_temporal_ui_url, settings.temporal_namespace
+            ).temporal_ui_url,
+        )
+        for ticket in tickets
+    ]
+
+
+def notice(code: str | None) -> str | None:
+    return NOTICES_ZH.get(code) if code else None
