@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders tests
 
-.PHONY: help venv test-server postgres browser lint typecheck test run format clean
+.PHONY: help venv test-server postgres browser lint typecheck test run format clean bench bench-full
 
 help: ## List the targets
 	@printf 'Usage: make TARGET\n\n'
@@ -123,6 +123,15 @@ test: venv test-server postgres browser ## lint, typecheck and the whole pytest 
 	run $(VENV_BIN)/mypy $(TYPED_PACKAGES); \
 	export TEMPORAL_TEST_SERVER_WRAPPER='$(TEST_SERVER_WRAPPER)'; \
 	run $(VENV_BIN)/pytest
+
+# The benchmarks of issue 8 (bench/run.py): ratios against bare Temporal measured in the same run,
+# appended to var/bench/report.md; each run ends with one `goal <name> <measured> <target> met|missed`
+# line per goal. PostgreSQL is needed by the read-model goal.
+bench: venv postgres ## Short benchmarks (< 10 minutes): every goal at small sizes
+	PYTHONPATH=. $(VENV_BIN)/python bench/run.py --short
+
+bench-full: venv postgres ## The benchmarks at the issue's sizes (long)
+	PYTHONPATH=. $(VENV_BIN)/python bench/run.py --full
 
 run: venv ## Run `elevator-orders dev` (the local development stack)
 	$(VENV_BIN)/elevator-orders dev

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     temporal_address: str = ""
     temporal_namespace: str = "default"
     temporal_task_queue: str = "elevator-orders"
+    # Workflows the worker keeps in memory between tasks. A ticket waiting days on a legal clock is
+    # evicted and replayed (a short history) when its timer fires, so the cache only needs to hold the
+    # tickets being acted on now; each cached run costs memory, so the bound keeps RSS flat however many
+    # tickets wait (see bench/goal_open_tickets.py).
+    worker_max_cached_workflows: int = Field(default=1000, gt=0)
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233
     # Empty means: the dev server's Web UI on `temporal_ui_port`.

@@ -110,6 +110,7 @@ async def running_worker(
             client,
             task_queue=queue,
             workflows=WORKFLOWS,
+            max_cached_workflows=settings.worker_max_cached_workflows,
             activities=activity_callables(build_activities(settings, engine, client, queue)),  # type: ignore[arg-type]
         )
         async with worker:

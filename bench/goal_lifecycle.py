@@ -1,0 +1,173 @@
+"""Goal 1, lifecycle-ratio: full rescue lifecycles through HTTP against the bare workflow, tickets/s.
+
+Ours: POST /tickets/rescue (the monitoring platform's alarm), then accept, arrive, release (the
+maintenance unit's rescuer) and confirm (the use unit's safety manager) through POST /tickets/{id}/...,
+each lifecycle on an elevator of its own; timed until the last action has answered and every mail of
+every ticket (5 each) has reached the SMTP sink. Bare: update-with-start and the four Updates through
+the Temporal client. Same dev server, same worker settings, same concurrency, same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections import Counter
+
+from bare import BareRescueWorkflow, act_bare, open_bare
+from common import (
+    MONITORING,
+    RESCUER,
+    SAFETY_MANAGER,
+    Bench,
+    GoalResult,
+    Stack,
+    at_least,
+    closed_loop,
+    percentile,
+    ratio,
+)
+
+TARGET = 0.80
+CONCURRENCY = 20
+MAILS_PER_RESCUE = 5
+ACTIONS: list[tuple[str, str, dict[str, object]]] = [
+    ("accept", RESCUER, {"note": "马上出发"}),
+    ("arrive", RESCUER, {}),
+    ("release", RESCUER, {"people_freed": 1, "handler_name": "李师傅"}),
+    ("confirm", SAFETY_MANAGER, {"remark": "已核实"}),
+]
+
+
+class Ours:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.statuses: Counter[int] = Counter()
+        self.lifecycle_seconds: list[float] = []
+
+    async def lifecycle(self, code: str) -> None:
+        started = time.perf_counter()
+        created = await self.stack.post(
+            "/tickets/rescue",
+            MONITORING,
+            {
+                "elevator_code": code,
+                "source": "alarm",
+                "ref": f"bench-{uuid.uuid4().hex}",
+                "alarm_type": "用户报警",
+            },
+        )
+        self.statuses[created.status_code] += 1
+        if created.status_code != 201:
+            return
+        ticket_id = created.json()["ticket_id"]
+        for action, user, body in ACTIONS:
+            answer = await self.stack.post(f"/tickets/{ticket_id}/{action}", user, body)
+            self.statuses[answer.status_code] += 1
+            if answer.status_code != 200:
+                return
+        self.lifecycle_seconds.append(time.perf_counter() - started)
+
+
+class Bare:
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+        self.failures = 0
+        self.lifecycle_seconds: list[float] = []
+
+    async def lifecycle(self, code: str) -> None:
+        started = time.perf_counter()
+        try:
+            await open_bare(self.stack.client, self.stack.bare_task_queue, code, f"bench-{uuid.uuid4().hex}")
+            for action, user, _ in ACTIONS:
+                await act_bare(self.stack.client, code, action, user)
+        except Exception:
+            self.failures += 1
+            return
+        self.lifecycle_seconds.append(time.perf_counter() - started)
+
+
+async def _ours_round(stack: Stack, count: int) -> tuple[float, Ours]:
+    ours = Ours(stack)
+    codes = await stack.add_elevators(count)
+    mails_before = len(stack.mail.messages)
+    started = time.perf_counter()
+    await closed_loop(codes, CONCURRENCY, ours.lifecycle)
+    expected = mails_before + MAILS_PER_RESCUE * len(ours.lifecycle_seconds)
+    with contextlib.suppress(AssertionError):
+        await stack.mail.wait_for(lambda messages: len(messages) >= expected, timeout=120)
+    return time.perf_counter() - started, ours
+
+
+async def _bare_round(stack: Stack, count: int) -> tuple[float, Bare]:
+    bare = Bare(stack)
+    codes = await stack.add_elevators(count)
+    wall = await closed_loop(codes, CONCURRENCY, bare.lifecycle)
+    return wall, bare
+
+
+async def run(bench: Bench) -> list[GoalResult]:
+    count = 600 if bench.full else 120
+    rounds = 2 if bench.full else 1
+    async with bench.stack(bare_workflows=[BareRescueWorkflow]) as stack:
+        # Warm-up: imports, connection pools, the workers' caches, SQLite's pages.
+        await _bare_round(stack, CONCURRENCY)
+        await _ours_round(stack, CONCURRENCY)
+        ours_wall = bare_wall = 0.0
+        ours_done = bare_done = 0
+        ours_runs: list[Ours] = []
+        bare_runs: list[Bare] = []
+        for _ in range(rounds):
+            wall, bare = await _bare_round(stack, count)
+            bare_wall += wall
+            bare_done += len(bare.lifecycle_seconds)
+            bare_runs.append(bare)
+            wall, ours = await _ours_round(stack, count)
+            ours_wall += wall
+            ours_done += len(ours.lifecycle_seconds)
+            ours_runs.append(ours)
+        statuses: Counter[int] = Counter()
+        for o in ours_runs:
+            statuses.update(o.statuses)
+        ours_latency = [s for o in ours_runs for s in o.lifecycle_seconds]
+        bare_latency = [s for b in bare_runs for s in b.lifecycle_seconds]
+        bare_failures = sum(b.failures for b in bare_runs)
+        ours_rate = ours_done / ours_wall
+        bare_rate = bare_done / bare_wall
+        measured = ratio(ours_rate, bare_rate)
+        mails = len(stack.mail.messages)
+    failed = count * rounds - ours_done
+    rows = [
+        (
+            "ours (HTTP)",
+            count * rounds,
+            ours_done,
+            ours_wall,
+            ours_rate,
+            percentile(ours_latency, 50),
+            percentile(ours_latency, 99),
+        ),
+        (
+            "bare (client)",
+            count * rounds,
+            bare_done,
+            bare_wall,
+            bare_rate,
+            percentile(bare_latency, 50),
+            percentile(bare_latency, 99),
+        ),
+    ]
+    bench.report.section(
+        "Goal 1: lifecycle throughput (lifecycle-ratio)",
+        f"{count} lifecycles x {rounds} round(s) per side at concurrency {CONCURRENCY}, each on an elevator of "
+        "its own; ours timed until every mail (5 per rescue) reached the sink.\n\n"
+        + bench.report.table(
+            ["", "lifecycles", "completed", "wall s", "tickets/s", "lifecycle p50 s", "lifecycle p99 s"], rows
+        )
+        + f"\nHTTP answers (ours): {dict(sorted(statuses.items()))}; bare failures: {bare_failures}; "
+        f"mails received: {mails}.\n\n**ratio {measured:.2f}** (target >= {TARGET}).\n",
+    )
+    note = f"ours {ours_rate:.1f}/s, bare {bare_rate:.1f}/s"
+    if failed or bare_failures:
+        note += f", {failed} of ours and {bare_failures} bare failed"
+    return [at_least("lifecycle-ratio", measured, TARGET, note)]

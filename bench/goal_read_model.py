@@ -1,0 +1,481 @@
+"""Goal 5: the ticket list endpoint at scale, against the very SQL it runs, on PostgreSQL.
+
+Tickets are generated straight into the store (one INSERT ... SELECT over generate_series, seeded, so
+every run gets the same table), never through workflows. Each list request goes through the FastAPI app
+(httpx ASGITransport, a real bearer token); the statements the repository emits for it are captured
+from the engine and replayed with asyncpg on their own connection right after, so both sides see the
+same parameters and the same buffer cache. EXPLAIN of each replayed statement must show no sequential
+scan on tickets.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import httpx
+from common import Bench, GoalResult, Report
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from api.app import create_app
+from domain.catalog import CATALOG
+from domain.districts import DISTRICTS_ZH
+from elevator_orders.settings import Settings
+from store.db import make_engine, make_sessionmaker
+from store.migrate import upgrade_to_head_async
+from store.seed import seed_demo_data
+from tests.support.auth import bearer
+from tests.support.postgres import fresh_database, throwaway_postgres
+
+FULL_TICKETS = 1_000_000
+SHORT_TICKETS = 100_000
+FULL_REQUESTS = 300
+SHORT_REQUESTS = 100
+WARMUP_REQUESTS = 10
+PAGE_SIZE = 50
+DEEP_PAGE = 50
+TARGET_RATIO = 2.0
+
+CITY_REGULATOR = "u-regulator-city"
+DISTRICT_REGULATOR = "u-regulator-pudong"
+DISTRICT_REGULATOR_DISTRICT = "pudong"
+
+# Shares of the ticket kinds over a year: a fortnightly maintenance record per car dominates.
+KIND_SHARES = {
+    "maintenance_record": 0.45,
+    "fault_repair": 0.20,
+    "rescue": 0.10,
+    "hazard": 0.08,
+    "feedback": 0.07,
+    "complaint": 0.04,
+    "report": 0.02,
+    "violation_clue": 0.02,
+    "directive": 0.02,
+}
+# Pudong holds about a fifth of the city's cars; the rest spread by rough size.
+DISTRICT_WEIGHTS = {
+    "pudong": 20,
+    "minhang": 10,
+    "baoshan": 7,
+    "xuhui": 7,
+    "jingan": 7,
+    "putuo": 6,
+    "changning": 5,
+    "yangpu": 6,
+    "hongkou": 5,
+    "huangpu": 6,
+    "jiading": 5,
+    "songjiang": 5,
+    "qingpu": 3,
+    "fengxian": 3,
+    "jinshan": 2,
+    "chongming": 1,
+    "lingang": 2,
+}
+OPEN_SHARE = 0.15
+OVERDUE_SHARE_OF_OPEN = 0.2
+OVERDUE_SHARE_OF_CLOSED = 0.03
+# About one car per three tickets a year, as in a city of 300,000 cars with 1,000,000 tickets.
+TICKETS_PER_ELEVATOR = 3
+SEED = 0.42
+# A count(*) over more rows than this is the expensive part of a wide page: reported beside the figures.
+REPORTED_COUNT_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class ListCase:
+    """One listing the pages make, with a parameter draw per request."""
+
+    name: str
+    user: str
+    params: Callable[[random.Random], dict[str, str | int]]
+
+
+@dataclass
+class CaseFigures:
+    name: str
+    api_ms: list[float] = field(default_factory=list)
+    sql_ms: list[float] = field(default_factory=list)
+    count_ms: list[float] = field(default_factory=list)
+    uses_index: bool = True
+    plans: list[str] = field(default_factory=list)
+
+    @property
+    def api_p99(self) -> float:
+        return _p99(self.api_ms)
+
+    @property
+    def sql_p99(self) -> float:
+        return _p99(self.sql_ms)
+
+
+def _p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[98] if len(values) > 1 else values[0]
+
+
+def _districts() -> list[str]:
+    return list(DISTRICTS_ZH)
+
+
+def elevator_code(district: str, number: int) -> str:
+    """A synthetic registry code: 31, the district's index, then the car's number in the district."""
+    return f"31{_districts().index(district):02d}{number:06d}"
+
+
+def elevators_per_district(tickets: int) -> dict[str, int]:
+    total_weight = sum(DISTRICT_WEIGHTS.values())
+    cars = max(tickets // TICKETS_PER_ELEVATOR, len(DISTRICT_WEIGHTS))
+    return {d: max(1, cars * w // total_weight) for d, w in DISTRICT_WEIGHTS.items()}
+
+
+def _cases(tickets: int) -> list[ListCase]:
+    cars = elevators_per_district(tickets)
+    districts = list(DISTRICT_WEIGHTS)
+    open_states = sorted(
+        {
+            m.value
+            for entry in CATALOG.values()
+            for e in entry.states
+            for m in e
+            if m.value not in entry.finals
+        }
+    )
+    year_start = _year_end() - timedelta(days=365)
+
+    def district_state_overdue(district: str | None) -> Callable[[random.Random], dict[str, str | int]]:
+        return lambda r: {
+            "district": district or r.choice(districts),
+            "state": r.choice(open_states),
+            "overdue": "true",
+        }
+
+    def elevator(district: str | None) -> Callable[[random.Random], dict[str, str | int]]:
+        def draw(r: random.Random) -> dict[str, str | int]:
+            d = district or r.choice(districts)
+            return {"elevator_code": elevator_code(d, r.randrange(cars[d]))}
+
+        return draw
+
+    def kind_dates(r: random.Random) -> dict[str, str | int]:
+        start = year_start + timedelta(days=r.randrange(335))
+        return {
+            "kind": r.choice(list(KIND_SHARES)),
+            "opened_from": start.isoformat(),
+            "opened_to": (start + timedelta(days=30)).isoformat(),
+        }
+
+    def deep_page(r: random.Random) -> dict[str, str | int]:
+        return {"offset": PAGE_SIZE * DEEP_PAGE}
+
+    own = DISTRICT_REGULATOR_DISTRICT
+    return [
+        ListCase("city district+state+overdue", CITY_REGULATOR, district_state_overdue(None)),
+        ListCase("city elevator", CITY_REGULATOR, elevator(None)),
+        ListCase("city kind+30-day range", CITY_REGULATOR, kind_dates),
+        ListCase("city page 50 deep", CITY_REGULATOR, deep_page),
+        ListCase("district district+state+overdue", DISTRICT_REGULATOR, district_state_overdue(own)),
+        ListCase("district elevator", DISTRICT_REGULATOR, elevator(own)),
+        ListCase("district kind+30-day range", DISTRICT_REGULATOR, kind_dates),
+        ListCase("district page 50 deep", DISTRICT_REGULATOR, deep_page),
+    ]
+
+
+def _year_end() -> datetime:
+    return datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def generate_tickets(dsn: str, tickets: int) -> float:
+    """Fill tickets and ticket_parties with `tickets` generated rows; returns the seconds it took."""
+    started = time.perf_counter()
+    connection = await asyncpg.connect(dsn)
+    try:
+        kinds = []
+        low = 0.0
+        for kind, share in KIND_SHARES.items():
+            entry = CATALOG[next(k for k in CATALOG if k.value == kind)]
+            states = [m.value for e in entry.states for m in e]
+            kinds.append(
+                (
+                    kind,
+                    low,
+                    low + share,
+                    [s for s in states if s not in entry.finals],
+                    sorted(entry.finals),
+                )
+            )
+            low += share
+        cars = elevators_per_district(tickets)
+        district_rows = []
+        low = 0.0
+        total_weight = sum(DISTRICT_WEIGHTS.values())
+        for district, weight in DISTRICT_WEIGHTS.items():
+            share = weight / total_weight
+            district_rows.append((district, _districts().index(district), low, low + share, cars[district]))
+            low += share
+        await connection.execute(
+            "CREATE TEMP TABLE bench_kinds (kind text, lo float8, hi float8, open text[], final text[])"
+        )
+        await connection.executemany("INSERT INTO bench_kinds VALUES ($1, $2, $3, $4, $5)", kinds)
+        await connection.execute(
+            "CREATE TEMP TABLE bench_districts (district text, idx int, lo float8, hi float8, cars int)"
+        )
+        await connection.executemany("INSERT INTO bench_districts VALUES ($1, $2, $3, $4, $5)", district_rows)
+        await connection.execute("SELECT setseed($1)", SEED)
+        # The last draw of each range is widened so that a random() of 0.99999... always finds its row.
+        await connection.execute("UPDATE bench_kinds SET hi = 2 WHERE hi = (SELECT max(hi) FROM bench_kinds)")
+        await connection.execute(
+            "UPDATE bench_districts SET hi = 2 WHERE hi = (SELECT max(hi) FROM bench_districts)"
+        )
+        await connection.execute(
+            _GENERATE_TICKETS,
+            tickets,
+            _year_end(),
+            OPEN_SHARE,
+            OVERDUE_SHARE_OF_OPEN,
+            OVERDUE_SHARE_OF_CLOSED,
+        )
+        await connection.execute(_GENERATE_PARTIES)
+        await connection.execute("VACUUM ANALYZE tickets")
+        await connection.execute("VACUUM ANALYZE ticket_parties")
+    finally:
+        await connection.close()
+    return time.perf_counter() - started
+
+
+_GENERATE_TICKETS = """
+INSERT INTO tickets (
+    ticket_id, kind, state, seq, workflow_id, run_id, elevator_code, district, use_unit_id,
+    maintenance_unit_id, assigned_unit_id, opened_at, updated_at, due_at, overdue, closed_at,
+    deadlines, provisional_deadlines, flags, details, spawned_from, linked_tickets, tracking_digest
+)
+SELECT
+    t.ticket_id, t.kind, t.state, 3, t.ticket_id, md5(t.g::text), t.elevator, t.district,
+    'uu-' || (t.car % 5000), 'mu-' || (t.car % 300), 'mu-' || (t.car % 300),
+    t.opened_at, t.opened_at + interval '2 days', t.opened_at + interval '15 days', t.overdue,
+    CASE WHEN t.is_open THEN NULL ELSE t.opened_at + interval '3 days' END,
+    jsonb_build_object('main', to_char(t.opened_at + interval '15 days', 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"')),
+    '[]'::jsonb, '[]'::jsonb,
+    jsonb_build_object('description', '电梯运行异常，需现场处置', 'reporter_unit_id', 'mu-' || (t.car % 300)),
+    NULL, '[]'::jsonb, NULL
+FROM (
+    SELECT
+        x.g, x.kind, x.district, x.car, x.elevator,
+        x.kind || '-' || x.elevator || '-' || lpad(x.g::text, 8, '0') AS ticket_id,
+        x.r_open < $3 AS is_open,
+        CASE WHEN x.r_open < $3
+            THEN x.open[1 + floor(x.r_state * array_length(x.open, 1))::int]
+            ELSE x.final[1 + floor(x.r_state * array_length(x.final, 1))::int]
+        END AS state,
+        CASE WHEN x.r_open < $3 THEN x.r_overdue < $4 ELSE x.r_overdue < $5 END AS overdue,
+        $2::timestamptz - (x.r_time * interval '365 days') AS opened_at
+    FROM (
+        SELECT
+            s.*, k.kind, k.open, k.final, d.district,
+            floor(s.r_car * d.cars)::int AS car,
+            '31' || lpad(d.idx::text, 2, '0') || lpad(floor(s.r_car * d.cars)::int::text, 6, '0') AS elevator
+        FROM (
+            SELECT g, random() AS r_kind, random() AS r_district, random() AS r_car, random() AS r_open,
+                   random() AS r_state, random() AS r_overdue, random() AS r_time
+            FROM generate_series(1, $1) AS g
+        ) AS s
+        JOIN bench_kinds AS k ON s.r_kind >= k.lo AND s.r_kind < k.hi
+        JOIN bench_districts AS d ON s.r_district >= d.lo AND s.r_district < d.hi
+    ) AS x
+) AS t
+"""
+
+_GENERATE_PARTIES = """
+INSERT INTO ticket_parties (ticket_id, organisation_id, relation)
+SELECT ticket_id, use_unit_id, 'use_unit' FROM tickets
+UNION ALL SELECT ticket_id, maintenance_unit_id, 'maintenance_unit' FROM tickets
+UNION ALL SELECT ticket_id, assigned_unit_id, 'assigned' FROM tickets
+"""
+
+
+class StatementCapture:
+    """The statements on tickets the app's engine sends, with their parameters as the driver gets them."""
+
+    def __init__(self) -> None:
+        self.statements: list[tuple[str, tuple[Any, ...]]] = []
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM tickets" in statement:
+            self.statements.append((statement, tuple(parameters or ())))
+
+    @contextmanager
+    def on(self, engine_target: Any) -> Iterator[None]:
+        event.listen(engine_target, "before_cursor_execute", self)
+        try:
+            yield
+        finally:
+            event.remove(engine_target, "before_cursor_execute", self)
+
+
+def _seq_scans_on_tickets(plan: Any) -> int:
+    found = 0
+    if isinstance(plan, dict):
+        if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == "tickets":
+            found += 1
+        for value in plan.values():
+            found += _seq_scans_on_tickets(value)
+    elif isinstance(plan, list):
+        found += sum(_seq_scans_on_tickets(item) for item in plan)
+    return found
+
+
+def _plan_outline(plan: Any, depth: int = 0) -> list[str]:
+    lines = []
+    if isinstance(plan, dict) and "Node Type" in plan:
+        name = plan["Node Type"]
+        detail = plan.get("Index Name") or plan.get("Relation Name") or ""
+        lines.append("  " * depth + f"{name} {detail}".rstrip())
+        for child in plan.get("Plans", []):
+            lines += _plan_outline(child, depth + 1)
+    return lines
+
+
+async def _measure_case(
+    case: ListCase,
+    http: httpx.AsyncClient,
+    headers: dict[str, str],
+    capture: StatementCapture,
+    raw: asyncpg.Connection,
+    requests: int,
+) -> CaseFigures:
+    figures = CaseFigures(case.name)
+    draws = random.Random(case.name)
+    for index in range(WARMUP_REQUESTS + requests):
+        params = {"limit": PAGE_SIZE, **case.params(draws)}
+        capture.statements.clear()
+        started = time.perf_counter()
+        response = await http.get("/tickets", params=params, headers=headers)
+        api_ms = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise RuntimeError(f"{case.name}: {response.status_code} {response.text}")
+        statements = list(capture.statements)
+        # The same statements, replayed at once on a bare connection: the floor the endpoint adds to.
+        sql_ms = 0.0
+        count_ms = 0.0
+        for statement, args in statements:
+            started = time.perf_counter()
+            await raw.fetch(statement, *args)
+            elapsed = (time.perf_counter() - started) * 1000
+            sql_ms += elapsed
+            if statement.lstrip().upper().startswith("SELECT COUNT("):
+                count_ms += elapsed
+        if index < WARMUP_REQUESTS:
+            if index == 0:
+                for statement, args in statements:
+                    plan = json.loads(await raw.fetchval("EXPLAIN (FORMAT JSON) " + statement, *args))
+                    if _seq_scans_on_tickets(plan):
+                        figures.uses_index = False
+                    figures.plans.append(" / ".join(_plan_outline(plan[0]["Plan"])))
+            continue
+        figures.api_ms.append(api_ms)
+        figures.sql_ms.append(sql_ms)
+        figures.count_ms.append(count_ms)
+    return figures
+
+
+async def measure(server_url: str, tickets: int, requests: int) -> tuple[list[CaseFigures], float]:
+    async with fresh_database(server_url) as url:
+        await upgrade_to_head_async(url)
+        engine = make_engine(url)
+        try:
+            await seed_demo_data(make_sessionmaker(engine))
+        finally:
+            await engine.dispose()
+        dsn = _asyncpg_dsn(url)
+        seconds = await generate_tickets(dsn, tickets)
+        settings = Settings(database_url=url, var_dir=Settings().var_dir)
+        app = create_app(settings)
+        capture = StatementCapture()
+        raw = await asyncpg.connect(dsn)
+        try:
+            async with app.router.lifespan_context(app):
+                engine_target = app.state.resources.tickets._sessions.kw["bind"].sync_engine
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+                    results = []
+                    with capture.on(engine_target):
+                        for case in _cases(tickets):
+                            results.append(
+                                await _measure_case(
+                                    case, http, bearer(settings, case.user), capture, raw, requests
+                                )
+                            )
+        finally:
+            await raw.close()
+        return results, seconds
+
+
+async def run(bench: Bench) -> list[GoalResult]:
+    tickets = FULL_TICKETS if bench.full else SHORT_TICKETS
+    requests = FULL_REQUESTS if bench.full else SHORT_REQUESTS
+    return await run_at(tickets, requests, bench.report)
+
+
+async def run_at(tickets: int, requests: int, report: Report | None = None) -> list[GoalResult]:
+    with throwaway_postgres() as server_url:
+        results, generate_seconds = await measure(server_url, tickets, requests)
+    header = ["listing", "API p50", "API p99", "SQL p50", "SQL p99", "p99 ratio", "count share", "plan"]
+    rows = []
+    for figures in results:
+        count_share = sum(figures.count_ms) / max(sum(figures.sql_ms), 1e-9)
+        rows.append(
+            [
+                figures.name,
+                statistics.median(figures.api_ms),
+                figures.api_p99,
+                statistics.median(figures.sql_ms),
+                figures.sql_p99,
+                figures.api_p99 / figures.sql_p99,
+                f"{count_share:.0%}",
+                " ; ".join(figures.plans),
+            ]
+        )
+    print(
+        f"read model at {tickets:,} tickets (generated in {generate_seconds:.0f} s), {requests} requests each, ms:"
+    )
+    for row in rows:
+        print("  " + " | ".join(f"{v:.2f}" if isinstance(v, float) else str(v) for v in row))
+    worst_ratio = max(f.api_p99 / f.sql_p99 for f in results)
+    if report is not None:
+        report.section(
+            f"Read model at scale ({tickets:,} tickets in PostgreSQL)",
+            f"Generated straight into the store in {generate_seconds:.0f} s; {requests} requests per listing "
+            "through the app (httpx ASGITransport, bearer token) against the same statements replayed with "
+            "asyncpg. Times in ms; count share: part of the SQL time spent in the `total` count.\n\n"
+            + report.table(header, rows),
+        )
+    indexed = sum(1 for f in results if f.uses_index)
+    slowest = max(results, key=lambda f: f.api_p99 / f.sql_p99)
+    return [
+        GoalResult(
+            name="read-model-p99-ratio",
+            measured=round(worst_ratio, 2),
+            target=TARGET_RATIO,
+            met=worst_ratio <= TARGET_RATIO,
+            note=f"worst listing: {slowest.name}; {tickets:,} tickets",
+        ),
+        GoalResult(
+            name="read-model-index",
+            measured=round(indexed / len(results), 2),
+            target=1.0,
+            met=indexed == len(results),
+            note=f"{indexed}/{len(results)} listings without a sequential scan on tickets",
+        ),
+    ]
