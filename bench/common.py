@@ -283,7 +283,12 @@ class Bench:
         http_connections: int = 200,
     ) -> AsyncIterator[Stack]:
         """A fresh read model (SQLite unless given), mail sink, worker, bare worker and API on uvicorn."""
-        url = database_url or f"sqlite+aiosqlite:///{self.workdir / f'orders-{uuid.uuid4().hex[:8]}.db'}"
+        # BENCH_DATABASE_URL runs a goal's read model on another database (e.g. PostgreSQL) to compare.
+        url = (
+            database_url
+            or os.environ.get("BENCH_DATABASE_URL")
+            or f"sqlite+aiosqlite:///{self.workdir / f'orders-{uuid.uuid4().hex[:8]}.db'}"
+        )
         await upgrade_to_head_async(url)
         engine = make_engine(url)
         sessions = make_sessionmaker(engine)
