@@ -4,11 +4,12 @@ from temporalio.client import Client
 
 from domain.roles import Actor, Role
 from store.models import Ticket, TicketEvent
+from tests.support.fault_repair import REGULATOR
 from tests.support.rescue import ticket_when
 from workflows.step_models import ReasonInput
 from workflows.violation_clue import ViolationClueWorkflow
 
-PUDONG_REGULATOR = Actor("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR)
+PUDONG_REGULATOR = REGULATOR
 XUHUI_REGULATOR = Actor("u-regulator-xuhui", "郑科长", "reg-xuhui", Role.REGULATOR)
 CITY_REGULATOR_MAIL = "city-regulator@demo.elevator-orders.example"
 

@@ -50,7 +50,7 @@ from store.models import Ticket
 from store.tickets import TicketFilter, TicketRepository
 from tests.support.complaint import new_complaint
 from tests.support.directive import Directives, new_directive
-from tests.support.fault_repair import MAINTAINER, new_fault, open_repair, stored
+from tests.support.fault_repair import MAINTAINER, REGULATOR, new_fault, open_repair, stored
 from tests.support.hazard import INSPECTOR, new_hazard, open_hazard_ticket
 from tests.support.maintenance import end_schedule, new_record, submit
 from tests.support.permission_matrix import TicketFacts, table_grants, valid_body
@@ -59,7 +59,6 @@ from worker.main import running_worker
 from workflows.report_models import ReporterContact
 
 ELEVATOR = "31011500001"  # Pudong: uu-lujiazui, mu-shenda, reg-pudong
-REGULATOR = Actor("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR)
 REPORTER = ReporterContact(name="韩梅梅", phone="13912345678")
 
 # Every organisation a Pudong ticket involves, and its counterpart elsewhere: each holds every role.
