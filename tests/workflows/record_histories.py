@@ -176,7 +176,7 @@ async def _fault_repair_every_path(client: Client, settings: Settings) -> None:
     await _save(handle, "fault_repair_every_path")
 
 
-async def _hazard_every_path(client: Client, settings: Settings) -> None:
+async def _hazard_every_path(client: Client, settings: Settings, name: str = "hazard_every_path") -> None:
     # Working-day clocks cannot shrink to seconds, so this path runs every Update but no breach.
     registered = await open_hazard(
         client,
@@ -219,7 +219,7 @@ async def _hazard_every_path(client: Client, settings: Settings) -> None:
         hz.RectificationInput(actor=SAFETY_MANAGER, evidence="更换制动器闸瓦"),
     )
     await handle.execute_update(HazardWorkflow.verify_pass, hz.StepInput(actor=MAINTAINER, note="复查合格"))
-    await _save(handle, "hazard_every_path")
+    await _save(handle, name)
 
 
 async def _closed_with_joined_reports(client: Client, settings: Settings) -> None:
@@ -243,7 +243,7 @@ async def _cancelled(client: Client, settings: Settings) -> None:
     await _save(handle, "rescue_cancelled")
 
 
-async def _every_breach(client: Client, settings: Settings) -> None:
+async def _every_breach(client: Client, settings: Settings, name: str = "rescue_every_breach") -> None:
     url = settings.effective_database_url
     receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
     handle = await _handle(client, settings, receipt.ticket_id)
@@ -257,7 +257,7 @@ async def _every_breach(client: Client, settings: Settings) -> None:
     await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex, ReportSource.QR))
     await ticket_when(url, receipt.ticket_id, lambda t: "confirmation_overdue" in t.flags)
     await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
-    await _save(handle, "rescue_every_breach")
+    await _save(handle, name)
 
 
 async def _late_arrival_clue_penalised(client: Client, settings: Settings) -> None:
@@ -280,6 +280,15 @@ async def _late_arrival_clue_penalised(client: Client, settings: Settings) -> No
         PenaltyInput(REGULATOR, "沪市监浦处〔2026〕1号", "《特种设备安全法》第八十八条", Decimal(10000)),
     )
     await _save(clue_handle, "violation_clue_penalised")
+
+
+async def _every_breach_local_store(client: Client, settings: Settings) -> None:
+    """The same breaches, recorded after store calls became local activities (LOCAL_STORE_PATCH)."""
+    await _every_breach(client, settings, "rescue_every_breach_local_store")
+
+
+async def _hazard_every_path_local_store(client: Client, settings: Settings) -> None:
+    await _hazard_every_path(client, settings, "hazard_every_path_local_store")
 
 
 async def _rescue_confirmation_disputed(client: Client, settings: Settings) -> None:
@@ -541,6 +550,8 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("directive_every_path", _directive_every_path, {}),
     ("directive_signed_withdrawn", _directive_signed_withdrawn, {}),
     ("directive_overdue_clue", _directive_overdue_clue, {}),
+    ("rescue_every_breach_local_store", _every_breach_local_store, FAST_CLOCKS),
+    ("hazard_every_path_local_store", _hazard_every_path_local_store, {}),
 )
 
 

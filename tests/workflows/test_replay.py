@@ -38,6 +38,8 @@ def test_histories_are_saved() -> None:
         "directive_every_path",
         "directive_signed_withdrawn",
         "directive_overdue_clue",
+        "rescue_every_breach_local_store",
+        "hazard_every_path_local_store",
     } <= set(HISTORIES)
 
 
