@@ -8,18 +8,15 @@ of them waiting, by the same closed loop.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import Bench, GoalResult, at_least, at_most, closed_loop, ratio
+from common import Bench, GoalResult, app_process, at_least, at_most, closed_loop, ratio, wait_for_log
 from sqlalchemy import func, select
 from temporalio.client import Client
 
@@ -91,43 +88,6 @@ def database_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
-@contextlib.contextmanager
-def worker_process(env: dict[str, str], workdir: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`elevator-orders worker` in its own process (cwd: the bench workdir, so no developer .env)."""
-    log = (workdir / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "elevator-orders"), "worker"],
-        cwd=workdir,
-        env={**os.environ, **env},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
-def _read(log: Path) -> str:
-    return log.read_text(errors="replace")
-
-
-async def _worker_polling(process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + WORKER_START_SECONDS
-    while "worker polling task queue" not in _read(log):
-        if process.poll() is not None:
-            raise RuntimeError(f"worker exited with {process.returncode}:\n{_read(log)}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"worker not polling after {WORKER_START_SECONDS} s")
-        await asyncio.sleep(0.2)
-
-
 async def open_hazards(client: Client, task_queue: str, count: int, concurrency: int) -> float:
     """Open `count` general hazards; returns the wall time in seconds."""
     batch = uuid.uuid4().hex[:8]
@@ -174,9 +134,9 @@ async def open_tickets_stack(bench: Bench) -> AsyncIterator[tuple[subprocess.Pop
             "VAR_DIR": str(bench.workdir / "var"),
             "WORKER_MAX_CACHED_WORKFLOWS": str(CACHED_WORKFLOWS),
         }
-        with worker_process(env, bench.workdir) as process:
-            await _worker_polling(process, bench.workdir / "worker.log")
-            yield process, queue, database
+        with app_process("worker", env, bench.workdir) as worker:
+            await wait_for_log(worker, "worker polling task queue", WORKER_START_SECONDS)
+            yield worker.process, queue, database
 
 
 async def _stored_tickets(url: str) -> int:
