@@ -349,8 +349,12 @@ class Bench:
                     httpx.AsyncClient(
                         base_url=f"http://{LOOPBACK}:{api_port}",
                         timeout=httpx.Timeout(120.0),
+                        # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them, so a
+                        # request never goes out on a connection the server is closing.
                         limits=httpx.Limits(
-                            max_connections=http_connections, max_keepalive_connections=http_connections
+                            max_connections=http_connections,
+                            max_keepalive_connections=http_connections,
+                            keepalive_expiry=2.0,
                         ),
                     )
                 )
