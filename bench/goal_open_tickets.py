@@ -161,8 +161,14 @@ async def run(bench: Bench) -> list[GoalResult]:
         await open_hazards(client, queue, 20, PROBE_CONCURRENCY)  # warm-up: imports, sandbox, connections
         idle = _memory(worker.pid, server_pid, database)
         before = probe / await open_hazards(client, queue, probe, PROBE_CONCURRENCY)
-        load_seconds = await open_hazards(client, queue, waiting, LOAD_CONCURRENCY)
-        loaded = _memory(worker.pid, server_pid, database)
+        # Loaded in tenths, with the memory after each: where it grows, and whether it levels off.
+        load_seconds = 0.0
+        growth: list[tuple[int, Memory]] = []
+        for tenth in range(1, 11):
+            load_seconds += await open_hazards(client, queue, waiting // 10, LOAD_CONCURRENCY)
+            growth.append((waiting // 10 * tenth, _memory(worker.pid, server_pid, database)))
+            print(f"  {growth[-1][0]:,} waiting after {load_seconds:.0f} s", flush=True)
+        loaded = growth[-1][1]
         after = probe / await open_hazards(client, queue, probe, PROBE_CONCURRENCY)
         final = _memory(worker.pid, server_pid, database)
         stored = await _stored_tickets(f"sqlite+aiosqlite:///{database}")
@@ -192,11 +198,23 @@ async def run(bench: Bench) -> list[GoalResult]:
     bench.report.section(
         f"Many open tickets ({waiting:,} general hazards waiting 15 working days)",
         f"Worker in its own process (`elevator-orders worker`, max_cached_workflows={CACHED_WORKFLOWS}), "
-        f"Temporal dev server (in-memory persistence, so its RSS holds the histories), SQLite read model. "
+        f"Temporal dev server ({'histories in a file' if bench.full else 'in-memory persistence, so its RSS holds the histories'}), "
+        "SQLite read model. "
         f"Loaded at concurrency {LOAD_CONCURRENCY} in {load_seconds:.0f} s. Opening throughput at "
         f"concurrency {PROBE_CONCURRENCY}, {probe} tickets: {before:.1f}/s with none waiting, {after:.1f}/s "
         f"with {waiting:,} waiting (ratio {throughput_ratio:.2f}).\n\n"
-        + bench.report.table(["moment", "worker RSS MiB", "server RSS MiB", "database MiB"], rows),
+        + bench.report.table(["moment", "worker RSS MiB", "server RSS MiB", "database MiB"], rows)
+        + "\n"
+        + bench.report.plot(
+            "open-tickets-memory",
+            "Memory while the waiting tickets are loaded",
+            "tickets waiting",
+            "RSS MiB",
+            {
+                "worker": ([n for n, _ in growth], [m.worker_rss / MIB for _, m in growth]),
+                "Temporal dev server": ([n for n, _ in growth], [m.server_rss / MIB for _, m in growth]),
+            },
+        ),
     )
     return [
         at_most(
