@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from api.deps import Resources
 from api.directive_schemas import SignBody
 from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
-from api.pages.staff_actions import act_from_page, form_body
+from api.pages.staff_actions import act_and_return
 from api.pages.staff_views import TicketView, notice, ticket_views
 from api.schemas import ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
@@ -139,25 +139,22 @@ async def inbox_action(
 ) -> Response:
     """Confirm or dispute (with a reason); sign for a directive or report its rectification."""
     _require_safety_manager(session)
-    if action not in ACTIONS:
-        raise PageRefused(status.HTTP_404_NOT_FOUND, "没有这项操作，请刷新页面后重试")
     fields = {
         "confirm": {"remark": remark},
         "dispute": {"reason": reason.strip()},
         "sign": {},
         "submit_rectification": {"evidence": evidence.strip()},
-    }[action]
-    refusal = await act_from_page(
+    }
+    return await act_and_return(
         request,
         resources,
         session,
         ticket_id,
         action,
-        form_body(ACTIONS[action], fields),
-        audited_as=f"POST /app/inbox/{{ticket_id}}/{action}",
-    )
-    if refusal is not None:
-        return await _page(
+        lambda: fields[action],
+        page="inbox",
+        actions=ACTIONS,
+        show_refusal=lambda refusal: _page(
             request, resources, session, status_code=refusal.status_code, error=refusal.message
-        )
-    return RedirectResponse(f"/app/inbox?done={action}", status_code=status.HTTP_303_SEE_OTHER)
+        ),
+    )

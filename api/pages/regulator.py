@@ -26,7 +26,7 @@ from api.directive_schemas import DirectiveCreate, DirectiveDraft
 from api.directive_service import draft_directive, issue_requested_directive, today_in_china
 from api.pages.charts import Arrival, BarChart, arrival_chart, overdue_chart, overdue_days
 from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
-from api.pages.staff_actions import Refusal, act_from_page, explain, form_body, invalid_fields
+from api.pages.staff_actions import Refusal, act_and_return, explain, form_body, invalid_fields
 from api.pages.staff_views import TicketView, district_label, notice, ticket_views
 from api.schemas import VerifyFailBody, VerifyPassBody
 from domain import directive as directive_rules
@@ -184,27 +184,23 @@ async def review_rectification(
 ) -> Response:
     """Re-check a directive's rectification: pass, or fail with a reason and a new date to correct by."""
     _require_regulator(session)
-    if action not in ACTIONS:
-        raise PageRefused(status.HTTP_404_NOT_FOUND, "没有这项操作，请刷新页面后重试")
-    fields: dict[str, str] = (
-        {"remark": remark}
-        if action == "verify_pass"
-        else {"reason": reason.strip(), "rectify_by": rectify_by}
-    )
-    refusal = await act_from_page(
+    return await act_and_return(
         request,
         resources,
         session,
         ticket_id,
         action,
-        form_body(ACTIONS[action], fields),
-        audited_as=f"POST /app/regulator/{{ticket_id}}/{action}",
-    )
-    if refusal is not None:
-        return await _page(
+        lambda: (
+            {"remark": remark}
+            if action == "verify_pass"
+            else {"reason": reason.strip(), "rectify_by": rectify_by}
+        ),
+        page="regulator",
+        actions=ACTIONS,
+        show_refusal=lambda refusal: _page(
             request, resources, session, status_code=refusal.status_code, error=refusal.message
-        )
-    return RedirectResponse(f"/app/regulator?done={action}", status_code=status.HTTP_303_SEE_OTHER)
+        ),
+    )
 
 
 # --- Issuing a directive from a ticket ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
 from api.deps import Resources
@@ -25,7 +25,7 @@ from api.pages.session import (
     StaffSessionDep,
     staff_page,
 )
-from api.pages.staff_actions import act_from_page, form_body
+from api.pages.staff_actions import act_and_return
 from api.pages.staff_views import TicketView, notice, ticket_views
 from api.schemas import AcceptBody, ArriveBody, ReleaseBody
 from domain.kinds import TicketKind
@@ -152,20 +152,16 @@ async def rescuer_action(
 ) -> Response:
     """接单 / 已到场 / 已解困: one tap each; a release also says how many were freed and by whom."""
     _require_rescuer(session)
-    if action not in ACTIONS:
-        raise PageRefused(status.HTTP_404_NOT_FOUND, "没有这项操作，请刷新页面后重试")
-    fields = {"people_freed": people_freed, "handler_name": handler_name} if action == "release" else {}
-    refusal = await act_from_page(
+    return await act_and_return(
         request,
         resources,
         session,
         ticket_id,
         action,
-        form_body(ACTIONS[action], fields),
-        audited_as=f"POST /app/rescuer/{{ticket_id}}/{action}",
-    )
-    if refusal is not None:
-        return await _page(
+        lambda: {"people_freed": people_freed, "handler_name": handler_name} if action == "release" else {},
+        page="rescuer",
+        actions=ACTIONS,
+        show_refusal=lambda refusal: _page(
             request, resources, session, status_code=refusal.status_code, error=refusal.message
-        )
-    return RedirectResponse(f"/app/rescuer?done={action}", status_code=status.HTTP_303_SEE_OTHER)
+        ),
+    )

@@ -9,12 +9,13 @@ digest of the action's body (the middleware does not digest form bodies).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
@@ -23,7 +24,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.audit import audit
 from api.deps import AppResources
 from api.errors import TemporalUnavailable, TicketNotActionable
-from api.pages.session import StaffSession
+from api.pages.session import PageRefused, StaffSession
 from api.ticket_service import take_action
 from domain.catalog import state_label
 from domain.kinds import TicketKind
@@ -178,3 +179,36 @@ async def act_from_page(
         payload=body.model_dump(mode="json") if isinstance(body, BaseModel) else None,
     )
     return refusal
+
+
+async def act_and_return(
+    request: Request,
+    resources: AppResources,
+    session: StaffSession,
+    ticket_id: str,
+    action: str,
+    fields: Callable[[], Mapping[str, Any]],
+    *,
+    page: str,
+    actions: Mapping[str, type[BaseModel]],
+    show_refusal: Callable[[Refusal], Awaitable[Response]],
+) -> Response:
+    """A staff page's action form: take `action` from the form's `fields()`, then back to /app/<page>.
+
+    Once it took effect: a redirect to the page with `done=<action>`; otherwise `show_refusal` renders the
+    page with why not. An action the page does not offer is a 404.
+    """
+    if action not in actions:
+        raise PageRefused(status.HTTP_404_NOT_FOUND, "没有这项操作，请刷新页面后重试")
+    refusal = await act_from_page(
+        request,
+        resources,
+        session,
+        ticket_id,
+        action,
+        form_body(actions[action], fields()),
+        audited_as=f"POST /app/{page}/{{ticket_id}}/{action}",
+    )
+    if refusal is not None:
+        return await show_refusal(refusal)
+    return RedirectResponse(f"/app/{page}?done={action}", status_code=status.HTTP_303_SEE_OTHER)
