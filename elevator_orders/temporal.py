@@ -9,6 +9,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
 from elevator_orders.payload_codec import EncryptionCodec
+from elevator_orders.payload_converter import SharedCachePayloadConverter
 from elevator_orders.settings import Settings
 
 
@@ -16,6 +17,7 @@ def data_converter(settings: Settings) -> DataConverter:
     """The converter of every client, worker and replayer: a payload is encrypted before it leaves us."""
     return dataclasses.replace(
         pydantic_data_converter,
+        payload_converter_class=SharedCachePayloadConverter,
         payload_codec=EncryptionCodec(settings.payload_encryption_keys),
         # Failure messages and stack traces are encrypted too: a failed activity's message can quote its
         # input (a database error lists the statement's parameters: a complainant's name and phone).
