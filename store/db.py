@@ -50,11 +50,8 @@ def make_engine(url: str) -> AsyncEngine:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while the worker projects; foreign keys are off by default in SQLite.
-    # synchronous=NORMAL (SQLite's advice for WAL): a commit survives a crash of the process without
-    # waiting for the disk; only a power cut may lose the last commits, which the workflows project again.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
