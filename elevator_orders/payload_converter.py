@@ -6,8 +6,8 @@ import functools
 from typing import Any
 
 from pydantic import TypeAdapter
-from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter, PydanticPayloadConverter
-from temporalio.converter import CompositePayloadConverter
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import CompositePayloadConverter, DefaultPayloadConverter, JSONPlainPayloadConverter
 
 # The worker builds a fresh payload converter for every workflow run it loads, so the SDK's per-instance
 # cache started empty each time: building the adapters again took 13.5% of the worker's GIL time while
@@ -28,10 +28,11 @@ class SharedCachePayloadConverter(CompositePayloadConverter):
     """The SDK's pydantic composite (binary, protobuf, JSON) with the shared-cache JSON converter."""
 
     def __init__(self) -> None:
-        converters = PydanticPayloadConverter().converters.values()
+        # Built for every workflow run: compose from the SDK's default list, as PydanticPayloadConverter
+        # does, rather than building one of those only to swap its JSON converter out.
         super().__init__(
             *(
-                SharedCacheJSONPayloadConverter() if isinstance(c, PydanticJSONPlainPayloadConverter) else c
-                for c in converters
+                SharedCacheJSONPayloadConverter() if isinstance(c, JSONPlainPayloadConverter) else c
+                for c in DefaultPayloadConverter.default_encoding_payload_converters
             )
         )

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from domain.roles import Actor, Role
 from elevator_orders.payload_converter import SharedCacheJSONPayloadConverter
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
+from tests.support.rescue import RESCUER
 from workflows.hazard_models import HazardInput
 from workflows.rescue_models import ArriveInput
-
-RESCUER = Actor(user_id="u-rescuer", name="救援员", organisation_id="mu-shenda", role=Role.RESCUER)
 
 
 def test_payloads_round_trip_through_the_converter_a_workflow_run_builds() -> None:
