@@ -1,9 +1,10 @@
 """The use-management unit's inbox: what awaits my confirmation, by deadline, and my elevators.
 
 Awaiting the unit's safety manager: a rescue released (confirm the release record), a fault repair
-fixed, a maintenance record submitted (confirm, or dispute with a reason), and supervisory directives
-addressed to the unit (sign for it, then report the rectification). Below: the unit's elevators with
-their open tickets.
+fixed, a maintenance record submitted (confirm, or dispute with a reason), a hazard reported on one of
+its elevators (report the rectification), a passenger's feedback (answer it), and supervisory
+directives addressed to the unit (sign for it, then report the rectification). Below: the unit's
+elevators with their open tickets.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from api.directive_schemas import SignBody
 from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
 from api.pages.staff_actions import act_and_return
 from api.pages.staff_views import TicketView, notice, ticket_views
-from api.schemas import ConfirmBody, DisputeBody, RectificationBody
+from api.schemas import AnswerBody, ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.models import Elevator
@@ -29,12 +30,14 @@ from store.tickets import TicketFilter
 
 router = APIRouter(prefix="/app/inbox", include_in_schema=False)
 
-# (kind, state) of the work that waits for the use unit to confirm it.
-AWAITING_CONFIRMATION = frozenset(
+# (kind, state) of the work on the unit's elevators that waits for its safety manager.
+AWAITING_USE_UNIT = frozenset(
     {
         (TicketKind.RESCUE.value, "released"),
         (TicketKind.FAULT_REPAIR.value, "fixed"),
         (TicketKind.MAINTENANCE_RECORD.value, "submitted"),
+        (TicketKind.HAZARD.value, "rectifying"),
+        (TicketKind.FEEDBACK.value, "submitted"),
     }
 )
 # A directive addressed to the unit waits for its signature, then for its rectification report.
@@ -44,6 +47,7 @@ ACTIONS: dict[str, type[BaseModel]] = {
     "dispute": DisputeBody,
     "sign": SignBody,
     "submit_rectification": RectificationBody,
+    "answer": AnswerBody,
 }
 _LIMIT = 500
 
@@ -99,7 +103,7 @@ async def _page(
     notice_text: str | None = None,
 ) -> HTMLResponse:
     open_tickets = await _open_tickets(resources, session)
-    awaiting = [view for view in open_tickets if (view.kind, view.state) in AWAITING_CONFIRMATION]
+    awaiting = [view for view in open_tickets if (view.kind, view.state) in AWAITING_USE_UNIT]
     directives = await _directives(resources, session)
     by_elevator: dict[str, list[TicketView]] = defaultdict(list)
     for view in open_tickets:
@@ -136,14 +140,16 @@ async def inbox_action(
     remark: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
+    answer: Annotated[str, Form()] = "",
 ) -> Response:
-    """Confirm or dispute (with a reason); sign for a directive or report its rectification."""
+    """Confirm or dispute (with a reason); report a rectification; answer feedback; sign a directive."""
     _require_safety_manager(session)
     fields = {
         "confirm": {"remark": remark},
         "dispute": {"reason": reason.strip()},
         "sign": {},
         "submit_rectification": {"evidence": evidence.strip()},
+        "answer": {"answer": answer.strip()},
     }
     return await act_and_return(
         request,

@@ -41,6 +41,7 @@ ACTION_LABELS_ZH: dict[str, str] = {
     "submit_rectification": "提交整改报告",
     "verify_pass": "复查合格",
     "verify_fail": "复查不合格",
+    "answer": "答复",
 }
 
 # Form fields, as the forms label them, for "please check ..." sentences.
@@ -53,6 +54,7 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "remark": "备注",
     "note": "备注",
     "evidence": "整改情况",
+    "answer": "答复内容",
     "rectify_by": "改正期限",
     "problems": "存在的问题",
     "article_violated": "违反的条款",

@@ -22,7 +22,9 @@ NOTICES_ZH: dict[str, str] = {
     "confirm": "已确认",
     "dispute": "已提出异议，已通知处置单位更正",
     "sign": "已签收指令书",
-    "submit_rectification": "已提交整改报告，等待监管部门复查",
+    # A directive's rectification goes to the regulator, a hazard's to its reporter: both recheck it.
+    "submit_rectification": "已提交整改报告，等待复查",
+    "answer": "已答复乘客评价建议",
     "verify_pass": "已复查合格，指令书办结",
     "verify_fail": "已复查不合格，已退回整改",
     "directive": "已下达安全监察指令书",

@@ -25,8 +25,9 @@ from store.accounts import AccountRepository
 from store.audit import AuditLog, payload_digest
 from store.db import make_engine, make_sessionmaker
 from store.seed import DEMO_PASSWORD
-from tests.api.conftest import PUDONG_A, PUDONG_B, RESCUER_SHENDA, SAFETY_LUJIAZUI, Api
+from tests.api.conftest import PUDONG_A, PUDONG_B, RESCUER_SHENDA, SAFETY_LUJIAZUI, Api, new_ref
 from tests.api.test_fault_repair_api import open_fault
+from tests.api.test_hazard_api import MAINTAINER_SHENDA, open_hazard
 from tests.support.rescue import ticket_when
 
 REGULATOR_PUDONG = "u-regulator-pudong"
@@ -297,6 +298,47 @@ async def test_the_use_unit_confirms_a_released_rescue_from_its_inbox(api: Api) 
     after = await page(api, confirmed.headers["location"])
     assert "已确认" in after.text
     assert ticket_id not in after.text
+
+
+async def test_the_use_unit_rectifies_a_hazard_and_answers_feedback_from_its_inbox(api: Api) -> None:
+    hazard_id = await open_hazard(api, PUDONG_A)
+    filed = await api.http.post(
+        "/tickets/feedback",
+        json={"elevator_code": PUDONG_B, "feedback_type": "suggestion", "text": "候梯厅照明偏暗"},
+        headers={"Idempotency-Key": new_ref()},
+    )
+    assert filed.status_code == 201, filed.text
+    feedback_id = filed.json()["ticket_id"]
+    await signed_in(api, SAFETY_LUJIAZUI)
+
+    inbox = await page(api, "/app/inbox")
+    for ticket_id in (hazard_id, feedback_id):
+        assert f'data-ticket-id="{ticket_id}"' in inbox.text
+    assert "制动器闸瓦磨损超限" in inbox.text
+    assert "候梯厅照明偏暗" in inbox.text
+    token = csrf_of(inbox)
+
+    blank = await submit(api, f"/app/inbox/{hazard_id}/submit_rectification", token, evidence=" ")
+    assert blank.status_code == 422
+    assert "请检查填写的内容：整改情况" in text_of(blank)
+    rectified = await submit(
+        api, f"/app/inbox/{hazard_id}/submit_rectification", token, evidence="已更换制动器闸瓦"
+    )
+    assert rectified.status_code == 303
+    assert (await api.ticket(hazard_id))["state"] == "rectified"
+    answered = await submit(api, f"/app/inbox/{feedback_id}/answer", token, answer="已增加照明灯具")
+    assert answered.status_code == 303
+    assert (await api.ticket(feedback_id))["state"] == "answered"
+    await api.run_finished(feedback_id)
+
+    after = await page(api, answered.headers["location"])
+    assert "已答复乘客评价建议" in after.text
+    assert f'data-ticket-id="{hazard_id}"' not in after.text
+    assert f'data-ticket-id="{feedback_id}"' not in after.text
+    # The reporter verifies the rectification, which closes the hazard (a hazard takes no `cancel`).
+    passed = await api.act(hazard_id, "verify_pass", MAINTAINER_SHENDA, {"remark": ""})
+    assert passed.status_code == 200, passed.text
+    await api.run_finished(hazard_id)
 
 
 async def test_the_regulator_issues_a_directive_from_an_overdue_ticket_and_rechecks_it(api: Api) -> None:
