@@ -5,12 +5,18 @@ SameSite=Lax cookie holding a signed session token (JWT of type "session"). Its 
 refresh token's, so `POST /logout` ends the session at once, not only in this browser. Every form
 carries `csrf_token` = HMAC-SHA256(JWT secret, session id); every POST under /app and /logout checks
 it, so a page on another site cannot act in a signed-in user's name even where SameSite does not hold.
+
+The sign-in form is guarded too (login CSRF: another site signing a visitor in as someone else, so
+that what the visitor then reports is filed under that account). GET /login sets `eo_login`, a random
+nonce in a SameSite=Strict cookie, and the form carries HMAC(JWT secret, "login:" + nonce); POST /login
+refuses a form whose token does not match the cookie this browser holds.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -29,6 +35,9 @@ from elevator_orders.settings import Settings
 from store.audit import Outcome
 
 SESSION_COOKIE = "eo_session"
+LOGIN_COOKIE = "eo_login"
+# Long enough to fill in the form after a coffee; a stale form is answered with a fresh one.
+_LOGIN_COOKIE_SECONDS = 2 * 3600
 CSRF_FIELD = "csrf_token"
 HOME = "/app"
 STALE_PAGE = "页面已过期，请刷新后重试"
@@ -70,6 +79,49 @@ class PageRefused(Exception):
 def csrf_token(settings: Settings, session_id: str) -> str:
     secret = settings.jwt_secret.get_secret_value().encode()
     return hmac.new(secret, session_id.encode(), hashlib.sha256).hexdigest()
+
+
+def _login_token(settings: Settings, nonce: str) -> str:
+    # Its own message prefix, so that a login token can never pass as a session's CSRF token.
+    return csrf_token(settings, f"login:{nonce}")
+
+
+def _login_nonce(request: Request) -> str:
+    """This browser's sign-in nonce: the one its cookie holds, else a fresh one (set by `_login_page`)."""
+    held = request.cookies.get(LOGIN_COOKIE, "")
+    return held if 20 <= len(held) <= 100 else secrets.token_urlsafe(32)
+
+
+def _login_page(
+    request: Request, settings: Settings, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """The sign-in form, with the token of this browser's nonce (and the cookie holding the nonce)."""
+    nonce = _login_nonce(request)
+    response = render(
+        request,
+        "staff/login.html",
+        status_code=status_code,
+        title="工作人员登录",
+        csrf_token=_login_token(settings, nonce),
+        **context,
+    )
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=_LOGIN_COOKIE_SECONDS,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=settings.environment != "development",
+    )
+    return response
+
+
+def _login_form_is_ours(request: Request, settings: Settings, form_token: str) -> bool:
+    nonce = request.cookies.get(LOGIN_COOKIE)
+    if not nonce:
+        return False
+    return hmac.compare_digest(form_token.encode(), _login_token(settings, nonce).encode())
 
 
 def safe_next(path: str | None) -> str:
@@ -156,11 +208,12 @@ def staff_page(
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_form(request: Request, next: str = HOME, signed_out: bool = False) -> HTMLResponse:
-    return render(
+async def login_form(
+    request: Request, resources: Resources, next: str = HOME, signed_out: bool = False
+) -> HTMLResponse:
+    return _login_page(
         request,
-        "staff/login.html",
-        title="工作人员登录",
+        resources.settings,
         next=safe_next(next),
         notice="您已退出登录" if signed_out else None,
     )
@@ -173,13 +226,13 @@ async def sign_in(
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = HOME,
+    form_token: Annotated[str, Form(alias=CSRF_FIELD)] = "",
 ) -> Response:
     def form_again(message: str, status_code: int) -> HTMLResponse:
-        return render(
+        return _login_page(
             request,
-            "staff/login.html",
+            resources.settings,
             status_code=status_code,
-            title="工作人员登录",
             next=safe_next(next),
             username=username[:_MAX_CREDENTIAL_LENGTH],
             error=message,
@@ -191,7 +244,10 @@ async def sign_in(
     except HTTPException as refused:
         return form_again(str(refused.detail), refused.status_code)
     username = username.strip()
-    remember_claimed_actor(request, username or "unknown")
+    remember_claimed_actor(request, username[:_MAX_CREDENTIAL_LENGTH] or "unknown")
+    if not _login_form_is_ours(request, resources.settings, form_token):
+        # Sent from another site, or a form older than its cookie: the password is not even looked at.
+        return form_again(STALE_PAGE, status.HTTP_403_FORBIDDEN)
     too_long = len(username) > _MAX_CREDENTIAL_LENGTH or len(password) > _MAX_CREDENTIAL_LENGTH
     account = None if too_long or not username else await resources.accounts.account(username)
     # The same answer, after the same work, for an unknown user, a wrong password and a deactivated account.

@@ -17,7 +17,7 @@ from fastapi import HTTPException
 
 from api.errors import TemporalUnavailable, TicketNotActionable, field_error
 from api.pages.charts import Arrival, arrival_chart, overdue_chart, overdue_days
-from api.pages.session import SESSION_COOKIE
+from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE
 from api.pages.staff_actions import explain
 from domain.calendar import CHINA_TIME
 from elevator_orders.settings import Settings
@@ -51,10 +51,18 @@ async def audit_log(api: Api) -> AsyncIterator[AuditLog]:
         await engine.dispose()
 
 
+async def post_login(api: Api, user: str, password: str = DEMO_PASSWORD, **fields: str) -> httpx.Response:
+    """Fill in the sign-in form this client was just shown (its CSRF token rides along)."""
+    token = csrf_of(await page(api, "/login"))
+    return await api.http.post(
+        "/login", data={"username": user, "password": password, "csrf_token": token, **fields}
+    )
+
+
 async def sign_in(api: Api, user: str, password: str = DEMO_PASSWORD) -> httpx.Response:
     """Sign `user` in through the form; the session cookie lands in the client's cookie jar."""
     api.http.cookies.clear()
-    return await api.http.post("/login", data={"username": user, "password": password})
+    return await post_login(api, user, password)
 
 
 async def signed_in(api: Api, user: str) -> None:
@@ -147,14 +155,10 @@ async def test_signed_out_visitors_go_to_login_and_signing_out_ends_the_session(
     assert (await api.http.get("/app/rescuer/list")).status_code == 401
 
     await signed_in(api, RESCUER_SHENDA)
-    back = await api.http.post(
-        "/login", data={"username": RESCUER_SHENDA, "password": DEMO_PASSWORD, "next": "/app/rescuer"}
-    )
+    back = await post_login(api, RESCUER_SHENDA, next="/app/rescuer")
     assert back.headers["location"] == "/app/rescuer"
     # Never to another site.
-    away = await api.http.post(
-        "/login", data={"username": RESCUER_SHENDA, "password": DEMO_PASSWORD, "next": "//evil.example/"}
-    )
+    away = await post_login(api, RESCUER_SHENDA, next="//evil.example/")
     assert away.headers["location"] == "/app"
 
     session = api.http.cookies[SESSION_COOKIE]
@@ -166,6 +170,40 @@ async def test_signed_out_visitors_go_to_login_and_signing_out_ends_the_session(
     # The old cookie, replayed, no longer opens anything: the session ended on the server too.
     api.http.cookies.set(SESSION_COOKIE, session)
     assert (await api.http.get("/app/rescuer")).status_code == 303
+
+
+async def test_a_sign_in_form_from_another_site_is_refused_unread(api: Api, audit_log: AuditLog) -> None:
+    # Login CSRF: a page elsewhere posts its own account's password, to sign the visitor in as that
+    # account. Without the token of the form this browser was shown, nobody is signed in.
+    credentials = {"username": RESCUER_SHENDA, "password": DEMO_PASSWORD}
+    forged = await api.http.post("/login", data=credentials)
+    assert forged.status_code == 403
+    assert "页面已过期，请刷新后重试" in forged.text
+    assert SESSION_COOKIE not in api.http.cookies
+
+    # A token taken from the attacker's own copy of the form does not match this browser's cookie.
+    their_token = csrf_of(await page(api, "/login"))
+    api.http.cookies.clear()
+    mine = await page(api, "/login")
+    assert csrf_of(mine) != their_token
+    cookie = mine.headers["set-cookie"].lower()
+    assert cookie.startswith(f"{LOGIN_COOKIE}=")
+    assert "samesite=strict" in cookie
+    assert "httponly" in cookie
+    replayed = await api.http.post("/login", data={**credentials, "csrf_token": their_token})
+    assert replayed.status_code == 403
+    assert SESSION_COOKIE not in api.http.cookies
+
+    # The refusal's page is a fresh form that works.
+    again = await api.http.post("/login", data={**credentials, "csrf_token": csrf_of(replayed)})
+    assert again.status_code == 303
+    assert SESSION_COOKIE in api.http.cookies
+    sign_ins = [row for row in await audit_log.rows() if row.action == "POST /login"]
+    assert [(row.actor, row.outcome) for row in sign_ins] == [
+        (RESCUER_SHENDA, "denied"),
+        (RESCUER_SHENDA, "denied"),
+        (RESCUER_SHENDA, "ok"),
+    ]
 
 
 async def test_a_deactivated_users_session_stops_working_at_once(api: Api) -> None:
