@@ -156,6 +156,10 @@ class ElevatorOut(BaseModel):
     use_unit_id: str
     maintenance_unit_id: str
     rescue_station_id: str
+    building: str = Field(description="The building the car is in; empty where none is on record")
+    inspection_valid_until: date | None = Field(
+        description="下次检验日期: the inspection certificate holds until this day; null until one is on record"
+    )
 
 
 class ErrorOut(BaseModel):

@@ -82,6 +82,9 @@ async def test_elevators_lists_the_registry(api: Api) -> None:
         assert elevators[code]["maintenance_unit_id"] == maintenance_unit
         assert elevators[code]["use_unit_id"] == use_unit
         assert elevators[code]["address"]
+    # What a maintenance planner sorts by: the building, and when its inspection certificate runs out.
+    assert elevators[PUDONG_A]["building"] == "陆家嘴花园 1 号楼"
+    assert elevators[PUDONG_A]["inspection_valid_until"] == "2027-03-31"
 
 
 async def test_api_describes_itself(api: Api) -> None:
