@@ -19,6 +19,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.pages import inbox as inbox_page
+from api.pages import maintenance as maintenance_page
 from api.pages import public as public_pages
 from api.pages import regulator as regulator_page
 from api.pages import rescuer as rescuer_page
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     app.include_router(staff_home.router)
     app.include_router(rescuer_page.router)
     app.include_router(inbox_page.router)
+    app.include_router(maintenance_page.router)
     app.include_router(regulator_page.router)
 
     @app.get("/healthz", tags=["health", "public"])

@@ -10,7 +10,6 @@ elevators with their open tickets.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, status
@@ -21,7 +20,7 @@ from api.deps import Resources
 from api.directive_schemas import SignBody
 from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
 from api.pages.staff_actions import act_and_return
-from api.pages.staff_views import TicketView, notice, ticket_views
+from api.pages.staff_views import TicketView, by_deadline, notice, ticket_views
 from api.schemas import AnswerBody, ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
 from domain.roles import Role
@@ -57,11 +56,6 @@ def _require_safety_manager(session: StaffSession) -> None:
         raise PageRefused(
             status.HTTP_403_FORBIDDEN, "此页面供使用管理单位的安全管理员使用，请从首页进入您的工作台"
         )
-
-
-def _by_deadline(view: TicketView) -> tuple[bool, datetime, datetime]:
-    # Soonest deadline first; work without a deadline last, oldest first.
-    return (view.due_at is None, view.due_at or view.opened_at, view.opened_at)
 
 
 async def _open_tickets(resources: Resources, session: StaffSession) -> list[TicketView]:
@@ -116,7 +110,7 @@ async def _page(
         title="待办事项",
         error=error,
         notice=notice_text,
-        inbox=sorted([*awaiting, *directives], key=_by_deadline),
+        inbox=sorted([*awaiting, *directives], key=by_deadline),
         elevators=await _my_elevators(resources, session.principal.organisation_id),
         open_by_elevator=by_elevator,
     )

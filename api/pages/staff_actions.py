@@ -42,6 +42,7 @@ ACTION_LABELS_ZH: dict[str, str] = {
     "verify_pass": "复查合格",
     "verify_fail": "复查不合格",
     "answer": "答复",
+    "resubmit": "重新提交",
 }
 
 # Form fields, as the forms label them, for "please check ..." sentences.
@@ -55,6 +56,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "note": "备注",
     "evidence": "整改情况",
     "answer": "答复内容",
+    "items": "维保项目",
+    "remarks": "更正说明",
     "rectify_by": "改正期限",
     "problems": "存在的问题",
     "article_violated": "违反的条款",

@@ -23,6 +23,8 @@ def landing_page(principal: Principal) -> str | None:
         return "/app/rescuer"
     if Role.SAFETY_MANAGER in principal.roles:
         return "/app/inbox"
+    if Role.MAINTAINER in principal.roles:
+        return "/app/maintenance"
     if principal.roles & {Role.REGULATOR, Role.BUREAU_HEAD}:
         return "/app/regulator"
     return None
@@ -37,4 +39,4 @@ async def staff_home(request: Request, resources: Resources, session: StaffSessi
         TicketFilter(open_only=True, visible_to=session.principal), limit=_LIST_LIMIT, offset=0
     )
     tickets = await ticket_views(resources, page.items)
-    return staff_page(request, "staff/home.html", session, title="我的工单", tickets=tickets)
+    return staff_page(request, "staff/home.html", session, title="我的工单", open_tickets=tickets)

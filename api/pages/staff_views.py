@@ -25,8 +25,9 @@ NOTICES_ZH: dict[str, str] = {
     # A directive's rectification goes to the regulator, a hazard's to its reporter: both recheck it.
     "submit_rectification": "已提交整改报告，等待复查",
     "answer": "已答复乘客评价建议",
-    "verify_pass": "已复查合格，指令书办结",
+    "verify_pass": "已复查合格，工单办结",
     "verify_fail": "已复查不合格，已退回整改",
+    "resubmit": "已重新提交维保记录，等待使用管理单位确认",
     "directive": "已下达安全监察指令书",
 }
 
@@ -39,6 +40,7 @@ class TicketView:
     state: str
     state_label: str
     elevator_code: str
+    maintenance_unit_id: str
     address: str
     district_label: str
     opened_at: datetime
@@ -77,6 +79,7 @@ async def ticket_views(resources: AppResources, tickets: Sequence[Ticket]) -> li
             state=ticket.state,
             state_label=state_label(TicketKind(ticket.kind), ticket.state),
             elevator_code=ticket.elevator_code,
+            maintenance_unit_id=ticket.maintenance_unit_id,
             address=addresses.get(ticket.elevator_code, ""),
             district_label=district_label(ticket.district),
             opened_at=ticket.opened_at,
@@ -91,6 +94,11 @@ async def ticket_views(resources: AppResources, tickets: Sequence[Ticket]) -> li
         )
         for ticket in tickets
     ]
+
+
+def by_deadline(view: TicketView) -> tuple[bool, datetime, datetime]:
+    """A work queue's order: soonest deadline first; work without a deadline last, oldest first."""
+    return (view.due_at is None, view.due_at or view.opened_at, view.opened_at)
 
 
 def notice(code: str | None) -> str | None:

@@ -1,0 +1,168 @@
+"""The maintenance unit's work page: directives addressed to it, hazards to verify, records disputed.
+
+`/app/maintenance`, for a maintenance unit's maintainers (维保人员), by deadline: supervisory directives
+addressed to the unit (sign for it, then report the rectification), hazards the unit reported whose
+rectification the use unit has submitted (verify it: pass, or fail with a reason, which sends the use
+unit back to rectify), and maintenance records the use unit disputed (revise and resubmit). Below:
+the other open tickets on the elevators the unit maintains.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, status
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from api.deps import Resources
+from api.directive_schemas import SignBody
+from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
+from api.pages.staff_actions import act_and_return
+from api.pages.staff_views import TicketView, by_deadline, notice, ticket_views
+from api.schemas import RectificationBody, ResubmitBody, VerifyFailBody, VerifyPassBody
+from domain.kinds import TicketKind
+from domain.roles import Role
+from store.tickets import TicketFilter
+
+router = APIRouter(prefix="/app/maintenance", include_in_schema=False)
+
+# A directive addressed to the unit waits for its signature, then for its rectification report.
+DIRECTIVE_STATES = frozenset({"awaiting_signature", "rectifying"})
+ACTIONS: dict[str, type[BaseModel]] = {
+    "sign": SignBody,
+    "submit_rectification": RectificationBody,
+    "verify_pass": VerifyPassBody,
+    "verify_fail": VerifyFailBody,
+    "resubmit": ResubmitBody,
+}
+# One queue of a unit's pending work fits on a page; the regulator's listing pages through the rest.
+_LIMIT = 500
+_OPEN_LIMIT = 50
+# Items of a record as a person types them: one per line, or separated by 、 as the record shows them.
+_ITEM_SEPARATORS = re.compile(r"[\n、；;]+")
+
+
+def _require_maintainer(session: StaffSession) -> None:
+    if Role.MAINTAINER not in session.principal.roles:
+        raise PageRefused(status.HTTP_403_FORBIDDEN, "此页面供维保单位的维保人员使用，请从首页进入您的工作台")
+
+
+def record_items(text: str) -> list[str]:
+    """The maintained items typed into the resubmission form, in order, blanks dropped."""
+    return [item.strip() for item in _ITEM_SEPARATORS.split(text) if item.strip()]
+
+
+async def _listed(resources: Resources, filters: TicketFilter, limit: int = _LIMIT) -> list[TicketView]:
+    page = await resources.tickets.list(filters, limit=limit, offset=0)
+    return await ticket_views(resources, page.items)
+
+
+async def _pending(resources: Resources, session: StaffSession) -> list[TicketView]:
+    principal = session.principal
+    unit = principal.organisation_id
+    directives = await _listed(
+        resources,
+        TicketFilter(
+            kind=TicketKind.DIRECTIVE.value, assigned_unit_id=unit, open_only=True, visible_to=principal
+        ),
+    )
+    to_verify = await _listed(
+        resources,
+        TicketFilter(kind=TicketKind.HAZARD.value, state="rectified", visible_to=principal),
+    )
+    disputed = await _listed(
+        resources,
+        TicketFilter(kind=TicketKind.MAINTENANCE_RECORD.value, state="disputed", visible_to=principal),
+    )
+    return sorted(
+        [
+            *(view for view in directives if view.state in DIRECTIVE_STATES),
+            # Only the unit's own reports: an inspector's report is verified by the inspection agency.
+            *(view for view in to_verify if view.details.get("reporter_unit_id") == unit),
+            *(view for view in disputed if view.maintenance_unit_id == unit),
+        ],
+        key=by_deadline,
+    )
+
+
+async def _dispute_reasons(resources: Resources, tickets: list[TicketView]) -> dict[str, str]:
+    """The reason of each disputed record's latest dispute, from its timeline."""
+    disputed = [view.ticket_id for view in tickets if view.kind == TicketKind.MAINTENANCE_RECORD.value]
+    timelines = await resources.tickets.timelines(disputed) if disputed else {}
+    return {
+        ticket_id: next((event.note for event in reversed(events) if event.action == "dispute"), "")
+        for ticket_id, events in timelines.items()
+    }
+
+
+async def _page(
+    request: Request,
+    resources: Resources,
+    session: StaffSession,
+    *,
+    status_code: int = 200,
+    error: str | None = None,
+    notice_text: str | None = None,
+) -> HTMLResponse:
+    pending = await _pending(resources, session)
+    return staff_page(
+        request,
+        "maintenance/page.html",
+        session,
+        status_code=status_code,
+        title="维保单位待办",
+        error=error,
+        notice=notice_text,
+        pending=pending,
+        dispute_reasons=await _dispute_reasons(resources, pending),
+        open_tickets=await _listed(
+            resources, TicketFilter(open_only=True, visible_to=session.principal), _OPEN_LIMIT
+        ),
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+async def maintenance_page(
+    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
+) -> HTMLResponse:
+    _require_maintainer(session)
+    return await _page(request, resources, session, notice_text=notice(done))
+
+
+@router.post("/{ticket_id}/{action}")
+async def maintenance_action(
+    ticket_id: str,
+    action: str,
+    request: Request,
+    resources: Resources,
+    session: CheckedSession,
+    remark: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+    items: Annotated[str, Form()] = "",
+    remarks: Annotated[str, Form()] = "",
+) -> Response:
+    """Sign a directive or report its rectification; verify a hazard's rectification; resubmit a record."""
+    _require_maintainer(session)
+    fields: dict[str, dict[str, Any]] = {
+        "sign": {},
+        "submit_rectification": {"evidence": evidence.strip()},
+        "verify_pass": {"remark": remark.strip()},
+        "verify_fail": {"reason": reason.strip()},
+        "resubmit": {"items": record_items(items), "remarks": remarks.strip()},
+    }
+    return await act_and_return(
+        request,
+        resources,
+        session,
+        ticket_id,
+        action,
+        lambda: fields[action],
+        page="maintenance",
+        actions=ACTIONS,
+        show_refusal=lambda refusal: _page(
+            request, resources, session, status_code=refusal.status_code, error=refusal.message
+        ),
+    )
