@@ -10,9 +10,8 @@ elevators with their open tickets.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
@@ -131,27 +130,15 @@ async def inbox_action(
     request: Request,
     resources: Resources,
     session: CheckedSession,
-    remark: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
-    evidence: Annotated[str, Form()] = "",
-    answer: Annotated[str, Form()] = "",
 ) -> Response:
     """Confirm or dispute (with a reason); report a rectification; answer feedback; sign a directive."""
     _require_safety_manager(session)
-    fields = {
-        "confirm": {"remark": remark},
-        "dispute": {"reason": reason.strip()},
-        "sign": {},
-        "submit_rectification": {"evidence": evidence.strip()},
-        "answer": {"answer": answer.strip()},
-    }
     return await act_and_return(
         request,
         resources,
         session,
         ticket_id,
         action,
-        lambda: fields[action],
         page="inbox",
         actions=ACTIONS,
         show_refusal=lambda refusal: _page(

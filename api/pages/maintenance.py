@@ -9,10 +9,7 @@ the other open tickets on the elevators the unit maintains.
 
 from __future__ import annotations
 
-import re
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
@@ -40,18 +37,11 @@ ACTIONS: dict[str, type[BaseModel]] = {
 # One queue of a unit's pending work fits on a page; the regulator's listing pages through the rest.
 _LIMIT = 500
 _OPEN_LIMIT = 50
-# Items of a record as a person types them: one per line, or separated by 、 as the record shows them.
-_ITEM_SEPARATORS = re.compile(r"[\n、；;]+")
 
 
 def _require_maintainer(session: StaffSession) -> None:
     if Role.MAINTAINER not in session.principal.roles:
         raise PageRefused(status.HTTP_403_FORBIDDEN, "此页面供维保单位的维保人员使用，请从首页进入您的工作台")
-
-
-def record_items(text: str) -> list[str]:
-    """The maintained items typed into the resubmission form, in order, blanks dropped."""
-    return [item.strip() for item in _ITEM_SEPARATORS.split(text) if item.strip()]
 
 
 async def _listed(resources: Resources, filters: TicketFilter, limit: int = _LIMIT) -> list[TicketView]:
@@ -138,28 +128,15 @@ async def maintenance_action(
     request: Request,
     resources: Resources,
     session: CheckedSession,
-    remark: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
-    evidence: Annotated[str, Form()] = "",
-    items: Annotated[str, Form()] = "",
-    remarks: Annotated[str, Form()] = "",
 ) -> Response:
     """Sign a directive or report its rectification; verify a hazard's rectification; resubmit a record."""
     _require_maintainer(session)
-    fields: dict[str, dict[str, Any]] = {
-        "sign": {},
-        "submit_rectification": {"evidence": evidence.strip()},
-        "verify_pass": {"remark": remark.strip()},
-        "verify_fail": {"reason": reason.strip()},
-        "resubmit": {"items": record_items(items), "remarks": remarks.strip()},
-    }
     return await act_and_return(
         request,
         resources,
         session,
         ticket_id,
         action,
-        lambda: fields[action],
         page="maintenance",
         actions=ACTIONS,
         show_refusal=lambda refusal: _page(

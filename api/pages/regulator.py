@@ -178,9 +178,6 @@ async def review_rectification(
     request: Request,
     resources: Resources,
     session: CheckedSession,
-    remark: Annotated[str, Form()] = "",
-    reason: Annotated[str, Form()] = "",
-    rectify_by: Annotated[str, Form()] = "",
 ) -> Response:
     """Re-check a directive's rectification: pass, or fail with a reason and a new date to correct by."""
     _require_regulator(session)
@@ -190,11 +187,6 @@ async def review_rectification(
         session,
         ticket_id,
         action,
-        lambda: (
-            {"remark": remark}
-            if action == "verify_pass"
-            else {"reason": reason.strip(), "rectify_by": rectify_by}
-        ),
         page="regulator",
         actions=ACTIONS,
         show_refusal=lambda refusal: _page(

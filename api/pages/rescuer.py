@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Form, Request, status
+from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 
@@ -147,8 +147,6 @@ async def rescuer_action(
     request: Request,
     resources: Resources,
     session: CheckedSession,
-    people_freed: Annotated[str | None, Form()] = None,
-    handler_name: Annotated[str | None, Form()] = None,
 ) -> Response:
     """接单 / 已到场 / 已解困: one tap each; a release also says how many were freed and by whom."""
     _require_rescuer(session)
@@ -158,7 +156,6 @@ async def rescuer_action(
         session,
         ticket_id,
         action,
-        lambda: {"people_freed": people_freed, "handler_name": handler_name} if action == "release" else {},
         page="rescuer",
         actions=ACTIONS,
         show_refusal=lambda refusal: _page(

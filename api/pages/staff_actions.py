@@ -9,9 +9,10 @@ digest of the action's body (the middleware does not digest form bodies).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_origin
 
 from fastapi import HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
@@ -67,6 +68,8 @@ FIELD_LABELS_ZH: dict[str, str] = {
     "from_ticket_id": "来源工单",
 }
 
+# What separates the items of a list typed into a form.
+_ITEM_SEPARATORS = re.compile(r"[\n、；;]+")
 UNAVAILABLE = "工单服务暂时不可用，请稍后重试"
 NOT_FOUND = "找不到该工单，请刷新页面后重试"
 FAILED = "操作未能完成，请稍后重试"
@@ -86,6 +89,26 @@ def invalid_fields(fields: list[str]) -> Refusal:
         status.HTTP_422_UNPROCESSABLE_CONTENT,
         f"请检查填写的内容：{named}" if named else "请检查填写的内容后重试",
     )
+
+
+def typed_items(text: str) -> list[str]:
+    """A list typed into a textarea: one item per line, or separated by 、 as the pages print lists."""
+    return [item.strip() for item in _ITEM_SEPARATORS.split(text) if item.strip()]
+
+
+async def form_fields(request: Request, model: type[BaseModel]) -> dict[str, Any]:
+    """The fields of `model` as the page's form sent them: text trimmed, a list typed one per line.
+
+    A field left blank is left out, so the body's default holds or the refusal names it as missing.
+    """
+    form = await request.form()
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        value = form.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        fields[name] = typed_items(value) if get_origin(info.annotation) is list else value.strip()
+    return fields
 
 
 def form_body(model: type[BaseModel], fields: Mapping[str, Any]) -> BaseModel | Refusal:
@@ -192,13 +215,12 @@ async def act_and_return(
     session: StaffSession,
     ticket_id: str,
     action: str,
-    fields: Callable[[], Mapping[str, Any]],
     *,
     page: str,
     actions: Mapping[str, type[BaseModel]],
     show_refusal: Callable[[Refusal], Awaitable[Response]],
 ) -> Response:
-    """A staff page's action form: take `action` from the form's `fields()`, then back to /app/<page>.
+    """A staff page's action form: take `action` with the body its form makes, then back to /app/<page>.
 
     Once it took effect: a redirect to the page with `done=<action>`; otherwise `show_refusal` renders the
     page with why not. An action the page does not offer is a 404.
@@ -211,7 +233,7 @@ async def act_and_return(
         session,
         ticket_id,
         action,
-        form_body(actions[action], fields()),
+        form_body(actions[action], await form_fields(request, actions[action])),
         audited_as=f"POST /app/{page}/{{ticket_id}}/{action}",
     )
     if refusal is not None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from api.pages.maintenance import record_items
 from tests.api.conftest import PUDONG_A, SAFETY_LUJIAZUI, Api, new_ref
 from tests.api.test_hazard_api import MAINTAINER_SHENDA, REGULATOR_PUDONG, ok, open_hazard, withdraw
 from tests.api.test_staff_pages import csrf_of, page, signed_in, submit, text_of
@@ -113,9 +112,3 @@ async def test_the_maintenance_unit_works_its_directives_hazards_and_disputed_re
         for ticket_id in (directive_id, record_id):
             await api.run_finished(ticket_id)
         await end_schedule(api.temporal, PUDONG_A)
-
-
-def test_record_items_are_read_one_per_line_or_as_the_record_lists_them() -> None:
-    assert record_items("机房环境\r\n 曳引机 \n\n") == ["机房环境", "曳引机"]
-    assert record_items("机房环境、曳引机；制动器") == ["机房环境", "曳引机", "制动器"]
-    assert record_items("  \n ") == []

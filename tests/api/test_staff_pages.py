@@ -18,7 +18,7 @@ from fastapi import HTTPException
 from api.errors import TemporalUnavailable, TicketNotActionable, field_error
 from api.pages.charts import Arrival, arrival_chart, overdue_chart, overdue_days
 from api.pages.session import LOGIN_COOKIE, SESSION_COOKIE
-from api.pages.staff_actions import explain
+from api.pages.staff_actions import explain, typed_items
 from domain.calendar import CHINA_TIME
 from elevator_orders.settings import Settings
 from store.accounts import AccountRepository
@@ -531,3 +531,9 @@ def test_refusals_of_the_action_path_read_as_sentences() -> None:
     )
     assert said(TemporalUnavailable("Failed client connect")) == (503, "工单服务暂时不可用，请稍后重试")
     assert explain(ValueError("a bug"), kind="rescue", action="accept") is None
+
+
+def test_a_list_typed_into_a_form_is_read_one_item_per_line_or_as_the_pages_print_it() -> None:
+    assert typed_items("机房环境\r\n 曳引机 \n\n") == ["机房环境", "曳引机"]
+    assert typed_items("机房环境、曳引机；制动器") == ["机房环境", "曳引机", "制动器"]
+    assert typed_items("  \n ") == []
