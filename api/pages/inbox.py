@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections import defaultdict
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import Resources
 from api.directive_schemas import SignBody
-from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
-from api.pages.staff_actions import act_and_return
-from api.pages.staff_views import TicketView, by_deadline, notice, ticket_views
+from api.pages.session import PageRefused, StaffSession, staff_page
+from api.pages.staff_views import TicketView, by_deadline, ticket_views
+from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import AnswerBody, ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
 from domain.roles import Role
@@ -115,33 +115,4 @@ async def _page(
     )
 
 
-@router.get("", response_class=HTMLResponse)
-async def inbox_page(
-    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
-) -> HTMLResponse:
-    _require_safety_manager(session)
-    return await _page(request, resources, session, notice_text=notice(done))
-
-
-@router.post("/{ticket_id}/{action}")
-async def inbox_action(
-    ticket_id: str,
-    action: str,
-    request: Request,
-    resources: Resources,
-    session: CheckedSession,
-) -> Response:
-    """Confirm or dispute (with a reason); report a rectification; answer feedback; sign a directive."""
-    _require_safety_manager(session)
-    return await act_and_return(
-        request,
-        resources,
-        session,
-        ticket_id,
-        action,
-        page="inbox",
-        actions=ACTIONS,
-        show_refusal=lambda refusal: _page(
-            request, resources, session, status_code=refusal.status_code, error=refusal.message
-        ),
-    )
+add_work_page(router, WorkPage(name="inbox", require=_require_safety_manager, render=_page, actions=ACTIONS))

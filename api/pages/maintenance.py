@@ -10,14 +10,14 @@ the other open tickets on the elevators the unit maintains.
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import Resources
 from api.directive_schemas import SignBody
-from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
-from api.pages.staff_actions import act_and_return
-from api.pages.staff_views import TicketView, by_deadline, notice, ticket_views
+from api.pages.session import PageRefused, StaffSession, staff_page
+from api.pages.staff_views import TicketView, by_deadline, ticket_views
+from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import RectificationBody, ResubmitBody, VerifyFailBody, VerifyPassBody
 from domain.kinds import TicketKind
 from domain.roles import Role
@@ -113,33 +113,6 @@ async def _page(
     )
 
 
-@router.get("", response_class=HTMLResponse)
-async def maintenance_page(
-    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
-) -> HTMLResponse:
-    _require_maintainer(session)
-    return await _page(request, resources, session, notice_text=notice(done))
-
-
-@router.post("/{ticket_id}/{action}")
-async def maintenance_action(
-    ticket_id: str,
-    action: str,
-    request: Request,
-    resources: Resources,
-    session: CheckedSession,
-) -> Response:
-    """Sign a directive or report its rectification; verify a hazard's rectification; resubmit a record."""
-    _require_maintainer(session)
-    return await act_and_return(
-        request,
-        resources,
-        session,
-        ticket_id,
-        action,
-        page="maintenance",
-        actions=ACTIONS,
-        show_refusal=lambda refusal: _page(
-            request, resources, session, status_code=refusal.status_code, error=refusal.message
-        ),
-    )
+add_work_page(
+    router, WorkPage(name="maintenance", require=_require_maintainer, render=_page, actions=ACTIONS)
+)

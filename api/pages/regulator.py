@@ -26,8 +26,9 @@ from api.directive_schemas import DirectiveCreate, DirectiveDraft
 from api.directive_service import draft_directive, issue_requested_directive, today_in_china
 from api.pages.charts import Arrival, BarChart, arrival_chart, overdue_chart, overdue_days
 from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
-from api.pages.staff_actions import Refusal, act_and_return, explain, form_body, invalid_fields
-from api.pages.staff_views import TicketView, district_label, notice, ticket_views
+from api.pages.staff_actions import Refusal, explain, form_body, invalid_fields
+from api.pages.staff_views import TicketView, district_label, ticket_views
+from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import VerifyFailBody, VerifyPassBody
 from domain import directive as directive_rules
 from domain.kinds import TicketKind
@@ -163,36 +164,7 @@ async def _page(
     )
 
 
-@router.get("", response_class=HTMLResponse)
-async def regulator_page(
-    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
-) -> HTMLResponse:
-    _require_regulator(session)
-    return await _page(request, resources, session, notice_text=notice(done))
-
-
-@router.post("/{ticket_id}/{action}")
-async def review_rectification(
-    ticket_id: str,
-    action: str,
-    request: Request,
-    resources: Resources,
-    session: CheckedSession,
-) -> Response:
-    """Re-check a directive's rectification: pass, or fail with a reason and a new date to correct by."""
-    _require_regulator(session)
-    return await act_and_return(
-        request,
-        resources,
-        session,
-        ticket_id,
-        action,
-        page="regulator",
-        actions=ACTIONS,
-        show_refusal=lambda refusal: _page(
-            request, resources, session, status_code=refusal.status_code, error=refusal.message
-        ),
-    )
+add_work_page(router, WorkPage(name="regulator", require=_require_regulator, render=_page, actions=ACTIONS))
 
 
 # --- Issuing a directive from a ticket ---------------------------------------------------------------

@@ -13,20 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from api.deps import Resources
 from api.pages.session import (
-    CheckedSession,
     FragmentSession,
     PageRefused,
     StaffSession,
-    StaffSessionDep,
     staff_page,
 )
-from api.pages.staff_actions import act_and_return
-from api.pages.staff_views import TicketView, notice, ticket_views
+from api.pages.staff_views import TicketView, ticket_views
+from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import AcceptBody, ArriveBody, ReleaseBody
 from domain.kinds import TicketKind
 from domain.rescue import ReportSource, RescueState
@@ -124,12 +122,7 @@ async def _page(
     )
 
 
-@router.get("", response_class=HTMLResponse)
-async def rescuer_page(
-    request: Request, resources: Resources, session: StaffSessionDep, done: str | None = None
-) -> HTMLResponse:
-    _require_rescuer(session)
-    return await _page(request, resources, session, notice_text=notice(done))
+add_work_page(router, WorkPage(name="rescuer", require=_require_rescuer, render=_page, actions=ACTIONS))
 
 
 @router.get("/list", response_class=HTMLResponse)
@@ -138,27 +131,3 @@ async def rescuer_list(request: Request, resources: Resources, session: Fragment
     _require_rescuer(session)
     tickets = await _my_rescues(resources, session)
     return staff_page(request, "rescuer/_list.html", session, **_list_context(session, tickets))
-
-
-@router.post("/{ticket_id}/{action}")
-async def rescuer_action(
-    ticket_id: str,
-    action: str,
-    request: Request,
-    resources: Resources,
-    session: CheckedSession,
-) -> Response:
-    """接单 / 已到场 / 已解困: one tap each; a release also says how many were freed and by whom."""
-    _require_rescuer(session)
-    return await act_and_return(
-        request,
-        resources,
-        session,
-        ticket_id,
-        action,
-        page="rescuer",
-        actions=ACTIONS,
-        show_refusal=lambda refusal: _page(
-            request, resources, session, status_code=refusal.status_code, error=refusal.message
-        ),
-    )
