@@ -4,7 +4,10 @@
 addressed to the unit (sign for it, then report the rectification), hazards the unit reported whose
 rectification the use unit has submitted (verify it: pass, or fail with a reason, which sends the use
 unit back to rectify), and maintenance records the use unit disputed (revise and resubmit). Below:
-the other open tickets on the elevators the unit maintains.
+the other open tickets the unit may see.
+
+An inspection agency's inspectors (检验人员) work the same page for the hazards they reported: its other
+queues are empty for them, as no directive or maintenance record is ever an inspection agency's.
 """
 
 from __future__ import annotations
@@ -39,9 +42,19 @@ _LIMIT = 500
 _OPEN_LIMIT = 50
 
 
+# Who works the page, and how it is headed for them.
+TITLES: dict[Role, str] = {Role.MAINTAINER: "维保单位待办", Role.INSPECTOR: "检验机构待办"}
+
+
 def _require_maintainer(session: StaffSession) -> None:
-    if Role.MAINTAINER not in session.principal.roles:
-        raise PageRefused(status.HTTP_403_FORBIDDEN, "此页面供维保单位的维保人员使用，请从首页进入您的工作台")
+    if not session.principal.roles & TITLES.keys():
+        raise PageRefused(
+            status.HTTP_403_FORBIDDEN, "此页面供维保单位和检验机构的工作人员使用，请从首页进入您的工作台"
+        )
+
+
+def _title(session: StaffSession) -> str:
+    return next(title for role, title in TITLES.items() if role in session.principal.roles)
 
 
 async def _listed(resources: Resources, filters: TicketFilter, limit: int = _LIMIT) -> list[TicketView]:
@@ -102,7 +115,8 @@ async def _page(
         "maintenance/page.html",
         session,
         status_code=status_code,
-        title="维保单位待办",
+        title=_title(session),
+        for_maintainers=Role.MAINTAINER in session.principal.roles,
         error=error,
         notice=notice_text,
         pending=pending,

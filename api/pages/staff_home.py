@@ -23,7 +23,7 @@ def landing_page(principal: Principal) -> str | None:
         return "/app/rescuer"
     if Role.SAFETY_MANAGER in principal.roles:
         return "/app/inbox"
-    if Role.MAINTAINER in principal.roles:
+    if principal.roles & {Role.MAINTAINER, Role.INSPECTOR}:
         return "/app/maintenance"
     if principal.roles & {Role.REGULATOR, Role.BUREAU_HEAD}:
         return "/app/regulator"

@@ -8,7 +8,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from tests.api.conftest import PUDONG_A, SAFETY_LUJIAZUI, Api, new_ref
-from tests.api.test_hazard_api import MAINTAINER_SHENDA, REGULATOR_PUDONG, ok, open_hazard, withdraw
+from tests.api.test_hazard_api import (
+    INSPECTOR,
+    MAINTAINER_SHENDA,
+    REGULATOR_PUDONG,
+    ok,
+    open_hazard,
+    withdraw,
+)
 from tests.api.test_staff_pages import csrf_of, page, signed_in, submit, text_of
 from tests.support.maintenance import ITEMS, end_schedule
 
@@ -112,3 +119,24 @@ async def test_the_maintenance_unit_works_its_directives_hazards_and_disputed_re
         for ticket_id in (directive_id, record_id):
             await api.run_finished(ticket_id)
         await end_schedule(api.temporal, PUDONG_A)
+
+
+async def test_an_inspector_verifies_the_hazards_its_agency_reported(api: Api) -> None:
+    mine = await open_hazard(api, PUDONG_A, user=INSPECTOR)
+    theirs = await open_hazard(api, PUDONG_A)
+    for ticket_id in (mine, theirs):
+        ok(await api.act(ticket_id, "submit_rectification", SAFETY_LUJIAZUI, {"evidence": "已整改"}))
+    try:
+        await signed_in(api, INSPECTOR)
+        work = await page(api, "/app/maintenance")
+        assert "检验机构待办" in work.text
+        assert f'data-ticket-id="{mine}"' in work.text
+        # The maintenance unit's own report is the maintenance unit's to verify.
+        assert f'data-ticket-id="{theirs}"' not in work.text
+        passed = await submit(api, f"/app/maintenance/{mine}/verify_pass", csrf_of(work))
+        assert passed.status_code == 303
+        assert (await api.ticket(mine))["state"] == "closed"
+    finally:
+        ok(await api.act(theirs, "verify_fail", MAINTAINER_SHENDA, {"reason": "测试结束"}))
+        await withdraw(api, theirs)
+        await api.run_finished(mine)

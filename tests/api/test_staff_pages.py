@@ -131,14 +131,17 @@ async def test_signing_in_sets_a_session_cookie_and_each_role_lands_on_its_page(
         (SAFETY_LUJIAZUI, "/app/inbox"),
         (REGULATOR_PUDONG, "/app/regulator"),
         ("u-bureau-head-pudong", "/app/regulator"),
+        ("u-maintainer-shenda", "/app/maintenance"),
+        (INSPECTOR, "/app/maintenance"),
     ):
         await signed_in(api, user)
         home = await api.http.get("/app")
         assert (home.status_code, home.headers["location"]) == (303, landing), user
         assert (await api.http.get(landing)).status_code == 200, user
 
+    assert "检验机构待办" in (await page(api, "/app/maintenance")).text
     # Other roles get the tickets they may see.
-    await signed_in(api, INSPECTOR)
+    await signed_in(api, "u-dispatcher")
     assert "我的工单" in (await page(api, "/app")).text
     # A page of another role is refused in words, not with a stack trace.
     refused = await api.http.get("/app/rescuer")
