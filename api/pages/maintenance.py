@@ -46,7 +46,7 @@ _OPEN_LIMIT = 50
 TITLES: dict[Role, str] = {Role.MAINTAINER: "维保单位待办", Role.INSPECTOR: "检验机构待办"}
 
 
-def _require_maintainer(session: StaffSession) -> None:
+def _require_maintainer_or_inspector(session: StaffSession) -> None:
     if not session.principal.roles & TITLES.keys():
         raise PageRefused(
             status.HTTP_403_FORBIDDEN, "此页面供维保单位和检验机构的工作人员使用，请从首页进入您的工作台"
@@ -128,5 +128,6 @@ async def _page(
 
 
 add_work_page(
-    router, WorkPage(name="maintenance", require=_require_maintainer, render=_page, actions=ACTIONS)
+    router,
+    WorkPage(name="maintenance", require=_require_maintainer_or_inspector, render=_page, actions=ACTIONS),
 )
