@@ -29,6 +29,13 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("policies", help="print the policy table in force")
     audit = commands.add_parser("audit", help="the audit trail: `verify` checks its hash chain")
     audit.add_argument("audit_action", choices=["verify"], metavar="verify")
+    audit.add_argument(
+        "--kept-head",
+        action="append",
+        default=[],
+        metavar="N:HASH",
+        help="a head an earlier `verify` printed, kept outside the database: the trail must still pass it",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
@@ -40,7 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         "migrate": _migrate,
         "seed": _seed,
         "policies": _policies,
-        "audit": _audit_verify,
+        "audit": lambda settings: _audit_verify(settings, args.kept_head),
     }
     exit_status: int | None = None
     # Ctrl-C is how a developer stops `dev`, `api` and `worker`: not an error.
@@ -77,13 +84,20 @@ async def _seed(settings: Settings) -> None:
     print(f"demo data in place ({count} rows)")
 
 
-async def _audit_verify(settings: Settings) -> int:
-    from store.audit import AuditLog
+async def _audit_verify(settings: Settings, kept_heads: list[str]) -> int:
+    from store.audit import AuditLog, KeptHead
     from store.db import make_engine, make_sessionmaker
 
+    try:
+        kept = [KeptHead.parse(text) for text in kept_heads]
+    except ValueError as error:
+        print(f"audit verify: {error}", file=sys.stderr)
+        return 2
     engine = make_engine(settings.effective_database_url)
     try:
-        verification = await AuditLog(make_sessionmaker(engine)).verify()
+        log = AuditLog(make_sessionmaker(engine))
+        verification = await log.verify()
+        missed = [(head, await log.missed_head(head, verification)) for head in kept if verification.intact]
     finally:
         await engine.dispose()
     if verification.broken is not None:
@@ -93,9 +107,17 @@ async def _audit_verify(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
-    # The head is what to keep outside the database: a chain cut short or rewritten from some row on
-    # verifies again, but no longer ends in the head kept.
-    print(f"audit trail intact: {verification.rows} rows; head {verification.head_hash}")
+    # A chain cut short or rewritten from some row on verifies again, but no longer passes a head kept.
+    failed = [(head, reason) for head, reason in missed if reason is not None]
+    for head, reason in failed:
+        print(f"audit trail does NOT pass the kept head {head}: {reason}", file=sys.stderr)
+    if failed:
+        return 1
+    print(
+        f"audit trail intact: {verification.rows} rows; head {verification.head_hash}"
+        f"{f'; passes {len(kept)} kept head(s)' if kept else ''}"
+        f"\nkeep outside the database: --kept-head {verification.kept_head}"
+    )
     return 0
 
 

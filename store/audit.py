@@ -7,7 +7,8 @@ with the database files) still cannot alter, insert or remove a row without `ver
 Row hash: SHA-256 of the canonical JSON (keys sorted, no spaces, UTF-8) of every column but `row_hash`
 itself, `seq` and `prev_hash` included; the first row's `prev_hash` is 64 zeros. What the chain alone
 cannot show is a removed *tail*, or a chain rewritten from some row on: keep the head (`Verification`'s
-`head_hash` and `rows`) somewhere the database's administrators cannot write, and compare.
+`head_hash` and `rows`) somewhere the database's administrators cannot write, and compare it with
+`AuditLog.missed_head` (`elevator-orders audit verify --kept-head N:HASH`).
 """
 
 from __future__ import annotations
@@ -70,6 +71,29 @@ class Verification:
     @property
     def intact(self) -> bool:
         return self.broken is None
+
+    @property
+    def kept_head(self) -> KeptHead:
+        return KeptHead(self.rows, self.head_hash)
+
+
+@dataclass(frozen=True)
+class KeptHead:
+    """A head an earlier verification printed, kept outside the database: `rows` rows, the last `head_hash`."""
+
+    rows: int
+    head_hash: str
+
+    def __str__(self) -> str:
+        return f"{self.rows}:{self.head_hash}"
+
+    @classmethod
+    def parse(cls, text: str) -> KeptHead:
+        """`N:HASH`, as `str()` writes it; ValueError for anything else."""
+        rows, _, head_hash = text.strip().partition(":")
+        if not rows.isdigit() or len(head_hash) != 64 or any(c not in "0123456789abcdef" for c in head_hash):
+            raise ValueError(f"not a kept head (N:HASH, HASH 64 hex digits): {text!r}")
+        return cls(int(rows), head_hash)
 
 
 def canonical_json(value: Any) -> bytes:
@@ -172,6 +196,30 @@ class AuditLog:
                     expected_seq, prev_hash = expected_seq + 1, record.row_hash
                 if len(page) < _PAGE:
                     return Verification(rows=expected_seq - 1, head_hash=prev_hash, broken=None)
+
+    async def missed_head(self, kept: KeptHead, verification: Verification) -> str | None:
+        """Why an intact chain does not pass through `kept`; None when its first `kept.rows` rows are those kept.
+
+        Rows are only ever appended, so every head kept earlier stays on the chain: a tail removed since
+        leaves the chain shorter than the head, and a chain rewritten at or before it ends elsewhere.
+        """
+        if kept.rows > verification.rows:
+            return (
+                f"the trail has {verification.rows} rows, the kept head {kept.rows}: "
+                f"rows {verification.rows + 1} to {kept.rows} were removed"
+            )
+        at_head = GENESIS_HASH
+        if kept.rows:
+            async with self._sessions() as session:
+                at_head = (
+                    await session.scalar(select(AuditRecord.row_hash).where(AuditRecord.seq == kept.rows))
+                    or ""
+                )
+        if at_head != kept.head_hash:
+            return (
+                f"row {kept.rows} is not the kept head: the trail was rewritten at or before row {kept.rows}"
+            )
+        return None
 
 
 def _check(record: AuditRecord, expected_seq: int, prev_hash: str) -> ChainBreak | None:
