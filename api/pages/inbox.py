@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from api.deps import Resources
 from api.directive_schemas import SignBody
 from api.pages.session import PageRefused, StaffSession, staff_page
-from api.pages.staff_views import TicketView, by_deadline, ticket_views
+from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import AnswerBody, ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
@@ -38,8 +38,6 @@ AWAITING_USE_UNIT = frozenset(
         (TicketKind.FEEDBACK.value, "submitted"),
     }
 )
-# A directive addressed to the unit waits for its signature, then for its rectification report.
-DIRECTIVE_STATES = frozenset({"awaiting_signature", "rectifying"})
 ACTIONS: dict[str, type[BaseModel]] = {
     "confirm": ConfirmBody,
     "dispute": DisputeBody,
@@ -59,27 +57,11 @@ def _require_safety_manager(session: StaffSession) -> None:
 
 async def _open_tickets(resources: Resources, session: StaffSession) -> list[TicketView]:
     principal = session.principal
-    page = await resources.tickets.list(
+    return await listed_views(
+        resources,
         TicketFilter(use_unit_id=principal.organisation_id, open_only=True, visible_to=principal),
         limit=_LIMIT,
-        offset=0,
     )
-    return await ticket_views(resources, page.items)
-
-
-async def _directives(resources: Resources, session: StaffSession) -> list[TicketView]:
-    principal = session.principal
-    page = await resources.tickets.list(
-        TicketFilter(
-            kind=TicketKind.DIRECTIVE.value,
-            assigned_unit_id=principal.organisation_id,
-            open_only=True,
-            visible_to=principal,
-        ),
-        limit=_LIMIT,
-        offset=0,
-    )
-    return [view for view in await ticket_views(resources, page.items) if view.state in DIRECTIVE_STATES]
 
 
 async def _my_elevators(resources: Resources, organisation_id: str) -> list[Elevator]:
@@ -97,7 +79,7 @@ async def _page(
 ) -> HTMLResponse:
     open_tickets = await _open_tickets(resources, session)
     awaiting = [view for view in open_tickets if (view.kind, view.state) in AWAITING_USE_UNIT]
-    directives = await _directives(resources, session)
+    directives = await directives_awaiting(resources, session.principal, limit=_LIMIT)
     by_elevator: dict[str, list[TicketView]] = defaultdict(list)
     for view in open_tickets:
         by_elevator[view.elevator_code].append(view)

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from api.deps import Resources
 from api.directive_schemas import SignBody
 from api.pages.session import PageRefused, StaffSession, staff_page
-from api.pages.staff_views import TicketView, by_deadline, ticket_views
+from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import RectificationBody, ResubmitBody, VerifyFailBody, VerifyPassBody
 from domain.kinds import TicketKind
@@ -28,8 +28,6 @@ from store.tickets import TicketFilter
 
 router = APIRouter(prefix="/app/maintenance", include_in_schema=False)
 
-# A directive addressed to the unit waits for its signature, then for its rectification report.
-DIRECTIVE_STATES = frozenset({"awaiting_signature", "rectifying"})
 ACTIONS: dict[str, type[BaseModel]] = {
     "sign": SignBody,
     "submit_rectification": RectificationBody,
@@ -57,31 +55,23 @@ def _title(session: StaffSession) -> str:
     return next(title for role, title in TITLES.items() if role in session.principal.roles)
 
 
-async def _listed(resources: Resources, filters: TicketFilter, limit: int = _LIMIT) -> list[TicketView]:
-    page = await resources.tickets.list(filters, limit=limit, offset=0)
-    return await ticket_views(resources, page.items)
-
-
 async def _pending(resources: Resources, session: StaffSession) -> list[TicketView]:
     principal = session.principal
     unit = principal.organisation_id
-    directives = await _listed(
-        resources,
-        TicketFilter(
-            kind=TicketKind.DIRECTIVE.value, assigned_unit_id=unit, open_only=True, visible_to=principal
-        ),
-    )
-    to_verify = await _listed(
+    directives = await directives_awaiting(resources, principal, limit=_LIMIT)
+    to_verify = await listed_views(
         resources,
         TicketFilter(kind=TicketKind.HAZARD.value, state="rectified", visible_to=principal),
+        limit=_LIMIT,
     )
-    disputed = await _listed(
+    disputed = await listed_views(
         resources,
         TicketFilter(kind=TicketKind.MAINTENANCE_RECORD.value, state="disputed", visible_to=principal),
+        limit=_LIMIT,
     )
     return sorted(
         [
-            *(view for view in directives if view.state in DIRECTIVE_STATES),
+            *directives,
             # Only the unit's own reports: an inspector's report is verified by the inspection agency.
             *(view for view in to_verify if view.details.get("reporter_unit_id") == unit),
             *(view for view in disputed if view.maintenance_unit_id == unit),
@@ -121,8 +111,8 @@ async def _page(
         notice=notice_text,
         pending=pending,
         dispute_reasons=await _dispute_reasons(resources, pending),
-        open_tickets=await _listed(
-            resources, TicketFilter(open_only=True, visible_to=session.principal), _OPEN_LIMIT
+        open_tickets=await listed_views(
+            resources, TicketFilter(open_only=True, visible_to=session.principal), limit=_OPEN_LIMIT
         ),
     )
 

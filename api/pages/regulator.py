@@ -27,7 +27,7 @@ from api.directive_service import draft_directive, issue_requested_directive, to
 from api.pages.charts import Arrival, BarChart, arrival_chart, overdue_chart, overdue_days
 from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSessionDep, staff_page
 from api.pages.staff_actions import Refusal, explain, form_body, invalid_fields
-from api.pages.staff_views import TicketView, district_label, ticket_views
+from api.pages.staff_views import TicketView, district_label, listed_views, ticket_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import VerifyFailBody, VerifyPassBody
 from domain import directive as directive_rules
@@ -121,16 +121,15 @@ async def _page(
 ) -> HTMLResponse:
     principal = session.principal
     counts = await resources.tickets.open_counts(principal)
-    overdue_page = await resources.tickets.list(
-        TicketFilter(overdue=True, open_only=True, visible_to=principal), limit=_LIST_LIMIT, offset=0
+    overdue = await listed_views(
+        resources, TicketFilter(overdue=True, open_only=True, visible_to=principal), limit=_LIST_LIMIT
     )
-    rechecking_page = await resources.tickets.list(
+    rechecking = await listed_views(
+        resources,
         TicketFilter(kind=TicketKind.DIRECTIVE.value, state="rechecking", visible_to=principal),
         limit=_LIST_LIMIT,
-        offset=0,
     )
     arrivals, overdue_per_day = await charts(resources, principal)
-    overdue = await ticket_views(resources, overdue_page.items)
     return staff_page(
         request,
         "regulator/page.html",
@@ -152,7 +151,7 @@ async def _page(
         totals={"open": sum(r.open for r in counts), "overdue": sum(r.overdue for r in counts)},
         overdue=sorted(overdue, key=lambda view: view.due_at or view.opened_at),
         may_issue={view.ticket_id: issues_directives(principal, view) for view in overdue},
-        rechecking=await ticket_views(resources, rechecking_page.items),
+        rechecking=rechecking,
         reviews_of=lambda view: (
             Role.REGULATOR in principal.roles
             and view.details.get("issuer_unit_id") == principal.organisation_id

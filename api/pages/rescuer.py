@@ -23,7 +23,7 @@ from api.pages.session import (
     StaffSession,
     staff_page,
 )
-from api.pages.staff_views import TicketView, ticket_views
+from api.pages.staff_views import TicketView, listed_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import AcceptBody, ArriveBody, ReleaseBody
 from domain.kinds import TicketKind
@@ -45,7 +45,8 @@ def _require_rescuer(session: StaffSession) -> None:
 
 async def _my_rescues(resources: Resources, session: StaffSession) -> list[TicketView]:
     principal = session.principal
-    page = await resources.tickets.list(
+    views = await listed_views(
+        resources,
         TicketFilter(
             kind=TicketKind.RESCUE.value,
             assigned_unit_id=principal.organisation_id,
@@ -53,9 +54,7 @@ async def _my_rescues(resources: Resources, session: StaffSession) -> list[Ticke
             visible_to=principal,
         ),
         limit=_LIST_LIMIT,
-        offset=0,
     )
-    views = await ticket_views(resources, page.items)
     # People still trapped first, the longest waiting first; released rescues wait for the use unit.
     return sorted(views, key=lambda view: (not RescueState(view.state).people_trapped, view.opened_at))
 

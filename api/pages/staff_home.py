@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import Resources
 from api.pages.session import StaffSessionDep, staff_page
-from api.pages.staff_views import ticket_views
+from api.pages.staff_views import listed_views
 from domain.permissions import Principal
 from domain.roles import Role
 from store.tickets import TicketFilter
@@ -35,8 +35,7 @@ async def staff_home(request: Request, resources: Resources, session: StaffSessi
     landing = landing_page(session.principal)
     if landing is not None:
         return RedirectResponse(landing, status_code=status.HTTP_303_SEE_OTHER)
-    page = await resources.tickets.list(
-        TicketFilter(open_only=True, visible_to=session.principal), limit=_LIST_LIMIT, offset=0
+    tickets = await listed_views(
+        resources, TicketFilter(open_only=True, visible_to=session.principal), limit=_LIST_LIMIT
     )
-    tickets = await ticket_views(resources, page.items)
     return staff_page(request, "staff/home.html", session, title="我的工单", open_tickets=tickets)

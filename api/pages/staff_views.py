@@ -12,7 +12,12 @@ from api.presenters import ticket_out
 from domain.catalog import state_label
 from domain.districts import DISTRICTS_ZH
 from domain.kinds import TicketKind
+from domain.permissions import Principal
 from store.models import Ticket
+from store.tickets import TicketFilter
+
+# A directive waits for the unit it is addressed to: for its signature, then its rectification report.
+DIRECTIVE_STATES_AWAITING_ADDRESSEE = frozenset({"awaiting_signature", "rectifying"})
 
 # The notices a page shows after an action took effect (?notice=<code>): fixed sentences, never echoed input.
 NOTICES_ZH: dict[str, str] = {
@@ -94,6 +99,29 @@ async def ticket_views(resources: AppResources, tickets: Sequence[Ticket]) -> li
         )
         for ticket in tickets
     ]
+
+
+async def listed_views(resources: AppResources, filters: TicketFilter, *, limit: int) -> list[TicketView]:
+    """The first `limit` tickets `filters` selects, as the pages show them."""
+    page = await resources.tickets.list(filters, limit=limit, offset=0)
+    return await ticket_views(resources, page.items)
+
+
+async def directives_awaiting(
+    resources: AppResources, principal: Principal, *, limit: int
+) -> list[TicketView]:
+    """Directives addressed to the principal's unit that wait for it: to sign, or to report on."""
+    directives = await listed_views(
+        resources,
+        TicketFilter(
+            kind=TicketKind.DIRECTIVE.value,
+            assigned_unit_id=principal.organisation_id,
+            open_only=True,
+            visible_to=principal,
+        ),
+        limit=limit,
+    )
+    return [view for view in directives if view.state in DIRECTIVE_STATES_AWAITING_ADDRESSEE]
 
 
 def by_deadline(view: TicketView) -> tuple[bool, datetime, datetime]:
