@@ -95,9 +95,7 @@ async def _audit_verify(settings: Settings, kept_heads: list[str]) -> int:
         return 2
     engine = make_engine(settings.effective_database_url)
     try:
-        log = AuditLog(make_sessionmaker(engine))
-        verification = await log.verify()
-        missed = [(head, await log.missed_head(head, verification)) for head in kept if verification.intact]
+        verification = await AuditLog(make_sessionmaker(engine)).verify(watch={head.rows for head in kept})
     finally:
         await engine.dispose()
     if verification.broken is not None:
@@ -108,7 +106,7 @@ async def _audit_verify(settings: Settings, kept_heads: list[str]) -> int:
         )
         return 1
     # A chain cut short or rewritten from some row on verifies again, but no longer passes a head kept.
-    failed = [(head, reason) for head, reason in missed if reason is not None]
+    failed = [(head, reason) for head in kept if (reason := verification.misses(head)) is not None]
     for head, reason in failed:
         print(f"audit trail does NOT pass the kept head {head}: {reason}", file=sys.stderr)
     if failed:

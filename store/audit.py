@@ -8,7 +8,7 @@ Row hash: SHA-256 of the canonical JSON (keys sorted, no spaces, UTF-8) of every
 itself, `seq` and `prev_hash` included; the first row's `prev_hash` is 64 zeros. What the chain alone
 cannot show is a removed *tail*, or a chain rewritten from some row on: keep the head (`Verification`'s
 `head_hash` and `rows`) somewhere the database's administrators cannot write, and compare it with
-`AuditLog.missed_head` (`elevator-orders audit verify --kept-head N:HASH`).
+`Verification.misses` (`elevator-orders audit verify --kept-head N:HASH`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -67,6 +67,8 @@ class Verification:
     rows: int
     head_hash: str
     broken: ChainBreak | None
+    # The hash of each row `verify` was asked to watch, as the walk found it.
+    hashes_at: Mapping[int, str] = field(default_factory=dict)
 
     @property
     def intact(self) -> bool:
@@ -75,6 +77,24 @@ class Verification:
     @property
     def kept_head(self) -> KeptHead:
         return KeptHead(self.rows, self.head_hash)
+
+    def misses(self, kept: KeptHead) -> str | None:
+        """Why this chain does not pass through `kept` (a row `verify` watched); None when it does.
+
+        Rows are only ever appended, so every head kept earlier stays on the chain: a tail removed since
+        leaves the chain shorter than the head, and a chain rewritten at or before it ends elsewhere.
+        """
+        if kept.rows > self.rows:
+            return (
+                f"the trail has {self.rows} rows, the kept head {kept.rows}: "
+                f"rows {self.rows + 1} to {kept.rows} were removed"
+            )
+        at_head = self.hashes_at.get(kept.rows) if kept.rows else GENESIS_HASH
+        if at_head != kept.head_hash:
+            return (
+                f"row {kept.rows} is not the kept head: the trail was rewritten at or before row {kept.rows}"
+            )
+        return None
 
 
 @dataclass(frozen=True)
@@ -176,9 +196,13 @@ class AuditLog:
         async with self._sessions() as session:
             return list(await session.scalars(query))
 
-    async def verify(self) -> Verification:
-        """Walk the chain from the first row; the first row that was altered, inserted or follows a gap."""
+    async def verify(self, watch: Collection[int] = ()) -> Verification:
+        """Walk the chain from the first row; the first row that was altered, inserted or follows a gap.
+
+        The hashes of the rows in `watch` are noted on the way, for `Verification.misses`.
+        """
         expected_seq, prev_hash = 1, GENESIS_HASH
+        hashes_at: dict[int, str] = {}
         async with self._sessions() as session:
             while True:
                 page = list(
@@ -192,34 +216,16 @@ class AuditLog:
                 for record in page:
                     broken = _check(record, expected_seq, prev_hash)
                     if broken is not None:
-                        return Verification(rows=expected_seq - 1, head_hash=prev_hash, broken=broken)
+                        return Verification(
+                            rows=expected_seq - 1, head_hash=prev_hash, broken=broken, hashes_at=hashes_at
+                        )
+                    if record.seq in watch:
+                        hashes_at[record.seq] = record.row_hash
                     expected_seq, prev_hash = expected_seq + 1, record.row_hash
                 if len(page) < _PAGE:
-                    return Verification(rows=expected_seq - 1, head_hash=prev_hash, broken=None)
-
-    async def missed_head(self, kept: KeptHead, verification: Verification) -> str | None:
-        """Why an intact chain does not pass through `kept`; None when its first `kept.rows` rows are those kept.
-
-        Rows are only ever appended, so every head kept earlier stays on the chain: a tail removed since
-        leaves the chain shorter than the head, and a chain rewritten at or before it ends elsewhere.
-        """
-        if kept.rows > verification.rows:
-            return (
-                f"the trail has {verification.rows} rows, the kept head {kept.rows}: "
-                f"rows {verification.rows + 1} to {kept.rows} were removed"
-            )
-        at_head = GENESIS_HASH
-        if kept.rows:
-            async with self._sessions() as session:
-                at_head = (
-                    await session.scalar(select(AuditRecord.row_hash).where(AuditRecord.seq == kept.rows))
-                    or ""
-                )
-        if at_head != kept.head_hash:
-            return (
-                f"row {kept.rows} is not the kept head: the trail was rewritten at or before row {kept.rows}"
-            )
-        return None
+                    return Verification(
+                        rows=expected_seq - 1, head_hash=prev_hash, broken=None, hashes_at=hashes_at
+                    )
 
 
 def _check(record: AuditRecord, expected_seq: int, prev_hash: str) -> ChainBreak | None:
