@@ -48,14 +48,23 @@ async def _append_rows(database_url: str, rows: int) -> None:
         await engine.dispose()
 
 
-async def _alter_row(database_url: str, seq: int) -> None:
+async def _past_the_trigger(database_url: str, trigger: str, statement: str) -> None:
+    """Someone with the database files: drops the trigger that refuses `statement`, then runs it."""
     engine = make_engine(database_url)
     try:
         async with engine.begin() as connection:
-            await connection.execute(text("DROP TRIGGER audit_log_no_update"))
-            await connection.execute(text(f"UPDATE audit_log SET actor = 'u-someone-else' WHERE seq = {seq}"))
+            await connection.execute(text(f"DROP TRIGGER {trigger}"))
+            await connection.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+async def _alter_row(database_url: str, seq: int) -> None:
+    await _past_the_trigger(
+        database_url,
+        "audit_log_no_update",
+        f"UPDATE audit_log SET actor = 'u-someone-else' WHERE seq = {seq}",
+    )
 
 
 # Plain functions: the command runs its own event loop, as it does from a shell.
@@ -90,13 +99,9 @@ def _kept_head(printed: str) -> str:
 
 
 async def _remove_tail(database_url: str, from_seq: int) -> None:
-    engine = make_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP TRIGGER audit_log_no_delete"))
-            await connection.execute(text(f"DELETE FROM audit_log WHERE seq >= {from_seq}"))
-    finally:
-        await engine.dispose()
+    await _past_the_trigger(
+        database_url, "audit_log_no_delete", f"DELETE FROM audit_log WHERE seq >= {from_seq}"
+    )
 
 
 async def _rewrite_from(database_url: str, seq: int) -> None:
