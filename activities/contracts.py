@@ -51,13 +51,6 @@ class ComputeDeadlinesOutput:
 
 
 @dataclass
-class ProjectTicketInput:
-    snapshot: TicketSnapshot
-    events: list[TimelineEvent]
-    reports: list[ReportRef] = field(default_factory=list)
-
-
-@dataclass
 class MailTicketFacts:
     """What a notification may say about a ticket; no personal phone numbers."""
 
@@ -90,6 +83,15 @@ class NotificationInput:
     ticket: MailTicketFacts
     elevator: ElevatorRegistration
     event: dict[str, str | int | bool | None] = field(default_factory=dict)
+
+
+@dataclass
+class ProjectTicketInput:
+    snapshot: TicketSnapshot
+    events: list[TimelineEvent]
+    reports: list[ReportRef] = field(default_factory=list)
+    # Mails this step sends: stored in the outbox in the projection's transaction, delivered from there.
+    mails: list[NotificationInput] = field(default_factory=list)
 
 
 @dataclass

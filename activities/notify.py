@@ -36,7 +36,7 @@ class NotificationActivities:
                 non_retryable=True,
             )
         try:
-            mail = self._renderer.render(input.template, self._context(input))
+            mail = self._renderer.render(input.template, mail_context(input, self._ticket_url_base))
         except UnknownTemplate as error:
             raise ApplicationError(str(error), type="UnknownTemplate", non_retryable=True) from error
         # Any SMTP failure propagates: Temporal retries, so a down server delays mail but never loses it.
@@ -49,19 +49,21 @@ class NotificationActivities:
             sent_at=datetime.now(UTC),
         )
 
-    def _context(self, input: NotificationInput) -> dict[str, object]:
-        elevator = input.elevator
-        ticket = asdict(input.ticket)
-        ticket["url"] = f"{self._ticket_url_base}/tickets/{input.ticket.ticket_id}"
-        return {
-            "ticket": ticket,
-            "elevator": {
-                "code": elevator.code,
-                "address": elevator.address,
-                "district": DISTRICTS_ZH.get(elevator.district, elevator.district),
-                "use_unit_name": elevator.use_unit.name,
-                "maintenance_unit_name": elevator.maintenance_unit.name,
-            },
-            "recipient": {"name": input.recipient.name},
-            "event": dict(input.event),
-        }
+
+def mail_context(input: NotificationInput, ticket_url_base: str) -> dict[str, object]:
+    """What a mail template is rendered with: the ticket, its elevator, the recipient and the event."""
+    elevator = input.elevator
+    ticket = asdict(input.ticket)
+    ticket["url"] = f"{ticket_url_base.rstrip('/')}/tickets/{input.ticket.ticket_id}"
+    return {
+        "ticket": ticket,
+        "elevator": {
+            "code": elevator.code,
+            "address": elevator.address,
+            "district": DISTRICTS_ZH.get(elevator.district, elevator.district),
+            "use_unit_name": elevator.use_unit.name,
+            "maintenance_unit_name": elevator.maintenance_unit.name,
+        },
+        "recipient": {"name": input.recipient.name},
+        "event": dict(input.event),
+    }

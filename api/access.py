@@ -9,9 +9,20 @@ from domain.roles import Role
 from store.models import Ticket
 
 
-async def ticket_scope(resources: AppResources, ticket: Ticket, *, acting: bool = False) -> TicketScope:
-    """The ticket's scope; to act, only the unit assigned now counts, while every unit once assigned reads."""
-    parties = await resources.tickets.parties(ticket.ticket_id)
+async def ticket_scope(
+    resources: AppResources,
+    ticket: Ticket,
+    *,
+    acting: bool = False,
+    parties: dict[Relation, set[str]] | None = None,
+) -> TicketScope:
+    """The ticket's scope; to act, only the unit assigned now counts, while every unit once assigned reads.
+
+    `parties` are the ticket's stored parties when the caller has read them already.
+    """
+    if parties is None:
+        parties = await resources.tickets.parties(ticket.ticket_id)
+    parties = {relation: set(organisations) for relation, organisations in parties.items()}
     if acting:
         parties[Relation.ASSIGNED] = {ticket.assigned_unit_id}
     return TicketScope(
@@ -21,19 +32,27 @@ async def ticket_scope(resources: AppResources, ticket: Ticket, *, acting: bool 
 
 async def visible_ticket(resources: AppResources, principal: Principal, ticket_id: str) -> Ticket:
     """The ticket if the caller may read it; a 404 when it does not exist, a 403 when it is not theirs."""
-    ticket = await resources.tickets.get(ticket_id)
-    if ticket is None:
+    found = await resources.tickets.with_parties(ticket_id)
+    if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
-    if reads_metadata_only(principal) or not may_view(principal, await ticket_scope(resources, ticket)):
+    ticket, parties = found
+    if reads_metadata_only(principal) or not may_view(
+        principal, await ticket_scope(resources, ticket, parties=parties)
+    ):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="本工单不属于您所在单位的查看范围")
     return ticket
 
 
-async def role_for_action(resources: AppResources, principal: Principal, ticket: Ticket, action: str) -> Role:
+async def role_for_action(
+    resources: AppResources,
+    principal: Principal,
+    ticket: Ticket,
+    action: str,
+    parties: dict[Relation, set[str]] | None = None,
+) -> Role:
     """The role the caller takes `action` in on this ticket, per the permission table; else 403."""
-    role = acting_role(
-        principal, TicketKind(ticket.kind), action, await ticket_scope(resources, ticket, acting=True)
-    )
+    scope = await ticket_scope(resources, ticket, acting=True, parties=parties)
+    role = acting_role(principal, TicketKind(ticket.kind), action, scope)
     if role is None:
         roles = "、".join(role.label_zh for role in Role if role in principal.roles) or "无角色"
         raise HTTPException(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fastapi import HTTPException, status
+
 from api.deps import AppResources
 from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
 from domain.catalog import allowed_actions, state_label
@@ -42,14 +44,17 @@ def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOu
     )
 
 
-async def present_ticket(resources: AppResources, ticket: Ticket) -> TicketDetailOut:
+async def present_ticket(resources: AppResources, ticket_id: str) -> TicketDetailOut:
     """The ticket with its timeline and reports, as GET /tickets/{id} and every action answer it."""
+    detail = await resources.tickets.detail(ticket_id)
+    if detail is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no ticket {ticket_id!r}")
     settings = resources.settings
     return ticket_detail_out(
-        ticket,
-        await resources.tickets.timeline(ticket.ticket_id),
-        await resources.tickets.reports(ticket.ticket_id),
-        await resources.tickets.spawned_by(ticket.ticket_id),
+        detail.ticket,
+        detail.timeline,
+        detail.reports,
+        detail.spawned,
         settings.effective_temporal_ui_url,
         settings.temporal_namespace,
     )

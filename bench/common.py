@@ -32,6 +32,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from accounting import CpuMeter, child_pid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -220,8 +221,14 @@ class Stack:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bare_task_queue: str
+    # The processes this stack's work runs in, by name (Temporal server, worker, API), for `CpuMeter`.
+    processes: dict[str, int] = field(default_factory=dict)
     _next_elevator: int = 0
     _tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def cpu_meter(self) -> CpuMeter:
+        """CPU of the server, the app's processes, the mail sink's thread and the rest of this process."""
+        return CpuMeter(self.processes, {"mail sink": self.mail.thread} if self.mail.thread else {})
 
     def auth(self, user_id: str) -> dict[str, str]:
         """Authorization header of a seeded user (a real access token; cached: signing is not measured)."""
@@ -277,6 +284,8 @@ class Bench:
     full: bool
     report: Report
     workdir: Path
+    # Lines printed with the goal lines at the end of the run (e.g. cpu-per-lifecycle).
+    figures: list[str] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
     async def stack(
@@ -320,6 +329,10 @@ class Bench:
             )
             client = self.env.client
             bare_queue = f"{queue}-bare"
+            pids: dict[str, int] = {}
+            server_pid = child_pid("start-dev")
+            if server_pid is not None:
+                pids["temporal server"] = server_pid
             async with contextlib.AsyncExitStack() as stack:
                 if processes:
                     environment = self.app_environment(settings, settings_overrides or {})
@@ -327,6 +340,7 @@ class Bench:
                     await wait_for_log(worker, "worker polling task queue")
                     api = stack.enter_context(app_process("api", environment, self.workdir))
                     await _wait_answering(api, f"http://{LOOPBACK}:{api_port}/healthz")
+                    pids |= {"worker": worker.process.pid, "api": api.process.pid}
                 else:
                     await stack.enter_async_context(running_worker(client, settings))
                     server = uvicorn.Server(
@@ -369,6 +383,7 @@ class Bench:
                     engine=engine,
                     sessions=sessions,
                     bare_task_queue=bare_queue,
+                    processes=pids,
                 )
 
     def app_environment(self, settings: Settings, overrides: dict[str, Any]) -> dict[str, str]:

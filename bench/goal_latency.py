@@ -76,7 +76,7 @@ async def _open_bare(stack: Stack, count: int) -> list[str]:
 
 async def _mails(stack: Stack, count: int) -> None:
     with contextlib.suppress(AssertionError):
-        await stack.mail.wait_for(lambda messages: len(messages) >= count, timeout=120)
+        await stack.mail.wait_for_count(count, timeout=120)
 
 
 async def _drive(
@@ -125,7 +125,7 @@ async def run(bench: Bench) -> list[GoalResult]:
         for rate in RATES:
             tickets = math.ceil(rate * seconds / len(ACTIONS))
             bare = await _drive(rate, await _open_bare(stack, tickets), send_bare)
-            mails_at_start = len(stack.mail.messages)
+            mails_at_start = stack.mail.received
             opened = await _open_ours(stack, tickets)
             # Let the opening's own work (projections, first mails) settle before the clock starts.
             await _mails(stack, mails_at_start + MAILS_ON_OPENING * tickets)

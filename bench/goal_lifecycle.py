@@ -13,8 +13,10 @@ import contextlib
 import time
 import uuid
 from collections import Counter
+from dataclasses import dataclass
 
-from bare import BareRescueWorkflow, act_bare, open_bare
+from accounting import CpuMeter, count_histories
+from bare import BareRescueWorkflow, act_bare, bare_workflow_id, open_bare
 from common import (
     MONITORING,
     RESCUER,
@@ -27,10 +29,15 @@ from common import (
     percentile,
     ratio,
 )
+from cost import Cost
+
+from domain.rescue import rescue_workflow_id
 
 TARGET = 0.80
 CONCURRENCY = 20
 MAILS_PER_RESCUE = 5
+# Lifecycles per side whose histories are walked for the Temporal counts (the same for every run).
+HISTORY_SAMPLE = 40
 ACTIONS: list[tuple[str, str, dict[str, object]]] = [
     ("accept", RESCUER, {"note": "马上出发"}),
     ("arrive", RESCUER, {}),
@@ -87,23 +94,42 @@ class Bare:
         self.lifecycle_seconds.append(time.perf_counter() - started)
 
 
-async def _ours_round(stack: Stack, count: int) -> tuple[float, Ours]:
+@dataclass
+class Round:
+    """One side's round: its wall time, the elevators it used and the CPU each process spent."""
+
+    wall: float
+    codes: list[str]
+    cpu: dict[str, float]
+
+
+async def _ours_round(stack: Stack, count: int) -> tuple[Round, Ours]:
     ours = Ours(stack)
     codes = await stack.add_elevators(count)
-    mails_before = len(stack.mail.messages)
+    mails_before = stack.mail.received
+    meter = stack.cpu_meter()
+    cpu_before = meter.read()
     started = time.perf_counter()
     await closed_loop(codes, CONCURRENCY, ours.lifecycle)
     expected = mails_before + MAILS_PER_RESCUE * len(ours.lifecycle_seconds)
     with contextlib.suppress(AssertionError):
-        await stack.mail.wait_for(lambda messages: len(messages) >= expected, timeout=120)
-    return time.perf_counter() - started, ours
+        await stack.mail.wait_for_count(expected, timeout=120)
+    wall = time.perf_counter() - started
+    return Round(wall, codes, CpuMeter.spent(cpu_before, meter.read())), ours
 
 
-async def _bare_round(stack: Stack, count: int) -> tuple[float, Bare]:
+async def _bare_round(stack: Stack, count: int) -> tuple[Round, Bare]:
     bare = Bare(stack)
     codes = await stack.add_elevators(count)
+    meter = stack.cpu_meter()
+    cpu_before = meter.read()
     wall = await closed_loop(codes, CONCURRENCY, bare.lifecycle)
-    return wall, bare
+    return Round(wall, codes, CpuMeter.spent(cpu_before, meter.read())), bare
+
+
+def _add(total: dict[str, float], cpu: dict[str, float]) -> None:
+    for name, seconds in cpu.items():
+        total[name] = total.get(name, 0.0) + seconds
 
 
 async def run(bench: Bench) -> list[GoalResult]:
@@ -117,15 +143,30 @@ async def run(bench: Bench) -> list[GoalResult]:
         ours_done = bare_done = 0
         ours_runs: list[Ours] = []
         bare_runs: list[Bare] = []
+        ours_cpu: dict[str, float] = {}
+        bare_cpu: dict[str, float] = {}
+        ours_codes: list[str] = []
+        bare_codes: list[str] = []
         for _ in range(rounds):
-            wall, bare = await _bare_round(stack, count)
-            bare_wall += wall
+            bare_side, bare = await _bare_round(stack, count)
+            bare_wall += bare_side.wall
             bare_done += len(bare.lifecycle_seconds)
             bare_runs.append(bare)
-            wall, ours = await _ours_round(stack, count)
-            ours_wall += wall
+            _add(bare_cpu, bare_side.cpu)
+            bare_codes += bare_side.codes
+            ours_side, ours = await _ours_round(stack, count)
+            ours_wall += ours_side.wall
             ours_done += len(ours.lifecycle_seconds)
             ours_runs.append(ours)
+            _add(ours_cpu, ours_side.cpu)
+            ours_codes += ours_side.codes
+        # Counted after the timed rounds: fetching histories costs this process CPU of its own.
+        ours_histories = await count_histories(
+            stack.client, [rescue_workflow_id(code) for code in ours_codes[:HISTORY_SAMPLE]]
+        )
+        bare_histories = await count_histories(
+            stack.client, [bare_workflow_id(code) for code in bare_codes[:HISTORY_SAMPLE]]
+        )
         statuses: Counter[int] = Counter()
         for o in ours_runs:
             statuses.update(o.statuses)
@@ -135,7 +176,7 @@ async def run(bench: Bench) -> list[GoalResult]:
         ours_rate = ours_done / ours_wall
         bare_rate = bare_done / bare_wall
         measured = ratio(ours_rate, bare_rate)
-        mails = len(stack.mail.messages)
+        mails = stack.mail.received
     failed = count * rounds - ours_done
     rows = [
         (
@@ -167,6 +208,9 @@ async def run(bench: Bench) -> list[GoalResult]:
         + f"\nHTTP answers (ours): {dict(sorted(statuses.items()))}; bare failures: {bare_failures}; "
         f"mails received: {mails}.\n\n**ratio {measured:.2f}** (target >= {TARGET}).\n",
     )
+    cost = Cost(ours_cpu, ours_done, bare_cpu, bare_done, ours_histories, bare_histories)
+    bench.report.section("Cost per lifecycle (cpu-per-lifecycle)", cost.markdown(bench.report))
+    bench.figures += cost.lines()
     note = f"ours {ours_rate:.1f}/s, bare {bare_rate:.1f}/s"
     if failed or bare_failures:
         note += f", {failed} of ours and {bare_failures} bare failed"

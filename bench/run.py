@@ -49,11 +49,15 @@ async def main(full: bool, only: list[str]) -> int:
             print(f"== {name} took {time.perf_counter() - started:.0f} s", flush=True)
         if results:
             bench.report.summary(results)
+        if bench.figures:
+            bench.report.section("Figures", "\n".join(f"    {line}" for line in bench.figures))
     print(f"\nreport: {REPORT_FILE}")
     for name in failures:
         print(f"goal module {name} failed (see the traceback above)")
     for result in results:
         print(result.line())
+    for line in bench.figures:
+        print(line)
     return 1 if failures else 0
 
 

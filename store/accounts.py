@@ -27,24 +27,26 @@ class AccountRepository:
         self._sessions = sessions
 
     async def account(self, user_id: str) -> Account | None:
+        # One query, not two: every authenticated request loads its account (a deactivation holds at once).
         async with self._sessions() as session:
-            row = await session.execute(
-                select(User, Organisation)
-                .join(Organisation, User.organisation_id == Organisation.id)
-                .where(User.id == user_id)
-            )
-            found = row.first()
-            if found is None:
+            rows = (
+                await session.execute(
+                    select(User, Organisation, UserRole.role)
+                    .join(Organisation, User.organisation_id == Organisation.id)
+                    .outerjoin(UserRole, UserRole.user_id == User.id)
+                    .where(User.id == user_id)
+                )
+            ).all()
+            if not rows:
                 return None
-            user, organisation = found
-            roles = await session.scalars(select(UserRole.role).where(UserRole.user_id == user_id))
+            user, organisation, _ = rows[0]
             principal = Principal(
                 user_id=user.id,
                 name=user.name,
                 organisation_id=organisation.id,
                 organisation_kind=OrganisationKind(organisation.kind),
                 district=organisation.district,
-                roles=frozenset(Role(role) for role in roles),
+                roles=frozenset(Role(role) for _, _, role in rows if role is not None),
             )
             return Account(principal=principal, password_hash=user.password_hash, active=user.active)
 

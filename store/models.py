@@ -192,6 +192,35 @@ class SentMail(Base):
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class OutboxMail(Base):
+    """A mail to send, written in the same transaction as the projection step that asked for it.
+
+    A worker's delivery loop claims due rows for a lease (pushing `due_at` past it), sends them, stamps `sent_at`
+    (and a `sent_mails` row); a worker that dies mid-way lets its lease run out and another sends.
+    """
+
+    __tablename__ = "outbox_mails"
+
+    idempotency_key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(String(200), index=True)
+    template: Mapped[str] = mapped_column(String(100))
+    # The notification as the workflow built it (activities.contracts.NotificationInput, as JSON).
+    notification: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the row may be claimed next: now for a new mail, later after a failure or while leased.
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A permanent failure (an unknown template): never retried, kept with its reason for an operator.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    __table_args__ = (
+        # The delivery loop's one query: unsent, unfailed rows by due time.
+        Index("ix_outbox_mails_pending", "sent_at", "failed_at", "due_at"),
+    )
+
+
 class AuditRecord(Base):
     """One action in the audit trail (审计日志): appended only, each row sealing the one before it.
 

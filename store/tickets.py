@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +18,7 @@ from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, 
 from domain.roles import OrganisationKind
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
+from store.outbox import QueuedMail, queue_mails
 from store.upsert import insert_for
 
 
@@ -38,6 +40,80 @@ class TicketFilter:
     visible_to: Principal | None = None
 
 
+_PARTY_CACHE_SIZE = 10_000
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    timeline: list[TicketEvent]
+    reports: list[TicketReport]
+    spawned: list[str]
+
+
+async def _timeline(session: AsyncSession, ticket_id: str) -> list[TicketEvent]:
+    result = await session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
+    )
+    return list(result)
+
+
+async def _reports(session: AsyncSession, ticket_id: str) -> list[TicketReport]:
+    result = await session.scalars(
+        select(TicketReport)
+        .where(TicketReport.ticket_id == ticket_id)
+        .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
+    )
+    return list(result)
+
+
+async def _spawned_by(session: AsyncSession, ticket_id: str) -> list[str]:
+    result = await session.scalars(
+        select(Ticket.ticket_id).where(Ticket.spawned_from == ticket_id).order_by(Ticket.opened_at)
+    )
+    return list(result)
+
+
+async def _parties(session: AsyncSession, ticket_id: str) -> dict[Relation, set[str]]:
+    rows = await session.execute(
+        select(TicketParty.relation, TicketParty.organisation_id).where(TicketParty.ticket_id == ticket_id)
+    )
+    parties: dict[Relation, set[str]] = {}
+    for relation, organisation_id in rows:
+        parties.setdefault(Relation(relation), set()).add(organisation_id)
+    return parties
+
+
+@dataclass(frozen=True)
+class _ProjectionStatements:
+    ticket_upsert: Any
+    event_insert: Any
+    party_insert: Any
+    report_insert: Any
+
+    @classmethod
+    def build(cls, session: AsyncSession) -> _ProjectionStatements:
+        tickets = insert_for(session, Ticket.__table__)
+        columns = [column.name for column in Ticket.__table__.columns]
+        return cls(
+            ticket_upsert=tickets.on_conflict_do_update(
+                index_elements=[Ticket.__table__.c.ticket_id],
+                set_={column: tickets.excluded[column] for column in columns if column != "ticket_id"},
+                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
+                where=Ticket.__table__.c.seq < tickets.excluded.seq,
+            ),
+            event_insert=insert_for(session, TicketEvent.__table__).on_conflict_do_nothing(
+                index_elements=["ticket_id", "seq"]
+            ),
+            party_insert=insert_for(session, TicketParty.__table__).on_conflict_do_nothing(
+                index_elements=["ticket_id", "organisation_id", "relation"]
+            ),
+            report_insert=insert_for(session, TicketReport.__table__).on_conflict_do_nothing(
+                index_elements=["source", "ref"]
+            ),
+        )
+
+
 @dataclass(frozen=True)
 class TicketPage:
     items: list[Ticket]
@@ -47,77 +123,80 @@ class TicketPage:
 class TicketRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        # The ticket upsert per dialect, built once: building it per call cost more CPU than running it.
-        self._ticket_upserts: dict[str, Any] = {}
+        # The projection's statements per dialect, built once: building them per call cost more CPU than
+        # running them. They are Core statements run with a list of rows (executemany), not ORM inserts.
+        self._projection_statements: dict[str, _ProjectionStatements] = {}
+        self._stored_parties: OrderedDict[str, frozenset[tuple[Relation, str]]] = OrderedDict()
 
     async def apply_projection(
-        self, snapshot: TicketSnapshot, events: Sequence[TimelineEvent], reports: Sequence[ReportRef] = ()
+        self,
+        snapshot: TicketSnapshot,
+        events: Sequence[TimelineEvent],
+        reports: Sequence[ReportRef] = (),
+        mails: Sequence[QueuedMail] = (),
+        queued_at: datetime | None = None,
     ) -> None:
-        """Upsert the ticket unless a later snapshot is already stored; add events and reports once."""
+        """Upsert the ticket unless a later snapshot is already stored; add events, reports and mails once.
+
+        One transaction: the mails a step sends are in the outbox exactly when the step is in the store.
+        `queued_at` is the sender's clock (the delivery loop's), not the workflow's, which a test may skip.
+        """
         row = _ticket_row(snapshot)
-        async with self._sessions.begin() as session:
-            await session.execute(self._ticket_upsert(session, row.keys()), row)
-            if events:
-                event_insert = insert_for(session, TicketEvent)
-                await session.execute(
-                    event_insert.values(
-                        [_event_row(snapshot.ticket_id, event) for event in events]
-                    ).on_conflict_do_nothing(index_elements=[TicketEvent.ticket_id, TicketEvent.seq])
-                )
-            parties = ticket_parties(
+        parties = frozenset(
+            ticket_parties(
                 snapshot.use_unit_id,
                 snapshot.maintenance_unit_id,
                 snapshot.assigned_unit_id,
                 snapshot.details,
             )
-            if parties:
-                # Kept once each, and never removed: a unit the ticket was assigned to before still sees it.
-                party_insert = insert_for(session, TicketParty)
+        )
+        # Parties are only ever added; those this process has stored for the ticket need no statement.
+        new_parties = parties - self._stored_parties.get(snapshot.ticket_id, frozenset())
+        async with self._sessions.begin() as session:
+            statements = self._statements(session)
+            await session.execute(statements.ticket_upsert, row)
+            if events:
                 await session.execute(
-                    party_insert.values(
-                        [
-                            {
-                                "ticket_id": snapshot.ticket_id,
-                                "organisation_id": org,
-                                "relation": relation.value,
-                            }
-                            for relation, org in parties
-                        ]
-                    ).on_conflict_do_nothing(
-                        index_elements=[
-                            TicketParty.ticket_id,
-                            TicketParty.organisation_id,
-                            TicketParty.relation,
-                        ]
-                    )
+                    statements.event_insert, [_event_row(snapshot.ticket_id, event) for event in events]
+                )
+            if new_parties:
+                await session.execute(
+                    statements.party_insert,
+                    [
+                        {"ticket_id": snapshot.ticket_id, "organisation_id": org, "relation": relation.value}
+                        for relation, org in new_parties
+                    ],
                 )
             if reports:
-                report_insert = insert_for(session, TicketReport)
                 await session.execute(
-                    report_insert.values(
-                        [
-                            {
-                                "source": report.source,
-                                "ref": report.ref,
-                                "ticket_id": report.ticket_id,
-                                "received_at": report.received_at,
-                            }
-                            for report in reports
-                        ]
-                    ).on_conflict_do_nothing(index_elements=[TicketReport.source, TicketReport.ref])
+                    statements.report_insert,
+                    [
+                        {
+                            "source": report.source,
+                            "ref": report.ref,
+                            "ticket_id": report.ticket_id,
+                            "received_at": report.received_at,
+                        }
+                        for report in reports
+                    ],
                 )
-
-    def _ticket_upsert(self, session: AsyncSession, columns: Collection[str]) -> Any:
-        dialect = session.get_bind().dialect.name
-        if dialect not in self._ticket_upserts:
-            insert = insert_for(session, Ticket)
-            self._ticket_upserts[dialect] = insert.on_conflict_do_update(
-                index_elements=[Ticket.ticket_id],
-                set_={column: insert.excluded[column] for column in columns if column != "ticket_id"},
-                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
-                where=Ticket.seq < insert.excluded.seq,
+            await queue_mails(session, mails, queued_at or snapshot.updated_at)
+        if new_parties:
+            self._remember_parties(
+                snapshot.ticket_id, parties | self._stored_parties.get(snapshot.ticket_id, frozenset())
             )
-        return self._ticket_upserts[dialect]
+
+    def _remember_parties(self, ticket_id: str, parties: frozenset[tuple[Relation, str]]) -> None:
+        self._stored_parties[ticket_id] = parties
+        self._stored_parties.move_to_end(ticket_id)
+        while len(self._stored_parties) > _PARTY_CACHE_SIZE:
+            self._stored_parties.popitem(last=False)
+
+    def _statements(self, session: AsyncSession) -> _ProjectionStatements:
+        dialect = session.get_bind().dialect.name
+        if dialect not in self._projection_statements:
+            self._projection_statements[dialect] = _ProjectionStatements.build(session)
+        return self._projection_statements[dialect]
 
     async def get(self, ticket_id: str) -> Ticket | None:
         async with self._sessions() as session:
@@ -145,40 +224,42 @@ class TicketRepository:
 
     async def timeline(self, ticket_id: str) -> list[TicketEvent]:
         async with self._sessions() as session:
-            result = await session.scalars(
-                select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
-            )
-            return list(result)
+            return await _timeline(session, ticket_id)
 
     async def reports(self, ticket_id: str) -> list[TicketReport]:
         async with self._sessions() as session:
-            result = await session.scalars(
-                select(TicketReport)
-                .where(TicketReport.ticket_id == ticket_id)
-                .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
-            )
-            return list(result)
+            return await _reports(session, ticket_id)
 
     async def spawned_by(self, ticket_id: str) -> list[str]:
         """The tickets opened from this one, oldest first."""
         async with self._sessions() as session:
-            result = await session.scalars(
-                select(Ticket.ticket_id).where(Ticket.spawned_from == ticket_id).order_by(Ticket.opened_at)
-            )
-            return list(result)
+            return await _spawned_by(session, ticket_id)
 
     async def parties(self, ticket_id: str) -> dict[Relation, set[str]]:
         """Every organisation the ticket involves or has involved, by relation."""
         async with self._sessions() as session:
-            rows = await session.execute(
-                select(TicketParty.relation, TicketParty.organisation_id).where(
-                    TicketParty.ticket_id == ticket_id
-                )
+            return await _parties(session, ticket_id)
+
+    async def detail(self, ticket_id: str) -> TicketDetail | None:
+        """The ticket with its timeline, reports and the tickets opened from it, read in one session."""
+        async with self._sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None:
+                return None
+            return TicketDetail(
+                ticket,
+                await _timeline(session, ticket_id),
+                await _reports(session, ticket_id),
+                await _spawned_by(session, ticket_id),
             )
-            parties: dict[Relation, set[str]] = {}
-            for relation, organisation_id in rows:
-                parties.setdefault(Relation(relation), set()).add(organisation_id)
-            return parties
+
+    async def with_parties(self, ticket_id: str) -> tuple[Ticket, dict[Relation, set[str]]] | None:
+        """The ticket and its parties (what a permission check needs), read in one session."""
+        async with self._sessions() as session:
+            ticket = await session.get(Ticket, ticket_id)
+            if ticket is None:
+                return None
+            return ticket, await _parties(session, ticket_id)
 
     async def ticket_for_report(self, source: str, ref: str) -> str | None:
         async with self._sessions() as session:

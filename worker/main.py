@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,9 +16,11 @@ from activities.deadlines import DeadlineActivities
 from activities.identities import IdentityActivities
 from activities.notify import NotificationActivities
 from activities.official_calendar import load_working_day_calendar
+from activities.outbox_delivery import OutboxDelivery
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
 from activities.schedule import ScheduleActivities
+from domain.calendar import WorkingDayCalendar
 from domain.policies import policy_table
 from elevator_orders.settings import Settings
 from notifications.render import MailRenderer
@@ -24,6 +28,7 @@ from notifications.sender import MailSender, SmtpConfig
 from store.db import make_engine, make_sessionmaker
 from store.identities import IdentityRepository
 from store.mail_log import MailLog
+from store.outbox import MailOutbox
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 from workflows.complaint import ComplaintWorkflow
@@ -53,11 +58,8 @@ WORKFLOWS = [
 ]
 
 
-def build_activities(
-    settings: Settings, engine: AsyncEngine, client: Client, task_queue: str
-) -> list[object]:
-    sessions = make_sessionmaker(engine)
-    sender = MailSender(
+def mail_sender(settings: Settings) -> MailSender:
+    return MailSender(
         SmtpConfig(
             host=settings.smtp_host or "127.0.0.1",
             port=settings.smtp_port,
@@ -68,16 +70,42 @@ def build_activities(
         ),
         mail_from=settings.mail_from,
     )
+
+
+def ticket_url_base(settings: Settings) -> str:
+    return f"http://{settings.api_host}:{settings.api_port}"
+
+
+def outbox_delivery(settings: Settings, engine: AsyncEngine) -> OutboxDelivery:
+    """The loop that sends what projections put in the mail outbox."""
+    return OutboxDelivery(
+        MailOutbox(make_sessionmaker(engine)),
+        MailRenderer(),
+        mail_sender(settings),
+        ticket_url_base(settings),
+    )
+
+
+def build_activities(
+    settings: Settings,
+    engine: AsyncEngine,
+    client: Client,
+    task_queue: str,
+    delivery: OutboxDelivery | None = None,
+    working_days: WorkingDayCalendar | None = None,
+) -> list[object]:
+    """`working_days` replaces the official calendar and its fallback (a test's calendar of its own)."""
+    sessions = make_sessionmaker(engine)
+    sender = mail_sender(settings)
     activity_objects = [
         RegistryActivities(RegistryRepository(sessions)),
         DeadlineActivities(
             policy_table(settings.policy_overrides),
-            load_working_day_calendar(settings.working_day_fallback_file),
+            working_days or load_working_day_calendar(settings.working_day_fallback_file),
         ),
-        ProjectionActivities(TicketRepository(sessions)),
-        NotificationActivities(
-            MailRenderer(), sender, MailLog(sessions), f"http://{settings.api_host}:{settings.api_port}"
-        ),
+        ProjectionActivities(TicketRepository(sessions), delivery.wake if delivery else lambda: None),
+        # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
+        NotificationActivities(MailRenderer(), sender, MailLog(sessions), ticket_url_base(settings)),
         ScheduleActivities(client, task_queue),
         ClueActivities(client, task_queue, settings.mail_grace_seconds),
         IdentityActivities(IdentityRepository(sessions)),
@@ -96,7 +124,11 @@ def activity_callables(activity_objects: list[object]) -> list[object]:
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, settings: Settings, *, task_queue: str | None = None
+    client: Client,
+    settings: Settings,
+    *,
+    task_queue: str | None = None,
+    working_days: WorkingDayCalendar | None = None,
 ) -> AsyncIterator[Worker]:
     """A worker polling until the block exits; the database engine lives as long as it does.
 
@@ -105,15 +137,24 @@ async def running_worker(
     settings.require_safe_secrets()
     engine = make_engine(settings.effective_database_url)
     queue = task_queue or settings.temporal_task_queue
+    delivery = outbox_delivery(settings, engine)
+    delivering: asyncio.Task[None] | None = None
     try:
         worker = Worker(
             client,
             task_queue=queue,
             workflows=WORKFLOWS,
             max_cached_workflows=settings.worker_max_cached_workflows,
-            activities=activity_callables(build_activities(settings, engine, client, queue)),  # type: ignore[arg-type]
+            activities=activity_callables(
+                build_activities(settings, engine, client, queue, delivery, working_days)
+            ),  # type: ignore[arg-type]
         )
+        delivering = asyncio.create_task(delivery.run(), name="mail outbox delivery")
         async with worker:
             yield worker
     finally:
+        if delivering is not None:
+            delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivering
         await engine.dispose()

@@ -47,6 +47,7 @@ class MaintenanceScheduleWorkflow:
             timedelta(seconds=input.mail_grace_seconds),
             self._state_name,
             self._not_projected,
+            projected=False,
         )
         self._registration = await clock_io.lookup(input.elevator_code)
         counted_from = self._last

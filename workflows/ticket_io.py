@@ -45,6 +45,11 @@ AUTO_CLUE_PATCH = "breach-opens-violation-clue"
 # histories: each is a short database call on this worker, and a regular activity would cost two more
 # workflow tasks and three history events per call for nothing (see bench/, goal lifecycle-ratio).
 LOCAL_STORE_PATCH = "store-calls-as-local-activities"
+# Mails go into the outbox with the projection that records their step, in one transaction, and a
+# worker's delivery loop sends them: no activity, no workflow task and no history events per mail, and
+# nothing to hand off when the ticket closes (see bench/, cpu-per-lifecycle). Older histories keep
+# sending through an activity each.
+OUTBOX_PATCH = "mail-through-outbox"
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 STORE_TIMEOUT = timedelta(seconds=30)
 MailEvent = dict[str, str | int | bool | None]
@@ -77,8 +82,15 @@ class TicketIO:
         mail_grace: timedelta,
         state: Callable[[], str],
         snapshot: Callable[[int], TicketSnapshot],
+        *,
+        projected: bool = True,
     ) -> None:
-        """`state()` is the ticket's state now; `snapshot(n)` builds projection number n of the ticket."""
+        """`state()` is the ticket's state now; `snapshot(n)` builds projection number n of the ticket.
+
+        An IO that is never `projected` (a schedule, not a ticket) sends each mail by an activity: the
+        outbox is written with projections.
+        """
+        self._projected = projected
         self.ticket_id = ticket_id
         self._state = state
         self._snapshot = snapshot
@@ -94,6 +106,11 @@ class TicketIO:
         self._reports: list[ReportRef] = []
         self._mails: list[tuple[NotificationInput, asyncio.Task[None]]] = []
         self._mail_grace = mail_grace
+        # Mails waiting for the next projection to carry them into the outbox, and the flushes in flight.
+        self._outbox: list[NotificationInput] = []
+        self._flush_scheduled = False
+        self._flushes = 0
+        self._flush_tasks: set[asyncio.Task[None]] = set()
 
     async def lookup(self, elevator_code: str) -> ElevatorRegistration:
         return await call_store(
@@ -173,10 +190,13 @@ class TicketIO:
         """Store the ticket as it is now, with the steps recorded since the last projection."""
         events, self._events = self._events, []
         reports, self._reports = self._reports, []
+        mails, self._outbox = self._outbox, []
         # A number per projection lets the store drop a late or repeated one, even with no new step.
         self._projection_seq += 1
         built = self._snapshot(self._projection_seq)
-        await call_store(PROJECT_TICKET, ProjectTicketInput(snapshot=built, events=events, reports=reports))
+        await call_store(
+            PROJECT_TICKET, ProjectTicketInput(snapshot=built, events=events, reports=reports, mails=mails)
+        )
         self._projected_seq = max(self._projected_seq, built.seq)
 
     def build_snapshot(
@@ -233,8 +253,41 @@ class TicketIO:
 
     def notify(self, notification: NotificationInput) -> None:
         """Send in the background: a slow or down SMTP server must never hold up the work."""
+        if self._projected and workflow.patched(OUTBOX_PATCH):
+            self._queue(notification)
+            return
         task = asyncio.create_task(self._send(notification))
         self._mails.append((notification, task))
+
+    def _queue(self, notification: NotificationInput) -> None:
+        """Put the mail in the outbox with the next projection, which this step is about to make anyway."""
+        if not notification.recipient.email:
+            # Known now, not at delivery: the timeline says so where people see it.
+            self.record(
+                "notification_failed",
+                note=f"通知发送失败：{notification.template} -> {notification.recipient.name}（无邮箱地址）",
+                data={"template": notification.template, "recipient_id": notification.recipient.id},
+            )
+        else:
+            self._outbox.append(notification)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            self._flushes += 1
+            task = asyncio.create_task(self._flush())
+            self._flush_tasks.add(task)
+            task.add_done_callback(self._flush_tasks.discard)
+
+    async def _flush(self) -> None:
+        """Project the queued mails if the step that queued them did not (a mail sent on closing, say)."""
+        try:
+            # One turn of the loop: the code that queued the mail projects right after, in most steps.
+            await asyncio.sleep(0)
+            # Mails queued from here on need a flush of their own: this one may be waiting for the store.
+            self._flush_scheduled = False
+            if self._outbox or self._events:
+                await self.project()
+        finally:
+            self._flushes -= 1
 
     def mail(
         self,
@@ -282,6 +335,10 @@ class TicketIO:
             await self.project()
 
     async def hand_off_pending_mails(self) -> None:
+        # Outbox mails are the delivery loop's once stored: only those not stored yet hold the run.
+        await workflow.wait_condition(lambda: self._flushes == 0)
+        if self._outbox:
+            await self.project()
         # The ticket's workflow should finish when its work is done, so mails still waiting for an SMTP
         # server continue in workflows of their own instead of keeping it open.
         with contextlib.suppress(TimeoutError):

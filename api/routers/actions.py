@@ -36,7 +36,8 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 async def _act(
     resources: Resources, ticket_id: str, action: str, principal: Principal, body: BaseModel
 ) -> TicketDetailOut:
-    return await present_ticket(resources, await take_action(resources, principal, ticket_id, action, body))
+    await take_action(resources, principal, ticket_id, action, body)
+    return await present_ticket(resources, ticket_id)
 
 
 @router.post("/{ticket_id}/accept", response_model=TicketDetailOut, responses=_ERRORS)

@@ -64,5 +64,5 @@ async def list_tickets(
 )
 async def get_ticket(ticket_id: str, resources: Resources, principal: CurrentPrincipal) -> TicketDetailOut:
     """A ticket with its timeline, for the organisations it concerns and its regulators."""
-    ticket = await visible_ticket(resources, principal, ticket_id)
-    return await present_ticket(resources, ticket)
+    await visible_ticket(resources, principal, ticket_id)
+    return await present_ticket(resources, ticket_id)

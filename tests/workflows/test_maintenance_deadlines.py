@@ -1,12 +1,12 @@
 """The 15-day maintenance rule and the confirmation clock, at their real lengths on the time-skipping server."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
 from activities.official_calendar import load_working_day_calendar
-from domain.calendar import CHINA_TIME
+from domain.calendar import CHINA_TIME, NotCovered, WorkingDayCalendar, parse_fallback_days
 from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
 from elevator_orders.settings import Settings
 from tests.support.clues import clue_raised_by, decline_clue
@@ -116,29 +116,54 @@ async def test_an_unconfirmed_record_escalates_after_3_working_days(
         await end_schedule(env.client, elevator)
 
 
-async def test_a_confirmation_deadline_reaching_into_2027_is_provisional(
+def _first_working_pair_after(day: date) -> date:
+    """The first day after `day` that is a Monday, Tuesday or Wednesday: it and the two after are weekdays."""
+    day += timedelta(days=1)
+    while day.weekday() > 2:
+        day += timedelta(days=1)
+    return day
+
+
+async def test_a_confirmation_deadline_reaching_past_the_official_calendar_is_provisional(
     settings: Settings, mail_catcher: MailCatcher, tmp_path: Path
 ) -> None:
-    # A server of its own: this test moves the clock five weeks ahead, which others should not inherit.
+    # A server of its own: this test moves the clock a week or two ahead, which others should not inherit.
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(time_skipping_wrapper()),
         data_converter=encrypting_data_converter(),
     )
-    holidays = tmp_path / "holidays-2027.txt"
-    holidays.write_text(
-        "2027-01-01 holiday  # 元旦, until the State Council publishes 2027\n", encoding="utf-8"
-    )
-    settings = settings.model_copy(update={"working_day_fallback_file": holidays})
+    # The server only moves forward from today, so the calendar is built around its start, not a year:
+    # the official calendar covers weekdays up to the day after submission and nothing beyond, as
+    # chinesecalendar covers the years the State Council has published; the operator's fallback file
+    # makes the day after that a holiday.
+    start = (await env.get_current_time()).astimezone(CHINA_TIME).date()
+    submitted_on = _first_working_pair_after(start)
+    last_official = submitted_on + timedelta(days=1)
+    holiday = submitted_on + timedelta(days=2)
+
+    def official(day: date) -> bool:
+        if day > last_official:
+            raise NotCovered(f"no official calendar after {last_official}")
+        return day.weekday() < 5
+
+    fallback_file = tmp_path / "holidays.txt"
+    fallback_file.write_text(f"{holiday.isoformat()} holiday  # not yet published\n", encoding="utf-8")
+    calendar = WorkingDayCalendar(official, parse_fallback_days(fallback_file.read_text(encoding="utf-8")))
     url = settings.effective_database_url
     elevator = "31010600001"
     try:
-        async with running_worker(env.client, settings):
-            # Wednesday 30 December 2026, 10:00 in Shanghai.
-            await env.sleep(datetime(2026, 12, 30, 10, tzinfo=CHINA_TIME) - await env.get_current_time())
+        async with running_worker(env.client, settings, working_days=calendar):
+            at_ten = datetime.combine(submitted_on, time(10), tzinfo=CHINA_TIME)
+            await env.sleep(at_ten - await env.get_current_time())
             handle = await submit(env.client, settings, new_record(elevator, await env.get_current_time()))
             ticket, _ = await ticket_when(url, handle.id, lambda t: t.state == "submitted")
-            # 31 Dec counts (official); 1 Jan 2027 is a holiday from the file; then Monday and Tuesday.
-            assert ticket.due_at == datetime(2027, 1, 6, tzinfo=CHINA_TIME)
+            # The next day counts (official); the holiday from the file does not; then two more weekdays.
+            expected = calendar.add_working_days(ticket.opened_at, 3)
+            assert expected.provisional
+            assert ticket.due_at == expected.due_at
+            counted = [day for day in _days_between(submitted_on, expected.due_at) if day.weekday() < 5]
+            assert holiday in counted
+            assert len(counted) == 4
             assert ticket.provisional_deadlines == ["maintenance_record.confirm"]
 
             await env.sleep(ticket.due_at - await env.get_current_time() + timedelta(minutes=1))
@@ -151,3 +176,9 @@ async def test_a_confirmation_deadline_reaching_into_2027_is_provisional(
             await end_schedule(env.client, elevator)
     finally:
         await env.shutdown()
+
+
+def _days_between(after: date, due_at: datetime) -> list[date]:
+    """The days after `after` up to and including the last day before `due_at` (China time)."""
+    last = due_at.astimezone(CHINA_TIME).date() - timedelta(days=1)
+    return [after + timedelta(days=offset) for offset in range(1, (last - after).days + 1)]
