@@ -8,9 +8,9 @@ out from any worker. A claim is a lease: a loop that dies mid-batch leaves its m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -30,11 +30,15 @@ _NOTIFICATION = TypeAdapter(NotificationInput)
 class DeliveryPolicy:
     batch: int = 50
     poll_seconds: float = 1.0
-    # Longer than a batch can take to send, so that no other loop claims a mail still being sent.
-    lease: timedelta = timedelta(minutes=2)
+    # Longer than a batch can take to send (50 mails take well under a second on one connection), so
+    # that no other loop claims a mail still being sent; short, because a worker killed mid-batch leaves
+    # its claimed mails waiting this long for the next loop.
+    lease: timedelta = timedelta(seconds=30)
     # SMTP outages can last hours: a mail waits them out, further apart each time, instead of being dropped.
     first_retry: timedelta = timedelta(seconds=2)
     longest_retry: timedelta = timedelta(minutes=5)
+    # How long a stopping worker lets the batch in hand finish before it interrupts it.
+    stop_grace: timedelta = timedelta(seconds=10)
 
     def retry_after(self, attempts: int) -> timedelta:
         wait: timedelta = self.first_retry * 2 ** max(attempts - 1, 0)
@@ -62,24 +66,56 @@ class OutboxDelivery:
         self._policy = policy or DeliveryPolicy()
         self._now = now
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         """Mails were queued in this process: look now rather than at the next poll."""
         self._wake.set()
 
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Deliver in the background while the block runs; on exit, finish the batch in hand and stop."""
+        self._stopping = False
+        loop = asyncio.create_task(self.run(), name="mail outbox delivery")
+        try:
+            yield
+        finally:
+            await self._stop(loop)
+
+    async def _stop(self, loop: asyncio.Task[None]) -> None:
+        # A flag, not only a cancel: Python 3.11's wait_for and some database drivers can swallow a
+        # CancelledError, and a loop that never saw it would keep the worker from ever shutting down.
+        self._stopping = True
+        self._wake.set()
+        await asyncio.wait({loop}, timeout=self._policy.stop_grace.total_seconds())
+        while not loop.done():
+            loop.cancel()
+            await asyncio.wait({loop}, timeout=1.0)
+        if not loop.cancelled() and loop.exception() is not None:
+            log.error("mail outbox: the delivery loop ended with an error", exc_info=loop.exception())
+
     async def run(self) -> None:
-        """Deliver until cancelled."""
-        while True:
+        """Deliver until stopped (or cancelled)."""
+        while not self._stopping:
             try:
                 delivered_all = await self.deliver_due()
             except Exception:
                 # The database is away (or locked): the mails stay queued; say so and look again.
                 log.exception("mail outbox: claiming or stamping mails failed; trying again")
                 delivered_all = True
-            if delivered_all:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self._policy.poll_seconds)
-                self._wake.clear()
+            if delivered_all and not self._stopping:
+                await self._idle()
+
+    async def _idle(self) -> None:
+        """Wait for a wake-up or the next poll, whichever comes first."""
+        # asyncio.wait, not wait_for: on 3.11 wait_for returns normally when the event is set in the same
+        # loop iteration as a cancel, and the cancel is lost.
+        woken = asyncio.create_task(self._wake.wait())
+        try:
+            await asyncio.wait({woken}, timeout=self._policy.poll_seconds)
+        finally:
+            woken.cancel()
+        self._wake.clear()
 
     async def deliver_due(self) -> bool:
         """Send one batch of due mails; True when fewer than a batch were due (nothing left to do now)."""
@@ -87,13 +123,25 @@ class OutboxDelivery:
             limit=self._policy.batch, lease=self._policy.lease, now=self._now()
         )
         sent: list[SentRecord] = []
-        async with self._sender.session() as smtp:
-            for mail in claimed:
-                record = await self._deliver(smtp, mail)
-                if record is not None:
-                    sent.append(record)
-        await self._outbox.mark_sent(sent, self._now())
+        handled: set[str] = set()
+        try:
+            async with self._sender.session() as smtp:
+                for mail in claimed:
+                    record = await self._deliver(smtp, mail)
+                    handled.add(mail.idempotency_key)
+                    if record is not None:
+                        sent.append(record)
+        finally:
+            # Also on shutdown (cancellation): what went out is stamped, and what did not is handed back
+            # at once rather than after the lease, for the next worker to send.
+            unsent = [mail.idempotency_key for mail in claimed if mail.idempotency_key not in handled]
+            await asyncio.shield(self._settle(sent, unsent))
         return len(claimed) < self._policy.batch
+
+    async def _settle(self, sent: list[SentRecord], unsent: list[str]) -> None:
+        now = self._now()
+        await self._outbox.mark_sent(sent, now)
+        await self._outbox.release(unsent, now)
 
     async def _deliver(self, smtp: MailSession, mail: ClaimedMail) -> SentRecord | None:
         try:

@@ -122,6 +122,18 @@ class MailOutbox:
                 ).on_conflict_do_nothing(index_elements=[SentMail.idempotency_key])
             )
 
+    async def release(self, idempotency_keys: Sequence[str], now: datetime) -> None:
+        """Give claimed mails back unsent: due at once, and the claim not counted as an attempt."""
+        if not idempotency_keys:
+            return
+        async with self._sessions.begin() as session:
+            await session.execute(
+                update(OutboxMail)
+                .where(OutboxMail.idempotency_key.in_(idempotency_keys), *_pending())
+                .values(due_at=now, attempts=OutboxMail.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
+
     async def retry_later(self, idempotency_key: str, error: str, due_at: datetime) -> None:
         await self._update(idempotency_key, due_at=due_at, last_error=error[:2000])
 

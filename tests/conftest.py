@@ -19,6 +19,9 @@ from tests.support.postgres import fresh_database, throwaway_postgres
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
 
+# Fails a hung test after a few minutes, with its asyncio stacks, so that one hang cannot stall CI.
+pytest_plugins = ["tests.support.hang_guard"]
+
 
 @pytest.fixture(scope="session")
 async def dev_server() -> AsyncIterator[WorkflowEnvironment]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -138,7 +136,6 @@ async def running_worker(
     engine = make_engine(settings.effective_database_url)
     queue = task_queue or settings.temporal_task_queue
     delivery = outbox_delivery(settings, engine)
-    delivering: asyncio.Task[None] | None = None
     try:
         worker = Worker(
             client,
@@ -149,12 +146,7 @@ async def running_worker(
                 build_activities(settings, engine, client, queue, delivery, working_days)
             ),  # type: ignore[arg-type]
         )
-        delivering = asyncio.create_task(delivery.run(), name="mail outbox delivery")
-        async with worker:
+        async with delivery.running(), worker:
             yield worker
     finally:
-        if delivering is not None:
-            delivering.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await delivering
         await engine.dispose()

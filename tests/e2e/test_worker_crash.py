@@ -12,14 +12,13 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from api.rescue_service import open_rescue
 from elevator_orders.settings import Settings
+from tests.support.outbox import outbox_rows
 from tests.support.rescue import (
     JINGAN_SAFETY_MANAGER,
     OTHER_RESCUER,
@@ -104,11 +103,11 @@ async def _until_async(predicate: Callable[[], Awaitable[bool]], within_seconds:
         await asyncio.sleep(0.05)
 
 
-async def _mail_retrying(handle: WorkflowHandle[Any, Any]) -> bool:
-    description = await handle.describe()
+async def _mail_waiting_to_retry(database_url: str, ticket_id: str) -> bool:
+    """The refused mail is back in the outbox with its error, due again later: the failure is recorded."""
     return any(
-        pending.activity_type.name == "send_notification" and pending.attempt >= 2
-        for pending in description.raw_description.pending_activities
+        row.last_error is not None and row.sent_at is None and row.attempts >= 1
+        for row in await outbox_rows(database_url, ticket_id)
     )
 
 
@@ -139,9 +138,9 @@ async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
             RescueWorkflow.release, ReleaseInput(actor=OTHER_RESCUER, people_freed=1, handler_name="张师傅")
         )
         await _until(lambda: mail_catcher.refused == 1, within_seconds=20)
-        # Kill only once the server knows the attempt failed: a crash before that report would make the
-        # server wait out the attempt's whole timeout, which tests nothing about our code.
-        await _until_async(lambda: _mail_retrying(handle), within_seconds=20)
+        # Kill once the outbox row records the failure: the mail is then nobody's but the outbox's, and
+        # the next worker must find it there.
+        await _until_async(lambda: _mail_waiting_to_retry(url, receipt.ticket_id), within_seconds=20)
         first.kill()
 
         second.start()

@@ -41,6 +41,9 @@ class _CatchingHandler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Let the catcher keep or refuse the message."""
+        if self._catcher.delay_seconds:
+            # A slow server: lets a test stop a sender in the middle of a batch.
+            await asyncio.sleep(self._catcher.delay_seconds)
         return self._catcher._receive(envelope.original_content or b"")
 
 
@@ -58,6 +61,8 @@ class MailCatcher:
         self._pending_failures: list[str] = []
         self._refused = 0
         self._controller: Controller | None = None
+        # Seconds the server waits before answering each message's data.
+        self.delay_seconds = 0.0
 
     @property
     def messages(self) -> list[EmailMessage]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
 from temporalio.testing import WorkflowEnvironment
 
 from api.rescue_service import open_rescue
 from elevator_orders.settings import Settings
-from store.db import make_engine, make_sessionmaker
-from store.models import OutboxMail
+from tests.support.outbox import outbox_rows
 from tests.support.rescue import (
     DISPATCHER,
     MAINTENANCE_MAIL,
@@ -103,23 +101,13 @@ async def test_mails_pending_at_closure_outlive_the_rescue_workflow(
     assert sorted(template_of(m) for m in closing) == ["rescue_closed", "rescue_closed"]
     assert sorted(str(m["To"]) for m in closing) == [MAINTENANCE_MAIL, USE_UNIT_MAIL]
     # They waited in the outbox, stored with the rescue's last step, and were stamped sent once delivered.
-    outbox = await _outbox_rows(url, receipt.ticket_id)
+    outbox = await outbox_rows(url, receipt.ticket_id)
     keys = {str(message["X-Idempotency-Key"]).strip() for message in closing}
     assert {row.idempotency_key for row in outbox if row.template == "rescue_closed"} == keys
     for row in outbox:
         assert row.sent_at is not None
         assert row.failed_at is None
     assert max(row.attempts for row in outbox if row.template == "rescue_closed") >= 2
-
-
-async def _outbox_rows(database_url: str, ticket_id: str) -> list[OutboxMail]:
-    engine = make_engine(database_url)
-    try:
-        async with make_sessionmaker(engine)() as session:
-            rows = await session.scalars(select(OutboxMail).where(OutboxMail.ticket_id == ticket_id))
-            return list(rows)
-    finally:
-        await engine.dispose()
 
 
 def _cancel() -> CancelInput:

@@ -1,0 +1,51 @@
+"""A test that hangs fails on its own, with every asyncio task's stack, instead of stalling the whole run.
+
+CI has a fixed time budget: one test waiting forever (a swallowed cancel, a worker that never shuts down)
+used to run it out with no hint of where. The guard cancels only the hung test's task, so the run goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+# Far above any test's honest duration (the slowest take well under a minute), far below CI's budget.
+LIMIT_SECONDS = float(os.environ.get("TEST_HANG_LIMIT_SECONDS", "300"))
+_loops: list[asyncio.AbstractEventLoop] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def _session_loop() -> None:
+    """Remember the loop every test runs on (one per session), for the guard's timer thread."""
+    _loops.append(asyncio.get_running_loop())
+
+
+def _dump_and_cancel(loop: asyncio.AbstractEventLoop, test_name: str) -> None:
+    print(f"\n=== {test_name} ran over {LIMIT_SECONDS:g} s: asyncio tasks ===", file=sys.stderr)
+    for task in asyncio.all_tasks(loop):
+        task.print_stack(file=sys.stderr)
+    for task in asyncio.all_tasks(loop):
+        if getattr(task.get_coro(), "__name__", None) == test_name:
+            task.cancel(f"ran over the hang guard's {LIMIT_SECONDS:g} s")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    name = getattr(item, "originalname", item.name)
+
+    def expire() -> None:
+        if _loops and not _loops[-1].is_closed():
+            _loops[-1].call_soon_threadsafe(_dump_and_cancel, _loops[-1], name)
+
+    timer = threading.Timer(LIMIT_SECONDS, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        return (yield)
+    finally:
+        timer.cancel()
