@@ -19,6 +19,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 _TICKS = os.sysconf("SC_CLK_TCK")
+LOCAL_ACTIVITY_MARKER = "core_local_activity"
 
 
 def _stat_cpu(path: Path) -> float:
@@ -112,7 +113,10 @@ async def count_histories(client: Client, workflow_ids: Iterable[str]) -> Histor
                 elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
                     counts.activities += 1
                 elif event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED:
-                    counts.local_activities += 1
+                    # Patch markers (`workflow.patched`) are markers too, but run nothing.
+                    marker = event.marker_recorded_event_attributes.marker_name
+                    if marker == LOCAL_ACTIVITY_MARKER:
+                        counts.local_activities += 1
                 elif event.event_type == EventType.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
                     counts.child_workflows += 1
                     attributes = event.start_child_workflow_execution_initiated_event_attributes

@@ -17,7 +17,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import MailTicketFacts, OpenClueInput
+    from activities.contracts import ComputedDeadline, MailTicketFacts, OpenClueInput
     from domain import rescue as rules
     from domain.fault_repair import FaultSource, fault_repair_ticket_id
     from domain.kinds import TicketKind
@@ -49,6 +49,9 @@ with workflow.unsafe.imports_passed_through():
 # Reported times from a phone or a device clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
 CONFIRMATION_LADDER_PATCH = "rescue-confirmation-ladder"
+# Release and confirm do the follow-up work of their step (the confirmation clock and its request, the
+# closing mails) before they project, so each step is stored once instead of twice.
+ONE_PROJECTION_PER_STEP_PATCH = "rescue-one-projection-per-step"
 
 
 @workflow.defn
@@ -76,6 +79,10 @@ class RescueWorkflow:
         }
         self._released_at: datetime | None = None
         self._closed_at: datetime | None = None
+        # Set by the release that computed it (new runs); the confirmation ladder waits for it.
+        self._confirm_clock: ComputedDeadline | None = None
+        self._release_requests_confirmation = False
+        self._closure_announced = False
 
     @workflow.run
     async def run(self, input: RescueInput) -> RescueOutcome:
@@ -168,6 +175,10 @@ class RescueWorkflow:
     @workflow.update
     async def release(self, input: ReleaseInput) -> ActionResult:
         at = input.released_at or workflow.now()
+        corrected = self._state is RescueState.RELEASE_DISPUTED
+        # Decided before the first await: the main loop, woken by the new state, must see the choice.
+        if workflow.patched(ONE_PROJECTION_PER_STEP_PATCH):
+            self._release_requests_confirmation = True
         self._details.update(
             people_freed=input.people_freed,
             handler_name=input.handler_name.strip(),
@@ -185,8 +196,18 @@ class RescueWorkflow:
         opened = "fault_repair_ticket_id" in self._details
         if input.car_stopped and not opened and workflow.patched("rescue-opens-fault-repair"):
             await self._open_fault_repair(input.actor, at)
+        if self._release_requests_confirmation:
+            # A corrected release restarts the clock from when it was corrected, as the ladder did.
+            await self._request_confirmation(workflow.now() if corrected else at)
         await self._project()
         return self._result()
+
+    async def _request_confirmation(self, confirm_from: datetime) -> None:
+        """Start the use unit's confirmation clock and ask it to confirm (the next projection stores both)."""
+        self._confirm_clock = None
+        computed = (await self._io.compute_deadlines(("rescue.confirm", confirm_from)))[0]
+        self._notify("rescue_confirmation_requested", self._require_registration().use_unit)
+        self._confirm_clock = computed
 
     async def _open_fault_repair(self, rescuer: Actor, at: datetime) -> None:
         """The car stays stopped after the rescue: its fault repair starts now, as a ticket of its own."""
@@ -230,6 +251,8 @@ class RescueWorkflow:
         now = workflow.now()
         self._closed_at = now
         self._apply(RescueAction.CONFIRM, input.actor, input.remark, at=now)
+        if workflow.patched(ONE_PROJECTION_PER_STEP_PATCH):
+            self._announce_closure()
         await self._project()
         return self._result()
 
@@ -327,19 +350,19 @@ class RescueWorkflow:
         # Rescues started before the shared ladder replay exactly as they ran.
         registration = self._require_registration()
         assert self._released_at is not None
-        await self._io.compute_deadlines(("rescue.confirm", self._released_at))
-        self._notify("rescue_confirmation_requested", registration.use_unit)
-        await self._project()
+        if self._release_requests_confirmation:
+            await workflow.wait_condition(lambda: self._confirm_clock is not None)
+        else:
+            await self._io.compute_deadlines(("rescue.confirm", self._released_at))
+            self._notify("rescue_confirmation_requested", registration.use_unit)
+            await self._project()
         if not await self._wait_or_breach("rescue.confirm", lambda: self._state is RescueState.CLOSED):
             self._io.flag(rules.FLAG_CONFIRMATION_OVERDUE)
             self._io.record("confirmation_overdue", note="使用管理单位逾期未确认，已升级至区市场监管局")
             self._notify("rescue_confirmation_overdue", registration.district_regulator)
             await self._project()
             await workflow.wait_condition(lambda: self._state is RescueState.CLOSED)
-        self._notify("rescue_closed", registration.use_unit)
-        self._notify("rescue_closed", registration.maintenance_unit)
-        if self._assigned and self._assigned.id != registration.maintenance_unit.id:
-            self._notify("rescue_closed", self._assigned)
+        self._announce_closure()
 
     async def _confirm_on_the_ladder(self) -> None:
         """The use unit confirms or disputes the release; reminder, then escalation, as for every kind."""
@@ -352,12 +375,18 @@ class RescueWorkflow:
                 # The corrected release restarts the clock from when it was corrected.
                 confirm_from = workflow.now()
                 continue
-            computed = (await self._io.compute_deadlines(("rescue.confirm", confirm_from)))[0]
+            if self._release_requests_confirmation:
+                # The release computed the clock and stored the request with its own projection.
+                await workflow.wait_condition(lambda: self._confirm_clock is not None)
+                assert self._confirm_clock is not None
+                computed, self._confirm_clock = self._confirm_clock, None
+            else:
+                computed = (await self._io.compute_deadlines(("rescue.confirm", confirm_from)))[0]
+                self._notify("rescue_confirmation_requested", registration.use_unit)
+                await self._project()
             clock = Clock(
                 ClockState(policy_key="rescue.confirm", due_at=computed.due_at, remind_at=computed.remind_at)
             )
-            self._notify("rescue_confirmation_requested", registration.use_unit)
-            await self._project()
 
             def mark_overdue() -> None:
                 self._io.flag(rules.FLAG_CONFIRMATION_OVERDUE)
@@ -371,6 +400,14 @@ class RescueWorkflow:
                 self._notify,
                 mark_overdue,
             )
+        self._announce_closure()
+
+    def _announce_closure(self) -> None:
+        """Tell the use unit, the maintenance unit and any other rescuing unit that the rescue is closed."""
+        if self._closure_announced:
+            return
+        self._closure_announced = True
+        registration = self._require_registration()
         self._notify("rescue_closed", registration.use_unit)
         self._notify("rescue_closed", registration.maintenance_unit)
         if self._assigned and self._assigned.id != registration.maintenance_unit.id:

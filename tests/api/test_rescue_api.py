@@ -75,6 +75,10 @@ async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     assert released.json()["allowed_actions"] == ["confirm", "dispute"]
     assert released.json()["details"]["people_freed"] == 2
     assert released.json()["details"]["handler_name"] == "李师傅"
+    # The answer to the release already shows the use unit's confirmation deadline: the release starts
+    # that clock and stores it with its own step, not in a second projection after the answer.
+    assert released.json()["due_at"] is not None
+    assert released.json()["due_at"] == released.json()["deadlines"]["rescue.confirm"]
 
     confirmed = await api.act(ticket_id, "confirm", SAFETY_LUJIAZUI, {"remark": "已核实"})
     assert confirmed.status_code == 200, confirmed.text

@@ -533,6 +533,26 @@ async def _directive_overdue_clue(client: Client, settings: Settings) -> None:
     await clue_handle.result()
 
 
+async def _rescue_closed_outbox(
+    client: Client, settings: Settings, name: str = "rescue_closed_outbox"
+) -> None:
+    """The lifecycle `make bench` times, with mails carried by projections into the outbox."""
+    receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+    handle = await _handle(client, settings, receipt.ticket_id)
+    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+    await handle.execute_update(
+        RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅")
+    )
+    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    await _save(handle, name)
+
+
+async def _rescue_closed_one_projection_per_step(client: Client, settings: Settings) -> None:
+    """The same lifecycle once release and confirm store their follow-up work with their own step."""
+    await _rescue_closed_outbox(client, settings, "rescue_closed_one_projection_per_step")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -552,6 +572,8 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("directive_overdue_clue", _directive_overdue_clue, {}),
     ("rescue_every_breach_local_store", _every_breach_local_store, FAST_CLOCKS),
     ("hazard_every_path_local_store", _hazard_every_path_local_store, {}),
+    ("rescue_closed_outbox", _rescue_closed_outbox, {}),
+    ("rescue_closed_one_projection_per_step", _rescue_closed_one_projection_per_step, {}),
 )
 
 
