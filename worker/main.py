@@ -71,7 +71,8 @@ def mail_sender(settings: Settings) -> MailSender:
 
 
 def ticket_url_base(settings: Settings) -> str:
-    return f"http://{settings.api_host}:{settings.api_port}"
+    """Where people reach the platform: mails link there, never to the address the API listens on."""
+    return settings.effective_public_base_url
 
 
 def outbox_delivery(settings: Settings, engine: AsyncEngine) -> OutboxDelivery:
