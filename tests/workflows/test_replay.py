@@ -40,6 +40,8 @@ def test_histories_are_saved() -> None:
         "directive_overdue_clue",
         "rescue_every_breach_local_store",
         "hazard_every_path_local_store",
+        "rescue_closed_outbox",
+        "rescue_closed_one_projection_per_step",
     } <= set(HISTORIES)
 
 
