@@ -127,12 +127,16 @@ class OutboxDelivery:
         try:
             async with self._sender.session() as smtp:
                 for mail in claimed:
+                    if self._stopping:
+                        # A stopping worker finishes the mail in flight and hands the rest back below,
+                        # rather than keep the shutdown waiting on a slow server for the whole batch.
+                        break
                     record = await self._deliver(smtp, mail)
                     handled.add(mail.idempotency_key)
                     if record is not None:
                         sent.append(record)
         finally:
-            # Also on shutdown (cancellation): what went out is stamped, and what did not is handed back
+            # On a stop, and on a cancel too: what went out is stamped, and what did not is handed back
             # at once rather than after the lease, for the next worker to send.
             unsent = [mail.idempotency_key for mail in claimed if mail.idempotency_key not in handled]
             await asyncio.shield(self._settle(sent, unsent))
