@@ -19,7 +19,8 @@ from tests.support.postgres import fresh_database, throwaway_postgres
 from tests.support.smtp import MailCatcher
 from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
 
-# Fails a hung test after a few minutes, with its asyncio stacks, so that one hang cannot stall CI.
+# Fails a hung test after a few minutes, with its asyncio stacks, so that one hang cannot stall CI; ends
+# the runs a test leaves open on the dev server, the usual cause of such hangs.
 pytest_plugins = ["tests.support.hang_guard"]
 
 

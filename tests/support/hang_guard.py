@@ -2,6 +2,10 @@
 
 CI has a fixed time budget: one test waiting forever (a swallowed cancel, a worker that never shuts down)
 used to run it out with no hint of where. The guard cancels only the hung test's task, so the run goes on.
+
+It also ends what a test left running on the shared dev server, on that test's own task queue. Ticket
+workflow ids are per elevator: a run left open on a queue nobody polls any more is joined by the next test
+that raises an alarm on the same car, and that test waits on it forever.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from temporalio.client import Client
+from temporalio.service import RPCError
 
 # Far above any test's honest duration (the slowest take well under a minute), far below CI's budget.
 LIMIT_SECONDS = float(os.environ.get("TEST_HANG_LIMIT_SECONDS", "300"))
@@ -49,3 +55,25 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
         return (yield)
     finally:
         timer.cancel()
+
+
+async def _end_runs_left_on(client: Client, task_queue: str) -> None:
+    query = f"TaskQueue = '{task_queue}' AND ExecutionStatus = 'Running'"
+    async for execution in client.list_workflows(query):
+        handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+        try:
+            await handle.terminate(reason="the test that started it has ended")
+        except RPCError:
+            # It ended on its own between the listing and now.
+            continue
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    # Before the fixtures are torn down, while the test's own values are still at hand; the session loop
+    # is idle between a test and its teardown.
+    values = getattr(item, "funcargs", {})
+    server, settings = values.get("dev_server"), values.get("settings")
+    if server is not None and settings is not None and _loops and not _loops[-1].is_closed():
+        _loops[-1].run_until_complete(_end_runs_left_on(server.client, settings.temporal_task_queue))
+    return (yield)
