@@ -46,6 +46,7 @@ from api.routers import (
     tickets,
     tracking,
 )
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
 from store.accounts import AccountRepository
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             identities=IdentityRepository(sessions),
             accounts=AccountRepository(sessions),
             audit=AuditLog(sessions),
+            working_days=load_working_day_calendar(settings.working_day_fallback_file),
         )
         try:
             yield

@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api.audit import remember_claimed_actor, remember_principal
 from api.security import InvalidToken, api_key_matches, read_token, split_api_key
+from domain.calendar import WorkingDayCalendar
 from domain.permissions import Principal
 from domain.roles import Actor, OrganisationKind, Role
 from elevator_orders.settings import Settings
@@ -33,6 +34,8 @@ class AppResources:
     accounts: AccountRepository
     # Every action and every refusal, one hash-chained row each (regulation art. 14).
     audit: AuditLog
+    # China's official working days with the operator's fallback, read once at start.
+    working_days: WorkingDayCalendar
 
 
 def _resources(request: Request) -> AppResources:

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from fastapi import HTTPException, status
 from temporalio.client import Client
 
-from activities.official_calendar import load_working_day_calendar
 from api.deps import AppResources
 from api.directive_schemas import DirectiveCreate, DirectiveCreated, DirectiveDraft
 from api.errors import field_error
@@ -99,7 +98,7 @@ async def draft_directive(resources: AppResources, actor: Actor, ticket_id: str)
     unit = defaults.addressee.unit(registration)
     settings = resources.settings
     working_days = int(policy_table(settings.policy_overrides)[rules.RECTIFY_POLICY_KEY].limit)
-    calendar = load_working_day_calendar(settings.working_day_fallback_file)
+    calendar = resources.working_days
     return DirectiveDraft(
         from_ticket_id=ticket.ticket_id,
         elevator_code=ticket.elevator_code,

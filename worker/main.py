@@ -13,13 +13,13 @@ from activities.clues import ClueActivities
 from activities.deadlines import DeadlineActivities
 from activities.identities import IdentityActivities
 from activities.notify import NotificationActivities
-from activities.official_calendar import load_working_day_calendar
 from activities.outbox_delivery import OutboxDelivery
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
 from activities.schedule import ScheduleActivities
 from domain.calendar import WorkingDayCalendar
 from domain.policies import policy_table
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig

@@ -19,7 +19,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from activities.official_calendar import load_working_day_calendar
 from api.audit import audit
 from api.deps import Resources, actor_of
 from api.directive_schemas import DirectiveCreate, DirectiveDraft
@@ -106,8 +105,7 @@ def _default_new_date(resources: Resources) -> date:
     """A failed re-check's new date, proposed as a new directive's: the policy's working days from today."""
     settings = resources.settings
     working_days = int(policy_table(settings.policy_overrides)[directive_rules.RECTIFY_POLICY_KEY].limit)
-    calendar = load_working_day_calendar(settings.working_day_fallback_file)
-    return directive_rules.default_rectify_by(calendar, working_days, datetime.now(UTC))
+    return directive_rules.default_rectify_by(resources.working_days, working_days, datetime.now(UTC))
 
 
 async def _page(

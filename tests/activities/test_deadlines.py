@@ -9,10 +9,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import ComputeDeadlinesInput, DeadlineRequest
 from activities.deadlines import DeadlineActivities
-from activities.official_calendar import load_working_day_calendar, official_working_day
 from domain.calendar import CHINA_TIME, FallbackDays, WorkingDayCalendar
 from domain.kinds import TicketKind
 from domain.policies import Breach, DeadlinePolicy, TimeUnit, policy_table
+from elevator_orders.official_calendar import load_working_day_calendar, official_working_day
 
 START = datetime(2026, 9, 30, 10, tzinfo=CHINA_TIME)
 WORKING_DAY_ROW = DeadlinePolicy(

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from activities.official_calendar import load_working_day_calendar
 from domain.calendar import CHINA_TIME
+from elevator_orders.official_calendar import load_working_day_calendar
 from tests.api.conftest import PUDONG_A, PUDONG_B, SAFETY_LUJIAZUI, Api, new_ref
 from tests.api.test_hazard_api import MAINTAINER_SHENDA, REGULATOR_PUDONG, ok, open_hazard, withdraw
 from tests.support.rescue import MAINTENANCE_MAIL, REGULATOR_MAIL, USE_UNIT_MAIL, mails_to, template_of

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from activities.official_calendar import load_working_day_calendar
 from domain.hazard import HAZARD_TYPES_ZH
+from elevator_orders.official_calendar import load_working_day_calendar
 from tests.api.conftest import JINGAN, PUDONG_A, PUDONG_B, SAFETY_LUJIAZUI, XUHUI, Api, new_ref
 from tests.support.rescue import MAINTENANCE_MAIL, USE_UNIT_MAIL, mails_to, template_of
 

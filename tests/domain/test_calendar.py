@@ -4,8 +4,8 @@ from datetime import date, datetime
 
 import pytest
 
-from activities.official_calendar import official_working_day
 from domain.calendar import CHINA_TIME, FallbackDays, WorkingDayCalendar, parse_fallback_days
+from elevator_orders.official_calendar import official_working_day
 
 CALENDAR = WorkingDayCalendar(official_working_day, FallbackDays(holidays=frozenset({date(2027, 1, 1)})))
 

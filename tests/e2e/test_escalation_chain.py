@@ -14,9 +14,9 @@ from typing import Any
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from api.app import create_app
 from domain.calendar import CHINA_TIME
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.auth import signed_in_as_named_user
 from tests.support.clues import CITY_REGULATOR_MAIL

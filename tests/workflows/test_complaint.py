@@ -15,8 +15,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from domain.policies import policy_table
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.identities import IdentityRepository

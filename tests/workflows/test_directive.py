@@ -16,7 +16,6 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from domain.directive import (
     RECTIFY_REMIND_SHARE,
     Addressee,
@@ -25,6 +24,7 @@ from domain.directive import (
 )
 from domain.policies import policy_table
 from domain.violation_clue import violation_clue_ticket_id
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.clues import CITY_REGULATOR_MAIL, clue_raised_by, decline_clue
 from tests.support.directive import (

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from domain.calendar import CHINA_TIME
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.fault_repair import MAINTAINER, REGULATOR, SAFETY_MANAGER, Repairs, close, fix_input
 from tests.support.rescue import (

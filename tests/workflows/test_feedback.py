@@ -8,9 +8,9 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from api.feedback_service import receive_feedback
 from domain.feedback import FeedbackType
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.rescue import (
     OTHER_RESCUER,

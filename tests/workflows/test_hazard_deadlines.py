@@ -10,10 +10,10 @@ from email.message import EmailMessage
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from domain.calendar import CHINA_TIME
 from domain.hazard import HazardSeverity
 from domain.policies import policy_table
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.clues import clue_raised_by, decline_clue
 from tests.support.hazard import (

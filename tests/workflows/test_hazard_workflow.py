@@ -12,9 +12,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from api.hazard_service import open_hazard
 from domain.hazard import HazardSeverity, hazard_ticket_id
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.hazard import (
     ELEVATOR,

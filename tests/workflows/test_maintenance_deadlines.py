@@ -5,9 +5,9 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from domain.calendar import CHINA_TIME, NotCovered, WorkingDayCalendar, parse_fallback_days
 from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.clues import clue_raised_by, decline_clue
 from tests.support.maintenance import end_schedule, new_record, submit

@@ -11,9 +11,9 @@ import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.official_calendar import load_working_day_calendar
 from api.report_service import receive_report
 from domain.report import SuspectParty
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.identities import IdentityRepository, StoredIdentity

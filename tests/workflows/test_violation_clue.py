@@ -11,8 +11,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.clues import ClueActivities
 from activities.contracts import OpenClueInput, OpenedClue
-from activities.official_calendar import load_working_day_calendar
 from domain.registry import OrganisationRef
+from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from tests.support.clues import CITY_REGULATOR_MAIL, PUDONG_REGULATOR, XUHUI_REGULATOR
 from tests.support.rescue import REGULATOR_MAIL, SAFETY_MANAGER, mails_to, template_of, ticket_when

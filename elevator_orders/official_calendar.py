@@ -1,4 +1,8 @@
-"""China's official working-day calendar, from the `chinesecalendar` package, and the operator's fallback."""
+"""China's official working-day calendar, from the `chinesecalendar` package, and the operator's fallback.
+
+Shared by the worker (deadline activities) and the API (proposed dates), so it lives beside the settings
+rather than in either: the API must not reach into `activities/`.
+"""
 
 from __future__ import annotations
 
