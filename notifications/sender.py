@@ -45,22 +45,9 @@ class MailSender:
         self._mail_from = mail_from
 
     async def send(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> None:
-        """Send `mail` to `to`; raise if the server did not accept it."""
-        message = self._build(to=to, mail=mail, idempotency_key=idempotency_key)
-        config = self._config
-        # With a single recipient aiosmtplib raises on any refusal, so returning means the server took it.
-        await aiosmtplib.send(
-            message,
-            # Headers may carry display names ("上海智慧电梯平台 <noreply@…>"); the envelope takes bare addresses.
-            sender=parseaddr(self._mail_from)[1],
-            recipients=[parseaddr(to)[1]],
-            hostname=config.host,
-            port=config.port,
-            username=config.username or None,
-            password=config.password or None,
-            use_tls=config.use_tls,
-            timeout=config.timeout_seconds,
-        )
+        """Send `mail` to `to` on a connection of its own; raise if the server did not accept it."""
+        async with self.session() as session:
+            await session.send(to=to, mail=mail, idempotency_key=idempotency_key)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[MailSession]:

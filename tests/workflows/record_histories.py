@@ -115,16 +115,20 @@ async def _save(handle: WorkflowHandle[Any, Any], name: str) -> None:
     print(f"saved {name}: {len(history.events)} events")
 
 
+async def _to_closure(handle: WorkflowHandle[Any, Any], release: ReleaseInput) -> None:
+    """Accept, arrive, release as given, and confirm: a rescue's whole way to closed."""
+    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
+    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
+    await handle.execute_update(RescueWorkflow.release, release)
+    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+
+
 async def _rescue_stopping_the_car(client: Client, settings: Settings) -> None:
     receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
     handle = await _handle(client, settings, receipt.ticket_id)
-    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
-    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
-    await handle.execute_update(
-        RescueWorkflow.release,
-        ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅", car_stopped=True),
+    await _to_closure(
+        handle, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅", car_stopped=True)
     )
-    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
     await _save(handle, "rescue_stopping_the_car")
     repair = client.get_workflow_handle_for(
         FaultRepairWorkflow.run, f"fault-repair-{ELEVATOR}-rescue-{receipt.ticket_id}"
@@ -227,12 +231,7 @@ async def _closed_with_joined_reports(client: Client, settings: Settings) -> Non
     receipt = await open_rescue(client, queue, new_report(uuid.uuid4().hex))
     await open_rescue(client, queue, new_report(uuid.uuid4().hex, ReportSource.QR))
     handle = await _handle(client, settings, receipt.ticket_id)
-    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
-    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
-    await handle.execute_update(
-        RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=2, handler_name="李师傅")
-    )
-    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    await _to_closure(handle, ReleaseInput(actor=RESCUER, people_freed=2, handler_name="李师傅"))
     await _save(handle, "rescue_closed_with_joined_reports")
 
 
@@ -539,12 +538,7 @@ async def _rescue_closed_outbox(
     """The lifecycle `make bench` times, with mails carried by projections into the outbox."""
     receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
     handle = await _handle(client, settings, receipt.ticket_id)
-    await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=RESCUER))
-    await handle.execute_update(RescueWorkflow.arrive, ArriveInput(actor=RESCUER))
-    await handle.execute_update(
-        RescueWorkflow.release, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅")
-    )
-    await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
+    await _to_closure(handle, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅"))
     await _save(handle, name)
 
 
