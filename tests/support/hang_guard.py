@@ -69,11 +69,21 @@ async def _end_runs_left_on(client: Client, task_queue: str) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
-    # Before the fixtures are torn down, while the test's own values are still at hand; the session loop
-    # is idle between a test and its teardown.
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    # The test's values are taken before its fixtures are torn down; the runs are ended after, so that a
+    # fixture that closes its own tickets properly (through the API) gets to do so first. After the last
+    # test the server itself is going away, and there is no next test to protect.
     values = getattr(item, "funcargs", {})
     server, settings = values.get("dev_server"), values.get("settings")
-    if server is not None and settings is not None and _loops and not _loops[-1].is_closed():
-        _loops[-1].run_until_complete(_end_runs_left_on(server.client, settings.temporal_task_queue))
-    return (yield)
+    try:
+        return (yield)
+    finally:
+        loop = _loops[-1] if _loops else None
+        if (
+            server is not None
+            and settings is not None
+            and nextitem is not None
+            and loop
+            and not loop.is_closed()
+        ):
+            loop.run_until_complete(_end_runs_left_on(server.client, settings.temporal_task_queue))
