@@ -123,7 +123,8 @@ class OutboxDelivery:
             limit=self._policy.batch, lease=self._policy.lease, now=self._now()
         )
         sent: list[SentRecord] = []
-        handled: set[str] = set()
+        # Mails are handled in order: the first `handled` of the claim are done, the rest are not.
+        handled = 0
         try:
             async with self._sender.session() as smtp:
                 for mail in claimed:
@@ -132,13 +133,13 @@ class OutboxDelivery:
                         # rather than keep the shutdown waiting on a slow server for the whole batch.
                         break
                     record = await self._deliver(smtp, mail)
-                    handled.add(mail.idempotency_key)
+                    handled += 1
                     if record is not None:
                         sent.append(record)
         finally:
             # On a stop, and on a cancel too: what went out is stamped, and what did not is handed back
             # at once rather than after the lease, for the next worker to send.
-            unsent = [mail.idempotency_key for mail in claimed if mail.idempotency_key not in handled]
+            unsent = [mail.idempotency_key for mail in claimed[handled:]]
             await asyncio.shield(self._settle(sent, unsent))
         return len(claimed) < self._policy.batch
 

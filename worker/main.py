@@ -70,18 +70,14 @@ def mail_sender(settings: Settings) -> MailSender:
     )
 
 
-def ticket_url_base(settings: Settings) -> str:
-    """Where people reach the platform: mails link there, never to the address the API listens on."""
-    return settings.effective_public_base_url
-
-
 def outbox_delivery(settings: Settings, engine: AsyncEngine) -> OutboxDelivery:
     """The loop that sends what projections put in the mail outbox."""
     return OutboxDelivery(
         MailOutbox(make_sessionmaker(engine)),
         MailRenderer(),
         mail_sender(settings),
-        ticket_url_base(settings),
+        # Mails link to where people reach the platform, never to the address the API listens on.
+        settings.effective_public_base_url,
     )
 
 
@@ -104,7 +100,7 @@ def build_activities(
         ),
         ProjectionActivities(TicketRepository(sessions), delivery.wake if delivery else lambda: None),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
-        NotificationActivities(MailRenderer(), sender, MailLog(sessions), ticket_url_base(settings)),
+        NotificationActivities(MailRenderer(), sender, MailLog(sessions), settings.effective_public_base_url),
         ScheduleActivities(client, task_queue),
         ClueActivities(client, task_queue, settings.mail_grace_seconds),
         IdentityActivities(IdentityRepository(sessions)),
