@@ -29,6 +29,7 @@ from store.mail_log import MailLog
 from store.outbox import MailOutbox
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
+from worker.workflow_runner import ContextFreeSandboxRunner
 from workflows.complaint import ComplaintWorkflow
 from workflows.directive import DirectiveWorkflow
 from workflows.fault_repair import FaultRepairWorkflow
@@ -139,6 +140,7 @@ async def running_worker(
             task_queue=queue,
             workflows=WORKFLOWS,
             max_cached_workflows=settings.worker_max_cached_workflows,
+            workflow_runner=ContextFreeSandboxRunner(client.data_converter),
             activities=activity_callables(
                 build_activities(settings, engine, client, queue, delivery, working_days)
             ),  # type: ignore[arg-type]
