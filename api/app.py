@@ -51,7 +51,8 @@ from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
 from store.accounts import AccountRepository
 from store.audit import AuditLog
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
@@ -65,20 +66,21 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.effective_database_url)
-        sessions = make_sessionmaker(engine)
+        database = Database(engine)
         app.state.resources = AppResources(
             settings=settings,
-            tickets=TicketRepository(sessions),
-            registry=RegistryRepository(sessions),
+            tickets=TicketRepository(database),
+            registry=RegistryRepository(database),
             temporal=temporal or await connect_client(settings, lazy=True),
-            identities=IdentityRepository(sessions),
-            accounts=AccountRepository(sessions),
-            audit=AuditLog(sessions),
+            identities=IdentityRepository(database),
+            accounts=AccountRepository(database),
+            audit=AuditLog(database),
             working_days=load_working_day_calendar(settings.working_day_fallback_file),
         )
         try:
             yield
         finally:
+            await database.dispose()
             await engine.dispose()
 
     app = FastAPI(

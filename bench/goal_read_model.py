@@ -452,7 +452,7 @@ async def measure(server_url: str, tickets: int, requests: int) -> tuple[list[Ca
         raw = await asyncpg.connect(dsn)
         try:
             async with app.router.lifespan_context(app):
-                engine_target = app.state.resources.tickets._sessions.kw["bind"].sync_engine
+                engine_target = app.state.resources.tickets._database.sync_engine
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                     floor = await _measure_floor(http, bearer(settings, CITY_REGULATOR), requests)

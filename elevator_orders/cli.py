@@ -86,7 +86,8 @@ async def _seed(settings: Settings) -> None:
 
 async def _audit_verify(settings: Settings, kept_heads: list[str]) -> int:
     from store.audit import AuditLog, KeptHead
-    from store.db import make_engine, make_sessionmaker
+    from store.database import Database
+    from store.db import make_engine
 
     try:
         kept = [KeptHead.parse(text) for text in kept_heads]
@@ -94,9 +95,11 @@ async def _audit_verify(settings: Settings, kept_heads: list[str]) -> int:
         print(f"audit verify: {error}", file=sys.stderr)
         return 2
     engine = make_engine(settings.effective_database_url)
+    database = Database(engine)
     try:
-        verification = await AuditLog(make_sessionmaker(engine)).verify(watch={head.rows for head in kept})
+        verification = await AuditLog(database).verify(watch={head.rows for head in kept})
     finally:
+        await database.dispose()
         await engine.dispose()
     if verification.broken is not None:
         print(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Update, select, update
 
 from domain.permissions import Principal
 from domain.roles import OrganisationKind, Role
+from store.database import Database
 from store.models import ApiKey, Organisation, RefreshToken, User, UserRole
 
 
@@ -23,77 +23,72 @@ class Account:
 
 
 class AccountRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def account(self, user_id: str) -> Account | None:
         # One query, not two: every authenticated request loads its account (a deactivation holds at once).
-        async with self._sessions() as session:
-            rows = (
-                await session.execute(
-                    select(User, Organisation, UserRole.role)
-                    .join(Organisation, User.organisation_id == Organisation.id)
-                    .outerjoin(UserRole, UserRole.user_id == User.id)
-                    .where(User.id == user_id)
-                )
+        rows = await self._database.read(
+            lambda session: session.execute(
+                select(User, Organisation, UserRole.role)
+                .join(Organisation, User.organisation_id == Organisation.id)
+                .outerjoin(UserRole, UserRole.user_id == User.id)
+                .where(User.id == user_id)
             ).all()
-            if not rows:
-                return None
-            user, organisation, _ = rows[0]
-            principal = Principal(
-                user_id=user.id,
-                name=user.name,
-                organisation_id=organisation.id,
-                organisation_kind=OrganisationKind(organisation.kind),
-                district=organisation.district,
-                roles=frozenset(Role(role) for _, _, role in rows if role is not None),
-            )
-            return Account(principal=principal, password_hash=user.password_hash, active=user.active)
+        )
+        if not rows:
+            return None
+        user, organisation, _ = rows[0]
+        principal = Principal(
+            user_id=user.id,
+            name=user.name,
+            organisation_id=organisation.id,
+            organisation_kind=OrganisationKind(organisation.kind),
+            district=organisation.district,
+            roles=frozenset(Role(role) for _, _, role in rows if role is not None),
+        )
+        return Account(principal=principal, password_hash=user.password_hash, active=user.active)
 
     async def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(update(User).where(User.id == user_id).values(password_hash=password_hash))
+        await self._changed(update(User).where(User.id == user_id).values(password_hash=password_hash))
 
     async def set_active(self, user_id: str, active: bool) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(update(User).where(User.id == user_id).values(active=active))
+        await self._changed(update(User).where(User.id == user_id).values(active=active))
 
     # --- Refresh tokens --------------------------------------------------------------------------
 
     async def keep_refresh_token(self, jti: str, user_id: str, expires_at: datetime) -> None:
-        async with self._sessions.begin() as session:
-            session.add(RefreshToken(jti=jti, user_id=user_id, expires_at=expires_at))
+        await self._database.write(
+            lambda session: session.add(RefreshToken(jti=jti, user_id=user_id, expires_at=expires_at))
+        )
 
     async def use_refresh_token(self, jti: str, user_id: str, at: datetime) -> bool:
         """Revoke the token for good; True only if it was live, so each refresh token works once."""
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(RefreshToken)
-                .where(
-                    RefreshToken.jti == jti,
-                    RefreshToken.user_id == user_id,
-                    RefreshToken.revoked_at.is_(None),
-                    RefreshToken.expires_at > at,
-                )
-                .values(revoked_at=at)
+        return await self._changed(
+            update(RefreshToken)
+            .where(
+                RefreshToken.jti == jti,
+                RefreshToken.user_id == user_id,
+                RefreshToken.revoked_at.is_(None),
+                RefreshToken.expires_at > at,
             )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            .values(revoked_at=at)
+        )
 
     async def revoke_refresh_tokens(self, user_id: str, at: datetime) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=at)
-            )
+        await self._changed(
+            update(RefreshToken)
+            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
 
     # --- Page sessions -----------------------------------------------------------------------------
     # A staff page session (the /login cookie) is kept like a refresh token, by id: signing out ends it
     # at once, and /auth/logout, revoking every refresh token of the user, ends its page sessions too.
 
     async def session_live(self, jti: str, user_id: str, at: datetime) -> bool:
-        async with self._sessions() as session:
-            found = await session.scalar(
+        found = await self._database.read(
+            lambda session: session.scalar(
                 select(RefreshToken.jti).where(
                     RefreshToken.jti == jti,
                     RefreshToken.user_id == user_id,
@@ -101,39 +96,43 @@ class AccountRepository:
                     RefreshToken.expires_at > at,
                 )
             )
-            return found is not None
+        )
+        return found is not None
 
     async def end_session(self, jti: str, at: datetime) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
-                update(RefreshToken)
-                .where(RefreshToken.jti == jti, RefreshToken.revoked_at.is_(None))
-                .values(revoked_at=at)
-            )
+        await self._changed(
+            update(RefreshToken)
+            .where(RefreshToken.jti == jti, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=at)
+        )
 
     # --- API keys --------------------------------------------------------------------------------
 
     async def add_api_key(self, key: ApiKey) -> None:
-        async with self._sessions.begin() as session:
-            session.add(key)
+        await self._database.write(lambda session: session.add(key))
 
     async def api_key(self, key_id: str) -> tuple[ApiKey, Organisation] | None:
-        async with self._sessions() as session:
-            row = await session.execute(
+        found = await self._database.read(
+            lambda session: session.execute(
                 select(ApiKey, Organisation)
                 .join(Organisation, ApiKey.organisation_id == Organisation.id)
                 .where(ApiKey.id == key_id)
-            )
-            found = row.first()
-            return (found[0], found[1]) if found else None
+            ).first()
+        )
+        return (found[0], found[1]) if found else None
 
     async def api_keys(self) -> list[ApiKey]:
-        async with self._sessions() as session:
-            return list(await session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+        return await self._database.read(
+            lambda session: list(session.scalars(select(ApiKey).order_by(ApiKey.created_at)))
+        )
 
     async def revoke_api_key(self, key_id: str, at: datetime) -> bool:
-        async with self._sessions.begin() as session:
-            result = await session.execute(
-                update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=at)
-            )
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+        return await self._changed(
+            update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=at)
+        )
+
+    async def _changed(self, statement: Update) -> bool:
+        """Run an UPDATE in a transaction of its own; whether it changed any row."""
+        return await self._database.write(
+            lambda session: bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+        )

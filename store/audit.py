@@ -23,8 +23,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from store.database import Database
 from store.models import AuditRecord
 
 GENESIS_HASH = "0" * 64
@@ -152,22 +153,19 @@ def _now() -> datetime:
 
 
 class AuditLog:
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Callable[[], datetime] = _now
-    ) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database, clock: Callable[[], datetime] = _now) -> None:
+        self._database = database
         self._clock = clock
         # Saves this process's requests from queueing on the database lock; the lock is what counts.
         self._local = asyncio.Lock()
 
     async def append(self, entry: AuditEntry) -> AuditRecord:
         """Append one row after the current last one; appends of all processes take turns."""
-        async with self._local, self._sessions.begin() as session:
-            await _take_append_lock(session)
-            last = (
-                await session.execute(
-                    select(AuditRecord.seq, AuditRecord.row_hash).order_by(AuditRecord.seq.desc()).limit(1)
-                )
+
+        def append_after_last(session: Session) -> AuditRecord:
+            _take_append_lock(session)
+            last = session.execute(
+                select(AuditRecord.seq, AuditRecord.row_hash).order_by(AuditRecord.seq.desc()).limit(1)
             ).first()
             record = AuditRecord(
                 seq=last.seq + 1 if last else 1,
@@ -186,46 +184,49 @@ class AuditLog:
             )
             record.row_hash = row_hash(record)
             session.add(record)
-        return record
+            return record
+
+        async with self._local:
+            return await self._database.write(append_after_last)
 
     async def rows(self, ticket_id: str | None = None) -> list[AuditRecord]:
         """Rows in order, all of them or one ticket's."""
         query = select(AuditRecord).order_by(AuditRecord.seq)
         if ticket_id is not None:
             query = query.where(AuditRecord.ticket_id == ticket_id)
-        async with self._sessions() as session:
-            return list(await session.scalars(query))
+        return await self._database.read(lambda session: list(session.scalars(query)))
 
     async def verify(self, watch: Collection[int] = ()) -> Verification:
         """Walk the chain from the first row; the first row that was altered, inserted or follows a gap.
 
         The hashes of the rows in `watch` are noted on the way, for `Verification.misses`.
         """
-        expected_seq, prev_hash = 1, GENESIS_HASH
-        hashes_at: dict[int, str] = {}
-        async with self._sessions() as session:
-            while True:
-                page = list(
-                    await session.scalars(
-                        select(AuditRecord)
-                        .where(AuditRecord.seq >= expected_seq)
-                        .order_by(AuditRecord.seq)
-                        .limit(_PAGE)
-                    )
+        return await self._database.read(lambda session: _verify(session, watch))
+
+
+def _verify(session: Session, watch: Collection[int]) -> Verification:
+    expected_seq, prev_hash = 1, GENESIS_HASH
+    hashes_at: dict[int, str] = {}
+    while True:
+        page = list(
+            session.scalars(
+                select(AuditRecord)
+                .where(AuditRecord.seq >= expected_seq)
+                .order_by(AuditRecord.seq)
+                .limit(_PAGE)
+            )
+        )
+        for record in page:
+            broken = _check(record, expected_seq, prev_hash)
+            if broken is not None:
+                return Verification(
+                    rows=expected_seq - 1, head_hash=prev_hash, broken=broken, hashes_at=hashes_at
                 )
-                for record in page:
-                    broken = _check(record, expected_seq, prev_hash)
-                    if broken is not None:
-                        return Verification(
-                            rows=expected_seq - 1, head_hash=prev_hash, broken=broken, hashes_at=hashes_at
-                        )
-                    if record.seq in watch:
-                        hashes_at[record.seq] = record.row_hash
-                    expected_seq, prev_hash = expected_seq + 1, record.row_hash
-                if len(page) < _PAGE:
-                    return Verification(
-                        rows=expected_seq - 1, head_hash=prev_hash, broken=None, hashes_at=hashes_at
-                    )
+            if record.seq in watch:
+                hashes_at[record.seq] = record.row_hash
+            expected_seq, prev_hash = expected_seq + 1, record.row_hash
+        if len(page) < _PAGE:
+            return Verification(rows=expected_seq - 1, head_hash=prev_hash, broken=None, hashes_at=hashes_at)
 
 
 def _check(record: AuditRecord, expected_seq: int, prev_hash: str) -> ChainBreak | None:
@@ -249,14 +250,14 @@ def _check(record: AuditRecord, expected_seq: int, prev_hash: str) -> ChainBreak
     return None
 
 
-async def _take_append_lock(session: AsyncSession) -> None:
+def _take_append_lock(session: Session) -> None:
     """Hold, until the transaction ends, the lock that makes appends of every process take turns."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
     elif dialect == "sqlite":
         # The sqlite3 driver opens transactions lazily and DEFERRED, so two appends could both read the
         # same last row; an IMMEDIATE transaction takes the database's write lock before reading it.
-        await session.execute(text("BEGIN IMMEDIATE"))
+        session.execute(text("BEGIN IMMEDIATE"))
     else:
         raise NotImplementedError(f"no append lock for the {dialect} database")

@@ -4,31 +4,35 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from store.database import Database
 from store.models import SentMail
 from store.upsert import insert_for
 
 
 class MailLog:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def was_sent(self, idempotency_key: str) -> bool:
-        async with self._sessions() as session:
-            return await session.get(SentMail, idempotency_key) is not None
+        found = await self._database.read(lambda session: session.get(SentMail, idempotency_key))
+        return found is not None
 
     async def record_sent(
         self, *, idempotency_key: str, recipient: str, subject: str, ticket_id: str, sent_at: datetime
     ) -> None:
-        async with self._sessions.begin() as session:
-            insert = insert_for(session, SentMail)
-            await session.execute(
-                insert.values(
+        def record(session: Session) -> None:
+            session.execute(
+                insert_for(session, SentMail)
+                .values(
                     idempotency_key=idempotency_key,
                     recipient=recipient,
                     subject=subject,
                     ticket_id=ticket_id,
                     sent_at=sent_at,
-                ).on_conflict_do_nothing(index_elements=[SentMail.idempotency_key])
+                )
+                .on_conflict_do_nothing(index_elements=[SentMail.idempotency_key])
             )
+
+        await self._database.write(record)

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
+from store.database import Database
 from store.models import OutboxMail, SentMail
 from store.upsert import insert_for
 
@@ -41,12 +42,12 @@ class SentRecord:
     ticket_id: str
 
 
-async def queue_mails(session: AsyncSession, mails: Sequence[QueuedMail], now: datetime) -> None:
+def queue_mails(session: Session, mails: Sequence[QueuedMail], now: datetime) -> None:
     """Add mails in the caller's transaction; a key already queued (a repeated projection) is kept as it was."""
     if not mails:
         return
     insert = insert_for(session, OutboxMail)
-    await session.execute(
+    session.execute(
         insert.values(
             [
                 {
@@ -69,8 +70,8 @@ def _pending() -> list[Any]:
 
 
 class MailOutbox:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def claim(self, *, limit: int, lease: timedelta, now: datetime) -> list[ClaimedMail]:
         """Take up to `limit` due mails for `lease`: no other loop claims them until it has run out."""
@@ -91,23 +92,23 @@ class MailOutbox:
             .returning(OutboxMail.idempotency_key, OutboxMail.notification, OutboxMail.attempts)
             .execution_options(synchronize_session=False)
         )
-        async with self._sessions.begin() as session:
-            rows = (await session.execute(claim)).all()
+        rows = await self._database.write(lambda session: session.execute(claim).all())
         return [ClaimedMail(key, notification, attempts) for key, notification, attempts in rows]
 
     async def mark_sent(self, sent: Sequence[SentRecord], now: datetime) -> None:
         """Stamp the mails sent, and log them where every sender looks before sending (`sent_mails`)."""
         if not sent:
             return
-        async with self._sessions.begin() as session:
-            await session.execute(
+
+        def mark(session: Session) -> None:
+            session.execute(
                 update(OutboxMail)
                 .where(OutboxMail.idempotency_key.in_([record.idempotency_key for record in sent]))
                 .values(sent_at=now, last_error=None)
                 .execution_options(synchronize_session=False)
             )
             insert = insert_for(session, SentMail)
-            await session.execute(
+            session.execute(
                 insert.values(
                     [
                         {
@@ -122,17 +123,20 @@ class MailOutbox:
                 ).on_conflict_do_nothing(index_elements=[SentMail.idempotency_key])
             )
 
+        await self._database.write(mark)
+
     async def release(self, idempotency_keys: Sequence[str], now: datetime) -> None:
         """Give claimed mails back unsent: due at once, and the claim not counted as an attempt."""
         if not idempotency_keys:
             return
-        async with self._sessions.begin() as session:
-            await session.execute(
+        await self._database.write(
+            lambda session: session.execute(
                 update(OutboxMail)
                 .where(OutboxMail.idempotency_key.in_(idempotency_keys), *_pending())
                 .values(due_at=now, attempts=OutboxMail.attempts - 1)
                 .execution_options(synchronize_session=False)
             )
+        )
 
     async def retry_later(self, idempotency_key: str, error: str, due_at: datetime) -> None:
         await self._update(idempotency_key, due_at=due_at, last_error=error[:2000])
@@ -142,17 +146,19 @@ class MailOutbox:
         await self._update(idempotency_key, failed_at=now, last_error=error[:2000])
 
     async def pending_count(self) -> int:
-        async with self._sessions() as session:
-            rows = await session.scalars(
+        keys = await self._database.read(
+            lambda session: session.scalars(
                 OutboxMail.__table__.select().with_only_columns(OutboxMail.idempotency_key).where(*_pending())
-            )
-            return len(rows.all())
+            ).all()
+        )
+        return len(keys)
 
     async def _update(self, idempotency_key: str, **values: Any) -> None:
-        async with self._sessions.begin() as session:
-            await session.execute(
+        await self._database.write(
+            lambda session: session.execute(
                 update(OutboxMail)
                 .where(OutboxMail.idempotency_key == idempotency_key)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+        )

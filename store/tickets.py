@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from domain.catalog import CATALOG
 from domain.kinds import TicketKind
@@ -17,6 +17,7 @@ from domain.maintenance_record import MaintenanceRecordState
 from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, Relation, ticket_parties
 from domain.roles import OrganisationKind
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
+from store.database import Database
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
 from store.outbox import QueuedMail, queue_mails
 from store.upsert import insert_for
@@ -51,15 +52,15 @@ class TicketDetail:
     spawned: list[str]
 
 
-async def _timeline(session: AsyncSession, ticket_id: str) -> list[TicketEvent]:
-    result = await session.scalars(
+def _timeline(session: Session, ticket_id: str) -> list[TicketEvent]:
+    result = session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.seq)
     )
     return list(result)
 
 
-async def _reports(session: AsyncSession, ticket_id: str) -> list[TicketReport]:
-    result = await session.scalars(
+def _reports(session: Session, ticket_id: str) -> list[TicketReport]:
+    result = session.scalars(
         select(TicketReport)
         .where(TicketReport.ticket_id == ticket_id)
         .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
@@ -67,15 +68,15 @@ async def _reports(session: AsyncSession, ticket_id: str) -> list[TicketReport]:
     return list(result)
 
 
-async def _spawned_by(session: AsyncSession, ticket_id: str) -> list[str]:
-    result = await session.scalars(
+def _spawned_by(session: Session, ticket_id: str) -> list[str]:
+    result = session.scalars(
         select(Ticket.ticket_id).where(Ticket.spawned_from == ticket_id).order_by(Ticket.opened_at)
     )
     return list(result)
 
 
-async def _parties(session: AsyncSession, ticket_id: str) -> dict[Relation, set[str]]:
-    rows = await session.execute(
+def _parties(session: Session, ticket_id: str) -> dict[Relation, set[str]]:
+    rows = session.execute(
         select(TicketParty.relation, TicketParty.organisation_id).where(TicketParty.ticket_id == ticket_id)
     )
     parties: dict[Relation, set[str]] = {}
@@ -92,7 +93,7 @@ class _ProjectionStatements:
     report_insert: Any
 
     @classmethod
-    def build(cls, session: AsyncSession) -> _ProjectionStatements:
+    def build(cls, session: Session) -> _ProjectionStatements:
         tickets = insert_for(session, Ticket.__table__)
         columns = [column.name for column in Ticket.__table__.columns]
         return cls(
@@ -121,8 +122,8 @@ class TicketPage:
 
 
 class TicketRepository:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+    def __init__(self, database: Database) -> None:
+        self._database = database
         # The projection's statements per dialect, built once: building them per call cost more CPU than
         # running them. They are Core statements run with a list of rows (executemany), not ORM inserts.
         self._projection_statements: dict[str, _ProjectionStatements] = {}
@@ -152,15 +153,16 @@ class TicketRepository:
         )
         # Parties are only ever added; those this process has stored for the ticket need no statement.
         new_parties = parties - self._stored_parties.get(snapshot.ticket_id, frozenset())
-        async with self._sessions.begin() as session:
+
+        def project(session: Session) -> None:
             statements = self._statements(session)
-            await session.execute(statements.ticket_upsert, row)
+            session.execute(statements.ticket_upsert, row)
             if events:
-                await session.execute(
+                session.execute(
                     statements.event_insert, [_event_row(snapshot.ticket_id, event) for event in events]
                 )
             if new_parties:
-                await session.execute(
+                session.execute(
                     statements.party_insert,
                     [
                         {"ticket_id": snapshot.ticket_id, "organisation_id": org, "relation": relation.value}
@@ -168,7 +170,7 @@ class TicketRepository:
                     ],
                 )
             if reports:
-                await session.execute(
+                session.execute(
                     statements.report_insert,
                     [
                         {
@@ -180,7 +182,9 @@ class TicketRepository:
                         for report in reports
                     ],
                 )
-            await queue_mails(session, mails, queued_at or snapshot.updated_at)
+            queue_mails(session, mails, queued_at or snapshot.updated_at)
+
+        await self._database.write(project)
         if new_parties:
             self._remember_parties(
                 snapshot.ticket_id, parties | self._stored_parties.get(snapshot.ticket_id, frozenset())
@@ -192,124 +196,137 @@ class TicketRepository:
         while len(self._stored_parties) > _PARTY_CACHE_SIZE:
             self._stored_parties.popitem(last=False)
 
-    def _statements(self, session: AsyncSession) -> _ProjectionStatements:
+    def _statements(self, session: Session) -> _ProjectionStatements:
         dialect = session.get_bind().dialect.name
         if dialect not in self._projection_statements:
             self._projection_statements[dialect] = _ProjectionStatements.build(session)
         return self._projection_statements[dialect]
 
     async def get(self, ticket_id: str) -> Ticket | None:
-        async with self._sessions() as session:
-            return await session.get(Ticket, ticket_id)
+        return await self._database.read(lambda session: session.get(Ticket, ticket_id))
 
     async def by_tracking_digest(self, digest: str) -> Ticket | None:
         """The ticket a member of the public follows with the token of this SHA-256 digest."""
-        async with self._sessions() as session:
-            result = await session.scalars(select(Ticket).where(Ticket.tracking_digest == digest))
-            return result.first()
+        return await self._database.read(
+            lambda session: session.scalars(select(Ticket).where(Ticket.tracking_digest == digest)).first()
+        )
 
     async def last_confirmed_maintenance(self, elevator_code: str) -> datetime | None:
         """When the elevator's latest maintenance visit confirmed by its use unit was done, or None."""
-        async with self._sessions() as session:
-            details = await session.scalars(
-                select(Ticket.details).where(
-                    Ticket.elevator_code == elevator_code,
-                    Ticket.kind == TicketKind.MAINTENANCE_RECORD.value,
-                    Ticket.state == MaintenanceRecordState.CONFIRMED.value,
+        details = await self._database.read(
+            lambda session: list(
+                session.scalars(
+                    select(Ticket.details).where(
+                        Ticket.elevator_code == elevator_code,
+                        Ticket.kind == TicketKind.MAINTENANCE_RECORD.value,
+                        Ticket.state == MaintenanceRecordState.CONFIRMED.value,
+                    )
                 )
             )
-            # Records arrive in any order (a late one for an earlier visit): the visit's own time decides.
-            performed = [datetime.fromisoformat(d["performed_at"]) for d in details if d.get("performed_at")]
+        )
+        # Records arrive in any order (a late one for an earlier visit): the visit's own time decides.
+        performed = [datetime.fromisoformat(d["performed_at"]) for d in details if d.get("performed_at")]
         return max(performed, default=None)
 
     async def timeline(self, ticket_id: str) -> list[TicketEvent]:
-        async with self._sessions() as session:
-            return await _timeline(session, ticket_id)
+        return await self._database.read(lambda session: _timeline(session, ticket_id))
 
     async def reports(self, ticket_id: str) -> list[TicketReport]:
-        async with self._sessions() as session:
-            return await _reports(session, ticket_id)
+        return await self._database.read(lambda session: _reports(session, ticket_id))
 
     async def spawned_by(self, ticket_id: str) -> list[str]:
         """The tickets opened from this one, oldest first."""
-        async with self._sessions() as session:
-            return await _spawned_by(session, ticket_id)
+        return await self._database.read(lambda session: _spawned_by(session, ticket_id))
 
     async def parties(self, ticket_id: str) -> dict[Relation, set[str]]:
         """Every organisation the ticket involves or has involved, by relation."""
-        async with self._sessions() as session:
-            return await _parties(session, ticket_id)
+        return await self._database.read(lambda session: _parties(session, ticket_id))
 
     async def detail(self, ticket_id: str) -> TicketDetail | None:
         """The ticket with its timeline, reports and the tickets opened from it, read in one session."""
-        async with self._sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
+
+        def read(session: Session) -> TicketDetail | None:
+            ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 return None
             return TicketDetail(
                 ticket,
-                await _timeline(session, ticket_id),
-                await _reports(session, ticket_id),
-                await _spawned_by(session, ticket_id),
+                _timeline(session, ticket_id),
+                _reports(session, ticket_id),
+                _spawned_by(session, ticket_id),
             )
+
+        return await self._database.read(read)
 
     async def with_parties(self, ticket_id: str) -> tuple[Ticket, dict[Relation, set[str]]] | None:
         """The ticket and its parties (what a permission check needs), read in one session."""
-        async with self._sessions() as session:
-            ticket = await session.get(Ticket, ticket_id)
+
+        def read(session: Session) -> tuple[Ticket, dict[Relation, set[str]]] | None:
+            ticket = session.get(Ticket, ticket_id)
             if ticket is None:
                 return None
-            return ticket, await _parties(session, ticket_id)
+            return ticket, _parties(session, ticket_id)
+
+        return await self._database.read(read)
 
     async def ticket_for_report(self, source: str, ref: str) -> str | None:
-        async with self._sessions() as session:
-            report = await session.get(TicketReport, (source, ref))
+        def read(session: Session) -> str | None:
+            report = session.get(TicketReport, (source, ref))
             return report.ticket_id if report else None
+
+        return await self._database.read(read)
 
     async def timelines(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketEvent]]:
         """The timelines of several tickets in one query (exports), each in order."""
         found: dict[str, list[TicketEvent]] = {ticket_id: [] for ticket_id in ticket_ids}
-        async with self._sessions() as session:
-            result = await session.scalars(
-                select(TicketEvent)
-                .where(TicketEvent.ticket_id.in_(ticket_ids))
-                .order_by(TicketEvent.ticket_id, TicketEvent.seq)
+        events = await self._database.read(
+            lambda session: list(
+                session.scalars(
+                    select(TicketEvent)
+                    .where(TicketEvent.ticket_id.in_(ticket_ids))
+                    .order_by(TicketEvent.ticket_id, TicketEvent.seq)
+                )
             )
-            for event in result:
-                found[event.ticket_id].append(event)
+        )
+        for event in events:
+            found[event.ticket_id].append(event)
         return found
 
     async def reports_of(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketReport]]:
         """The reports of several tickets in one query, in the order `reports` gives them."""
         found: dict[str, list[TicketReport]] = {ticket_id: [] for ticket_id in ticket_ids}
-        async with self._sessions() as session:
-            result = await session.scalars(
-                select(TicketReport)
-                .where(TicketReport.ticket_id.in_(ticket_ids))
-                .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
+        reports = await self._database.read(
+            lambda session: list(
+                session.scalars(
+                    select(TicketReport)
+                    .where(TicketReport.ticket_id.in_(ticket_ids))
+                    .order_by(TicketReport.received_at, TicketReport.source, TicketReport.ref)
+                )
             )
-            for report in result:
-                found[report.ticket_id].append(report)
+        )
+        for report in reports:
+            found[report.ticket_id].append(report)
         return found
 
     async def spawned_by_each(self, ticket_ids: Sequence[str]) -> dict[str, list[str]]:
         """For several tickets, the tickets opened from each, oldest first."""
         found: dict[str, list[str]] = {ticket_id: [] for ticket_id in ticket_ids}
-        async with self._sessions() as session:
-            rows = await session.execute(
+        rows = await self._database.read(
+            lambda session: session.execute(
                 select(Ticket.spawned_from, Ticket.ticket_id)
                 .where(Ticket.spawned_from.in_(ticket_ids))
                 .order_by(Ticket.opened_at)
-            )
-            for parent, child in rows:
-                if parent is not None:
-                    found[parent].append(child)
+            ).all()
+        )
+        for parent, child in rows:
+            if parent is not None:
+                found[parent].append(child)
         return found
 
     async def open_counts(self, visible_to: Principal) -> list[OpenCount]:
         """Open tickets the principal may see, counted by kind and district, with how many are overdue."""
-        async with self._sessions() as session:
-            rows = await session.execute(
+        rows = await self._database.read(
+            lambda session: session.execute(
                 select(
                     Ticket.kind,
                     Ticket.district,
@@ -319,18 +336,19 @@ class TicketRepository:
                 .where(_open(), _visible_to(visible_to))
                 .group_by(Ticket.kind, Ticket.district)
                 .order_by(Ticket.district, Ticket.kind)
-            )
-            return [
-                OpenCount(kind=kind, district=district, open=total, overdue=int(overdue or 0))
-                for kind, district, total, overdue in rows
-            ]
+            ).all()
+        )
+        return [
+            OpenCount(kind=kind, district=district, open=total, overdue=int(overdue or 0))
+            for kind, district, total, overdue in rows
+        ]
 
     async def events_since(
         self, actions: Collection[str], since: datetime, visible_to: Principal
     ) -> list[tuple[str, datetime]]:
         """(ticket id, when) of every event named in `actions` since `since`, on tickets the principal sees."""
-        async with self._sessions() as session:
-            rows = await session.execute(
+        rows = await self._database.read(
+            lambda session: session.execute(
                 select(TicketEvent.ticket_id, TicketEvent.at)
                 .join(Ticket, Ticket.ticket_id == TicketEvent.ticket_id)
                 .where(
@@ -339,8 +357,9 @@ class TicketRepository:
                     _visible_to(visible_to),
                 )
                 .order_by(TicketEvent.at)
-            )
-            return [(ticket_id, at) for ticket_id, at in rows]
+            ).all()
+        )
+        return [(ticket_id, at) for ticket_id, at in rows]
 
     async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
         conditions = []
@@ -366,9 +385,10 @@ class TicketRepository:
             conditions.append(_open())
         if filters.visible_to is not None:
             conditions.append(_visible_to(filters.visible_to))
-        async with self._sessions() as session:
-            total = await session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
-            items = await session.scalars(
+
+        def read(session: Session) -> TicketPage:
+            total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
+            items = session.scalars(
                 select(Ticket)
                 .where(*conditions)
                 .order_by(Ticket.opened_at.desc(), Ticket.ticket_id)
@@ -376,6 +396,8 @@ class TicketRepository:
                 .offset(offset)
             )
             return TicketPage(items=list(items), total=total or 0)
+
+        return await self._database.read(read)
 
 
 @dataclass(frozen=True)

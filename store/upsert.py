@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 
-def insert_for(session: AsyncSession, table: Any) -> Any:
+def insert_for(session: Session, table: Any) -> Any:
     """An insert construct of the session's dialect, which carries `on_conflict_*`."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":

@@ -12,7 +12,8 @@ from sqlalchemy import text
 from elevator_orders.cli import main
 from elevator_orders.settings import get_settings
 from store.audit import GENESIS_HASH, AuditEntry, AuditLog, Outcome, row_hash
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 
 
 @pytest.fixture
@@ -31,7 +32,7 @@ def on_test_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iter
 async def _append_rows(database_url: str, rows: int) -> None:
     engine = make_engine(database_url)
     try:
-        audit = AuditLog(make_sessionmaker(engine))
+        audit = AuditLog(Database(engine))
         for n in range(rows):
             await audit.append(
                 AuditEntry(
@@ -108,7 +109,7 @@ async def _rewrite_from(database_url: str, seq: int) -> None:
     """A forger with the database files: alters row `seq` and re-seals every row after it."""
     engine = make_engine(database_url)
     try:
-        records = await AuditLog(make_sessionmaker(engine)).rows()
+        records = await AuditLog(Database(engine)).rows()
         async with engine.begin() as connection:
             await connection.execute(text("DROP TRIGGER audit_log_no_update"))
             prev_hash = records[seq - 2].row_hash if seq > 1 else GENESIS_HASH

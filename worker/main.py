@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -23,7 +22,8 @@ from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.identities import IdentityRepository
 from store.mail_log import MailLog
 from store.outbox import MailOutbox
@@ -71,10 +71,10 @@ def mail_sender(settings: Settings) -> MailSender:
     )
 
 
-def outbox_delivery(settings: Settings, engine: AsyncEngine) -> OutboxDelivery:
+def outbox_delivery(settings: Settings, database: Database) -> OutboxDelivery:
     """The loop that sends what projections put in the mail outbox."""
     return OutboxDelivery(
-        MailOutbox(make_sessionmaker(engine)),
+        MailOutbox(database),
         MailRenderer(),
         mail_sender(settings),
         # Mails link to where people reach the platform, never to the address the API listens on.
@@ -84,27 +84,26 @@ def outbox_delivery(settings: Settings, engine: AsyncEngine) -> OutboxDelivery:
 
 def build_activities(
     settings: Settings,
-    engine: AsyncEngine,
+    database: Database,
     client: Client,
     task_queue: str,
     delivery: OutboxDelivery | None = None,
     working_days: WorkingDayCalendar | None = None,
 ) -> list[object]:
     """`working_days` replaces the official calendar and its fallback (a test's calendar of its own)."""
-    sessions = make_sessionmaker(engine)
     sender = mail_sender(settings)
     activity_objects = [
-        RegistryActivities(RegistryRepository(sessions)),
+        RegistryActivities(RegistryRepository(database)),
         DeadlineActivities(
             policy_table(settings.policy_overrides),
             working_days or load_working_day_calendar(settings.working_day_fallback_file),
         ),
-        ProjectionActivities(TicketRepository(sessions), delivery.wake if delivery else lambda: None),
+        ProjectionActivities(TicketRepository(database), delivery.wake if delivery else lambda: None),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
-        NotificationActivities(MailRenderer(), sender, MailLog(sessions), settings.effective_public_base_url),
+        NotificationActivities(MailRenderer(), sender, MailLog(database), settings.effective_public_base_url),
         ScheduleActivities(client, task_queue),
         ClueActivities(client, task_queue, settings.mail_grace_seconds),
-        IdentityActivities(IdentityRepository(sessions)),
+        IdentityActivities(IdentityRepository(database)),
     ]
     return activity_objects
 
@@ -132,8 +131,9 @@ async def running_worker(
     """
     settings.require_safe_secrets()
     engine = make_engine(settings.effective_database_url)
+    database = Database(engine)
     queue = task_queue or settings.temporal_task_queue
-    delivery = outbox_delivery(settings, engine)
+    delivery = outbox_delivery(settings, database)
     try:
         worker = Worker(
             client,
@@ -142,10 +142,11 @@ async def running_worker(
             max_cached_workflows=settings.worker_max_cached_workflows,
             workflow_runner=ContextFreeSandboxRunner(client.data_converter),
             activities=activity_callables(
-                build_activities(settings, engine, client, queue, delivery, working_days)
+                build_activities(settings, database, client, queue, delivery, working_days)
             ),  # type: ignore[arg-type]
         )
         async with delivery.running(), worker:
             yield worker
     finally:
+        await database.dispose()
         await engine.dispose()

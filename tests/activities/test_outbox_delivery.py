@@ -10,7 +10,7 @@ from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from activities.contracts import MailTicketFacts, NotificationInput
 from activities.outbox_delivery import DeliveryPolicy, OutboxDelivery
@@ -18,6 +18,7 @@ from activities.projection import queued
 from domain.registry import ElevatorRegistration, OrganisationRef
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
+from store.database import Database
 from store.db import make_engine, make_sessionmaker
 from store.models import OutboxMail, SentMail
 from store.outbox import MailOutbox, queue_mails
@@ -75,12 +76,26 @@ def _text(message: EmailMessage) -> str:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = make_engine(database_url)
     try:
-        yield make_sessionmaker(engine)
+        yield engine
     finally:
         await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
+    database = Database(engine)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture
@@ -88,18 +103,16 @@ def clock() -> Clock:
     return Clock()
 
 
-def _delivery(
-    sessions: async_sessionmaker[AsyncSession], catcher: MailCatcher, clock: Clock
-) -> OutboxDelivery:
+def _delivery(database: Database, catcher: MailCatcher, clock: Clock) -> OutboxDelivery:
     sender = MailSender(SmtpConfig(host=catcher.host, port=catcher.port, timeout_seconds=5), "平台 <n@e.cn>")
     return OutboxDelivery(
-        MailOutbox(sessions), MailRenderer(), sender, "https://dianti.example.cn", DeliveryPolicy(), clock
+        MailOutbox(database), MailRenderer(), sender, "https://dianti.example.cn", DeliveryPolicy(), clock
     )
 
 
 async def _queue(sessions: async_sessionmaker[AsyncSession], *mails: NotificationInput) -> None:
     async with sessions.begin() as session:
-        await queue_mails(session, [queued(mail) for mail in mails], NOW)
+        await session.run_sync(queue_mails, [queued(mail) for mail in mails], NOW)
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession]) -> dict[str, OutboxMail]:
@@ -109,13 +122,13 @@ async def _rows(sessions: async_sessionmaker[AsyncSession]) -> dict[str, OutboxM
 
 @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_queued_mails_go_out_once_and_are_logged_sent(
-    sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mails = [_notification(_organisation(f"unit{n}")) for n in range(3)]
     await _queue(sessions, *mails)
     # Queuing again (a projection repeated after a crash) adds nothing.
     await _queue(sessions, *mails)
-    delivery = _delivery(sessions, mail_catcher, clock)
+    delivery = _delivery(database, mail_catcher, clock)
 
     assert await delivery.deliver_due() is True
     assert await delivery.deliver_due() is True
@@ -132,11 +145,11 @@ async def test_queued_mails_go_out_once_and_are_logged_sent(
 
 
 async def test_a_refused_mail_waits_and_goes_out_on_a_later_try(
-    sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mail = _notification(_organisation("uu"))
     await _queue(sessions, mail)
-    delivery = _delivery(sessions, mail_catcher, clock)
+    delivery = _delivery(database, mail_catcher, clock)
     mail_catcher.fail_next(1)
 
     await delivery.deliver_due()
@@ -156,28 +169,28 @@ async def test_a_refused_mail_waits_and_goes_out_on_a_later_try(
 
 
 async def test_a_mail_that_cannot_be_built_is_kept_as_failed_and_does_not_hold_up_the_rest(
-    sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     broken = _notification(_organisation("uu"), template="no_such_template")
     good = _notification(_organisation("mu"))
     await _queue(sessions, broken, good)
 
-    await _delivery(sessions, mail_catcher, clock).deliver_due()
+    await _delivery(database, mail_catcher, clock).deliver_due()
 
     assert [str(m["To"]) for m in await mail_catcher.wait_for(lambda ms: len(ms) >= 1)] == ["mu@example.cn"]
     rows = await _rows(sessions)
     assert rows[broken.idempotency_key].failed_at == NOW
     assert "no_such_template" in (rows[broken.idempotency_key].last_error or "")
-    assert await MailOutbox(sessions).pending_count() == 0
+    assert await MailOutbox(database).pending_count() == 0
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_two_workers_delivering_at_once_send_each_mail_once(
-    sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mails = [_notification(_organisation(f"unit{n}")) for n in range(120)]
     await _queue(sessions, *mails)
-    first, second = _delivery(sessions, mail_catcher, clock), _delivery(sessions, mail_catcher, clock)
+    first, second = _delivery(database, mail_catcher, clock), _delivery(database, mail_catcher, clock)
 
     for _ in range(4):
         await asyncio.gather(first.deliver_due(), second.deliver_due())
@@ -189,11 +202,11 @@ async def test_two_workers_delivering_at_once_send_each_mail_once(
 
 
 async def test_a_stopped_worker_hands_its_unsent_claims_back_at_once(
-    sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mails = [_notification(_organisation(f"unit{n}")) for n in range(20)]
     await _queue(sessions, *mails)
-    delivery = _delivery(sessions, mail_catcher, clock)
+    delivery = _delivery(database, mail_catcher, clock)
     # The SMTP server answers slowly, so the worker is stopped mid-batch.
     mail_catcher.delay_seconds = 0.2
 
@@ -211,7 +224,7 @@ async def test_a_stopped_worker_hands_its_unsent_claims_back_at_once(
     assert {row.attempts for row in unsent} == {0}
 
     mail_catcher.delay_seconds = 0.0
-    await _delivery(sessions, mail_catcher, clock).deliver_due()
+    await _delivery(database, mail_catcher, clock).deliver_due()
     received = await mail_catcher.wait_for(lambda ms: len(ms) >= 20)
     counts = Counter(str(m["X-Idempotency-Key"]).strip() for m in received)
     # The mail in flight at the stop was finished and stamped, so every mail went out exactly once.
@@ -219,12 +232,12 @@ async def test_a_stopped_worker_hands_its_unsent_claims_back_at_once(
 
 
 async def test_a_worker_stopping_just_as_mail_is_queued_still_stops(
-    sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     # A projection's wake-up landing in the same loop iteration as the stop once made Python 3.11's
     # wait_for swallow the cancel: the loop ran on and the worker never finished shutting down.
     await _queue(sessions, _notification(_organisation("uu")))
-    delivery = _delivery(sessions, mail_catcher, clock)
+    delivery = _delivery(database, mail_catcher, clock)
     stopped = 0
     for _ in range(30):
         async with asyncio.timeout(15):
@@ -235,7 +248,7 @@ async def test_a_worker_stopping_just_as_mail_is_queued_still_stops(
     assert stopped == 30
     # However those stops fell, the mail was either sent or handed back due now, never left leased to a
     # worker that is gone: the next worker sends it, and it arrives exactly once.
-    await _delivery(sessions, mail_catcher, clock).deliver_due()
+    await _delivery(database, mail_catcher, clock).deliver_due()
     received = await mail_catcher.wait_for(lambda ms: len(ms) >= 1)
     assert [str(m["To"]) for m in received] == ["uu@example.cn"]
-    assert await MailOutbox(sessions).pending_count() == 0
+    assert await MailOutbox(database).pending_count() == 0

@@ -14,7 +14,8 @@ from api.audit import AuditTrail, audit
 from api.deps import AppResources
 from elevator_orders.settings import Settings
 from store.audit import AuditLog, Outcome, payload_digest
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.models import AuditRecord
 from tests.api.conftest import DISPATCHER, MONITORING, PUDONG_B, SAFETY_LUJIAZUI, XUHUI, Api
 
@@ -29,7 +30,7 @@ async def audit_log(api: Api) -> AsyncIterator[AuditLog]:
     """The trail the app writes, read through a connection of the test's own."""
     engine = make_engine(api.settings.effective_database_url)
     try:
-        yield AuditLog(make_sessionmaker(engine))
+        yield AuditLog(Database(engine))
     finally:
         await engine.dispose()
 
@@ -192,7 +193,7 @@ async def test_reading_a_whistleblowers_identity_is_a_row_and_so_is_a_refused_re
 
 async def test_an_endpoint_that_audits_itself_gets_its_one_row(settings: Settings) -> None:
     engine = make_engine(settings.effective_database_url)
-    audit_log = AuditLog(make_sessionmaker(engine))
+    audit_log = AuditLog(Database(engine))
     app = FastAPI()
     app.add_middleware(AuditTrail)
     app.state.resources = cast(AppResources, SimpleNamespace(settings=settings, audit=audit_log))

@@ -16,7 +16,8 @@ from api.app import create_app
 from api.security import issue_token
 from elevator_orders.settings import InsecureSettings, Settings
 from store.accounts import AccountRepository
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.seed import DEMO_PASSWORD
 from tests.api.conftest import PUDONG_A, Api, new_ref
 
@@ -45,7 +46,7 @@ def _real_secret() -> SecretStr:
 async def accounts(settings: Settings) -> AsyncIterator[AccountRepository]:
     engine = make_engine(settings.effective_database_url)
     try:
-        yield AccountRepository(make_sessionmaker(engine))
+        yield AccountRepository(Database(engine))
     finally:
         await engine.dispose()
 

@@ -23,7 +23,8 @@ from domain.calendar import CHINA_TIME
 from elevator_orders.settings import Settings
 from store.accounts import AccountRepository
 from store.audit import AuditLog, payload_digest
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.seed import DEMO_PASSWORD
 from tests.api.conftest import PUDONG_A, PUDONG_B, RESCUER_SHENDA, SAFETY_LUJIAZUI, Api, new_ref
 from tests.api.test_fault_repair_api import open_fault
@@ -46,7 +47,7 @@ def settings(settings: Settings) -> Settings:
 async def audit_log(api: Api) -> AsyncIterator[AuditLog]:
     engine = make_engine(api.settings.effective_database_url)
     try:
-        yield AuditLog(make_sessionmaker(engine))
+        yield AuditLog(Database(engine))
     finally:
         await engine.dispose()
 
@@ -214,7 +215,7 @@ async def test_a_deactivated_users_session_stops_working_at_once(api: Api) -> No
     assert (await api.http.get("/app/rescuer")).status_code == 200
     engine = make_engine(api.settings.effective_database_url)
     try:
-        await AccountRepository(make_sessionmaker(engine)).set_active("u-rescuer-rs-pudong", False)
+        await AccountRepository(Database(engine)).set_active("u-rescuer-rs-pudong", False)
     finally:
         await engine.dispose()
     signed_out = await api.http.get("/app/rescuer")

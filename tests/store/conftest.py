@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from store.database import Database
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from tests.support.postgres import fresh_database
@@ -38,3 +39,13 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return make_sessionmaker(engine)
+
+
+@pytest.fixture
+async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
+    """What repositories run their units of work on, over the same database as `sessions`."""
+    database = Database(engine)
+    try:
+        yield database
+    finally:
+        await database.dispose()

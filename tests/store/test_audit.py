@@ -20,7 +20,8 @@ from store.audit import (
     payload_digest,
     row_hash,
 )
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.models import AuditRecord
 
 
@@ -37,8 +38,8 @@ def _entry(n: int) -> AuditEntry:
     )
 
 
-async def _chain(sessions: async_sessionmaker[AsyncSession], rows: int = 5) -> AuditLog:
-    audit = AuditLog(sessions)
+async def _chain(database: Database, rows: int = 5) -> AuditLog:
+    audit = AuditLog(database)
     for n in range(1, rows + 1):
         await audit.append(_entry(n))
     return audit
@@ -66,8 +67,8 @@ def test_a_payload_digest_does_not_depend_on_key_order_or_spacing() -> None:
     assert payload_digest({"a": 1}) != payload_digest({"a": 2})
 
 
-async def test_appends_build_a_chain_that_verifies(sessions: async_sessionmaker[AsyncSession]) -> None:
-    audit = await _chain(sessions)
+async def test_appends_build_a_chain_that_verifies(database: Database) -> None:
+    audit = await _chain(database)
 
     rows = await audit.rows()
     verification = await audit.verify()
@@ -82,8 +83,8 @@ async def test_appends_build_a_chain_that_verifies(sessions: async_sessionmaker[
     assert [row.seq for row in await audit.rows("rescue-31011500001-alarm-4")] == [4]
 
 
-async def test_an_empty_trail_verifies(sessions: async_sessionmaker[AsyncSession]) -> None:
-    verification = await AuditLog(sessions).verify()
+async def test_an_empty_trail_verifies(database: Database) -> None:
+    verification = await AuditLog(database).verify()
 
     assert (verification.intact, verification.rows, verification.head_hash) == (True, 0, GENESIS_HASH)
 
@@ -92,7 +93,7 @@ async def test_concurrent_appends_from_separate_processes_never_fork_the_chain(d
     # Two engines stand for two API processes: nothing in memory is shared, only the database's lock.
     engines = [make_engine(database_url), make_engine(database_url)]
     try:
-        logs = [AuditLog(make_sessionmaker(engine)) for engine in engines]
+        logs = [AuditLog(Database(engine)) for engine in engines]
         await asyncio.gather(*(logs[n % 2].append(_entry(n)) for n in range(1, 25)))
         verification = await logs[0].verify()
         rows = await logs[1].rows()
@@ -120,9 +121,9 @@ async def test_concurrent_appends_from_separate_processes_never_fork_the_chain(d
     ],
 )
 async def test_a_row_altered_in_any_field_is_named(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], column: str, forged_value: str
+    engine: AsyncEngine, database: Database, column: str, forged_value: str
 ) -> None:
-    audit = await _chain(sessions)
+    audit = await _chain(database)
     await _bypass_the_application(engine)
 
     # Row 2 was denied; every change is one an interested party might want to make.
@@ -136,9 +137,9 @@ async def test_a_row_altered_in_any_field_is_named(
 
 
 async def test_an_altered_time_is_named(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine, database: Database, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    audit = await _chain(sessions)
+    audit = await _chain(database)
     await _bypass_the_application(engine)
 
     async with sessions.begin() as session:
@@ -151,9 +152,9 @@ async def test_an_altered_time_is_named(
 
 
 async def test_a_row_rehashed_after_altering_still_breaks_the_next_one(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine, database: Database
 ) -> None:
-    audit = await _chain(sessions)
+    audit = await _chain(database)
     await _bypass_the_application(engine)
     row = (await audit.rows())[2]
     row.actor = "u-someone-else"
@@ -169,10 +170,8 @@ async def test_a_row_rehashed_after_altering_still_breaks_the_next_one(
     assert "row 3" in verification.broken.reason
 
 
-async def test_a_deleted_middle_row_is_named(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    audit = await _chain(sessions)
+async def test_a_deleted_middle_row_is_named(engine: AsyncEngine, database: Database) -> None:
+    audit = await _chain(database)
     await _bypass_the_application(engine)
 
     await _run(engine, "DELETE FROM audit_log WHERE seq = 3")
@@ -184,10 +183,8 @@ async def test_a_deleted_middle_row_is_named(
     assert verification.rows == 2
 
 
-async def test_a_deleted_first_row_is_named(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    audit = await _chain(sessions)
+async def test_a_deleted_first_row_is_named(engine: AsyncEngine, database: Database) -> None:
+    audit = await _chain(database)
     await _bypass_the_application(engine)
 
     await _run(engine, "DELETE FROM audit_log WHERE seq = 1")
@@ -198,10 +195,8 @@ async def test_a_deleted_first_row_is_named(
     assert "row 1 is missing" in verification.broken.reason
 
 
-async def test_a_forged_row_appended_at_the_end_is_named(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> None:
-    audit = await _chain(sessions)
+async def test_a_forged_row_appended_at_the_end_is_named(engine: AsyncEngine, database: Database) -> None:
+    audit = await _chain(database)
     head = (await audit.rows())[-1]
     await _bypass_the_application(engine)
 
@@ -221,9 +216,9 @@ async def test_a_forged_row_appended_at_the_end_is_named(
 
 
 async def test_a_forged_row_slipped_into_the_middle_is_named(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    engine: AsyncEngine, database: Database, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    audit = await _chain(sessions)
+    audit = await _chain(database)
     rows = await audit.rows()
     await _bypass_the_application(engine)
     # Make room after row 2, as someone who knows the hash rule would, and seal the forged row properly.
@@ -256,9 +251,10 @@ async def test_a_forged_row_slipped_into_the_middle_is_named(
 
 
 async def test_the_database_refuses_to_change_or_remove_a_row(
+    database: Database,
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    audit = await _chain(sessions, rows=2)
+    audit = await _chain(database, rows=2)
 
     for statement in (
         "UPDATE audit_log SET actor = 'u-someone-else' WHERE seq = 1",
@@ -276,10 +272,10 @@ async def test_the_database_refuses_to_change_or_remove_a_row(
 # SQLite has no TRUNCATE: this one runs on PostgreSQL only.
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_postgresql_refuses_to_truncate_the_trail(
-    database_url: str, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+    database_url: str, engine: AsyncEngine, database: Database
 ) -> None:
     assert database_url.startswith("postgresql")
-    await _chain(sessions, rows=1)
+    await _chain(database, rows=1)
 
     with pytest.raises(DBAPIError, match="append-only"):
         await _run(engine, "TRUNCATE audit_log")

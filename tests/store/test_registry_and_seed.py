@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.districts import DISTRICTS_ZH
 from domain.registry import ElevatorRegistration, OrganisationRef
+from store.database import Database
 from store.mail_log import MailLog
 from store.models import Elevator, Organisation, SentMail, User
 from store.registry import RegistryRepository
@@ -27,9 +28,9 @@ async def table_counts(sessions: async_sessionmaker[AsyncSession]) -> dict[str, 
 
 
 @pytest.fixture
-async def registry(sessions: async_sessionmaker[AsyncSession]) -> RegistryRepository:
+async def registry(sessions: async_sessionmaker[AsyncSession], database: Database) -> RegistryRepository:
     await seed_demo_data(sessions)
-    return RegistryRepository(sessions)
+    return RegistryRepository(database)
 
 
 async def test_seeding_twice_leaves_the_same_rows(sessions: async_sessionmaker[AsyncSession]) -> None:
@@ -97,9 +98,9 @@ async def test_unregistered_elevator_has_no_registration(registry: RegistryRepos
 
 
 async def test_mail_log_records_once_and_tolerates_a_second_record(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: async_sessionmaker[AsyncSession], database: Database
 ) -> None:
-    log = MailLog(sessions)
+    log = MailLog(database)
     key = "rescue-31011500001-alarm-A-1:rescue_dispatched:mu-shenda@demo.elevator-orders.example"
     sent_at = datetime(2026, 11, 25, 1, 31, tzinfo=UTC)
     assert await log.was_sent(key) is False

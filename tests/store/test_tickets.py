@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
+from store.database import Database
 from store.models import Ticket, TicketEvent, TicketReport
 from store.tickets import TicketFilter, TicketRepository
 
@@ -75,8 +76,8 @@ def report(source: str, ref: str, ticket_id: str = TICKET_ID) -> ReportRef:
 
 
 @pytest.fixture
-def repo(sessions: async_sessionmaker[AsyncSession]) -> TicketRepository:
-    return TicketRepository(sessions)
+def repo(database: Database) -> TicketRepository:
+    return TicketRepository(database)
 
 
 async def count(sessions: async_sessionmaker[AsyncSession], model: type[object]) -> int:

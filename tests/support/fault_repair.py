@@ -17,7 +17,8 @@ from api.fault_repair_service import NewFault, open_fault_repair
 from domain.fault_repair import FaultSource, fault_repair_ticket_id
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.models import Ticket
 from store.tickets import TicketRepository
 from tests.support.rescue import JINGAN_SAFETY_MANAGER, MONITORING, SAFETY_MANAGER
@@ -132,7 +133,7 @@ async def stored(database_url: str, ticket_id: str, within_seconds: float = 15.0
     deadline = time.monotonic() + within_seconds
     engine = make_engine(database_url)
     try:
-        tickets = TicketRepository(make_sessionmaker(engine))
+        tickets = TicketRepository(Database(engine))
         while (ticket := await tickets.get(ticket_id)) is None:
             assert time.monotonic() < deadline, f"ticket {ticket_id} never reached the read model"
             await asyncio.sleep(0.05)

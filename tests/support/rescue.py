@@ -15,7 +15,8 @@ from api.rescue_service import NewReport, open_rescue
 from domain.rescue import ReportSource
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.models import Ticket, TicketEvent
 from store.tickets import TicketRepository
 from workflows.rescue import RescueWorkflow
@@ -52,7 +53,7 @@ def alarm(
 async def stored_ticket(database_url: str, ticket_id: str) -> tuple[Ticket, list[TicketEvent]]:
     engine = make_engine(database_url)
     try:
-        tickets = TicketRepository(make_sessionmaker(engine))
+        tickets = TicketRepository(Database(engine))
         ticket = await tickets.get(ticket_id)
         assert ticket is not None, f"ticket {ticket_id} is not in the read model"
         return ticket, await tickets.timeline(ticket_id)
@@ -77,7 +78,7 @@ async def ticket_when(
     deadline = time.monotonic() + within_seconds
     engine = make_engine(database_url)
     try:
-        tickets = TicketRepository(make_sessionmaker(engine))
+        tickets = TicketRepository(Database(engine))
         while True:
             ticket = await tickets.get(ticket_id)
             timeline = await tickets.timeline(ticket_id) if ticket else []

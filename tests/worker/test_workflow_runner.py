@@ -52,7 +52,9 @@ async def test_a_context_aware_codec_still_gets_each_local_activitys_context(
         dev_server.client.data_converter, payload_codec=ContextRecordingCodec(seen)
     )
     assert not payload_bytes_ignore_context(converter)
-    client = Client(**{**dev_server.client.config(), "data_converter": converter})
+    config = dev_server.client.config()
+    config["data_converter"] = converter
+    client = Client(**config)
     task_queue = f"runner-{uuid.uuid4().hex}"
     async with Worker(
         client,

@@ -18,7 +18,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.policies import policy_table
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.identities import IdentityRepository
 from store.models import Ticket
 from tests.support.clues import (
@@ -103,7 +104,7 @@ async def test_a_complaint_is_accepted_mediated_and_evaluated(
         # The identity is kept, apart from the ticket.
         engine = make_engine(url)
         try:
-            identity = await IdentityRepository(make_sessionmaker(engine)).get(receipt.ticket_id)
+            identity = await IdentityRepository(Database(engine)).get(receipt.ticket_id)
         finally:
             await engine.dispose()
         assert identity is not None

@@ -45,7 +45,8 @@ from domain.registry import OrganisationRef
 from domain.report import SuspectParty
 from domain.roles import PUBLIC_ACTOR, Actor, Role
 from elevator_orders.settings import Settings
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.models import Ticket
 from store.tickets import TicketFilter, TicketRepository
 from tests.support.complaint import new_complaint
@@ -442,7 +443,7 @@ async def _end_open_runs(client: Client, settings: Settings) -> None:
     """Terminate what a walk leaves open (a complaint awaiting evaluation, a clue a report raised)."""
     engine = make_engine(settings.effective_database_url)
     try:
-        page = await TicketRepository(make_sessionmaker(engine)).list(TicketFilter(), limit=200, offset=0)
+        page = await TicketRepository(Database(engine)).list(TicketFilter(), limit=200, offset=0)
         tickets: list[Ticket] = page.items
     finally:
         await engine.dispose()

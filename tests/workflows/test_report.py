@@ -15,7 +15,8 @@ from api.report_service import receive_report
 from domain.report import SuspectParty
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
-from store.db import make_engine, make_sessionmaker
+from store.database import Database
+from store.db import make_engine
 from store.identities import IdentityRepository, StoredIdentity
 from store.models import Ticket, TicketEvent
 from tests.support.clues import CITY_REGULATOR_MAIL, PUDONG_REGULATOR, XUHUI_REGULATOR, clue_raised_by
@@ -68,7 +69,7 @@ async def _file(
 async def _identity(database_url: str, ticket_id: str) -> StoredIdentity | None:
     engine = make_engine(database_url)
     try:
-        return await IdentityRepository(make_sessionmaker(engine)).get(ticket_id)
+        return await IdentityRepository(Database(engine)).get(ticket_id)
     finally:
         await engine.dispose()
 
