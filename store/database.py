@@ -41,7 +41,8 @@ class Database:
         if self.dialect_name == "sqlite":
             self._threaded = _ThreadedSessions(engine)
             # Tests and tools drop a Database without closing it: its threads and file handles go with it.
-            weakref.finalize(self, self._threaded.close)
+            # Without waiting: the last reference may go on one of its own threads, which cannot join itself.
+            weakref.finalize(self, self._threaded.close, wait=False)
 
     @property
     def sync_engine(self) -> Engine:
@@ -64,7 +65,7 @@ class Database:
 
     async def dispose(self) -> None:
         if self._threaded is not None:
-            await asyncio.to_thread(self._threaded.close)
+            await asyncio.to_thread(self._threaded.close, wait=True)
 
 
 class _ThreadedSessions:
@@ -89,6 +90,6 @@ class _ThreadedSessions:
         with self._sessions() as session:
             return work(session)
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
+    def close(self, *, wait: bool) -> None:
+        self._executor.shutdown(wait=wait)
         self.engine.dispose()

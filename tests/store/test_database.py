@@ -1,0 +1,67 @@
+"""A unit of work is one transaction, and waiting on the database never stalls the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from store.database import Database
+from store.models import SentMail
+
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+def _mail(key: str) -> SentMail:
+    return SentMail(idempotency_key=key, recipient="mu@example.cn", subject="派单", ticket_id="t", sent_at=AT)
+
+
+def _count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(SentMail)) or 0)
+
+
+async def test_a_write_that_fails_half_way_leaves_nothing_behind(database: Database) -> None:
+    def add_then_fail(session: Session) -> None:
+        session.add(_mail("t-1"))
+        session.flush()
+        raise RuntimeError("the second half of the unit of work failed")
+
+    with pytest.raises(RuntimeError, match="second half"):
+        await database.write(add_then_fail)
+
+    assert await database.read(_count) == 0
+
+
+async def test_a_write_is_committed_when_its_work_returns(database: Database) -> None:
+    await database.write(lambda session: session.add(_mail("t-2")))
+
+    assert await database.read(_count) == 1
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_the_event_loop_runs_on_while_a_unit_of_work_waits_for_the_write_lock(
+    database: Database,
+) -> None:
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_write_lock(session: Session) -> None:
+        session.execute(text("BEGIN IMMEDIATE"))
+        holding.set()
+        release.wait(timeout=30)
+
+    holder = asyncio.create_task(database.write(hold_the_write_lock))
+    await asyncio.to_thread(holding.wait, 30)
+    waiter = asyncio.create_task(database.write(lambda session: session.add(_mail("t-3"))))
+    # The second write waits on SQLite's busy timeout in its own thread; on the loop it would have
+    # blocked every task until the timeout and then failed, done before the loop ran again.
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not waiter.done()
+    release.set()
+    await asyncio.gather(holder, waiter)
+
+    assert await database.read(_count) == 1
