@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
+    from workflows import patches
     from workflows.clock import Clock, ClockState
     from workflows.fault_repair import FaultRepairWorkflow
     from workflows.fault_repair_models import FaultRepairInput
@@ -52,6 +53,8 @@ CONFIRMATION_LADDER_PATCH = "rescue-confirmation-ladder"
 # Release and confirm do the follow-up work of their step (the confirmation clock and its request, the
 # closing mails) before they project, so each step is stored once instead of twice.
 ONE_PROJECTION_PER_STEP_PATCH = "rescue-one-projection-per-step"
+# A release with the car stopped opens a fault repair on the elevator (older runs did not).
+OPENS_FAULT_REPAIR_PATCH = "rescue-opens-fault-repair"
 
 
 @workflow.defn
@@ -177,7 +180,7 @@ class RescueWorkflow:
         at = input.released_at or workflow.now()
         corrected = self._state is RescueState.RELEASE_DISPUTED
         # Decided before the first await: the main loop, woken by the new state, must see the choice.
-        if workflow.patched(ONE_PROJECTION_PER_STEP_PATCH):
+        if patches.applies(ONE_PROJECTION_PER_STEP_PATCH):
             self._release_requests_confirmation = True
         self._details.update(
             people_freed=input.people_freed,
@@ -194,7 +197,7 @@ class RescueWorkflow:
         )
         # A corrected release after a dispute does not open the repair a second time.
         opened = "fault_repair_ticket_id" in self._details
-        if input.car_stopped and not opened and workflow.patched("rescue-opens-fault-repair"):
+        if input.car_stopped and not opened and patches.applies(OPENS_FAULT_REPAIR_PATCH):
             await self._open_fault_repair(input.actor, at)
         if self._release_requests_confirmation:
             # A corrected release restarts the clock from when it was corrected, as the ladder did.
@@ -251,7 +254,7 @@ class RescueWorkflow:
         now = workflow.now()
         self._closed_at = now
         self._apply(RescueAction.CONFIRM, input.actor, input.remark, at=now)
-        if workflow.patched(ONE_PROJECTION_PER_STEP_PATCH):
+        if patches.applies(ONE_PROJECTION_PER_STEP_PATCH):
             self._announce_closure()
         await self._project()
         return self._result()
@@ -344,7 +347,7 @@ class RescueWorkflow:
         await self._project()
 
     async def _await_confirmation(self) -> None:
-        if workflow.patched(CONFIRMATION_LADDER_PATCH):
+        if patches.applies(CONFIRMATION_LADDER_PATCH):
             await self._confirm_on_the_ladder()
             return
         # Rescues started before the shared ladder replay exactly as they ran.

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot, TimelineEvent
+    from workflows import patches
     from workflows.mail_delivery import (
         MAIL_RETRY,
         MAIL_TIMEOUT,
@@ -58,7 +59,7 @@ Result = TypeVar("Result")
 
 async def call_store(activity: str, arg: Any, result_type: type[Result] | None = None) -> Result:
     """Run a short store activity: locally on this worker in new histories, as before in old ones."""
-    if workflow.patched(LOCAL_STORE_PATCH):
+    if patches.applies(LOCAL_STORE_PATCH):
         local: Result = await workflow.execute_local_activity(
             activity,
             arg,
@@ -136,7 +137,7 @@ class TicketIO:
     async def open_clue_on_breach(self, policy_key: str, clue: OpenClueInput) -> None:
         """Open `clue` and store it on the timeline if the breached policy row opens one (违法线索)."""
         # Tickets that breached before clues existed replay without one: the patch marks new histories.
-        if workflow.patched(AUTO_CLUE_PATCH) and policy_key in self.clue_policies:
+        if patches.applies(AUTO_CLUE_PATCH) and policy_key in self.clue_policies:
             await self.open_clue(clue)
             await self.project()
 
@@ -253,7 +254,7 @@ class TicketIO:
 
     def notify(self, notification: NotificationInput) -> None:
         """Send in the background: a slow or down SMTP server must never hold up the work."""
-        if self._projected and workflow.patched(OUTBOX_PATCH):
+        if self._projected and patches.applies(OUTBOX_PATCH):
             self._queue(notification)
             return
         task = asyncio.create_task(self._send(notification))

@@ -547,6 +547,19 @@ async def _rescue_closed_one_projection_per_step(client: Client, settings: Setti
     await _rescue_closed_outbox(client, settings, "rescue_closed_one_projection_per_step")
 
 
+async def _rescue_closed_patch_baseline(client: Client, settings: Settings) -> None:
+    """The same lifecycle with every earlier patch under one baseline marker (workflows/patches.py)."""
+    await _rescue_closed_outbox(client, settings, "rescue_closed_patch_baseline")
+
+
+async def _every_breach_patch_baseline(client: Client, settings: Settings) -> None:
+    await _every_breach(client, settings, "rescue_every_breach_patch_baseline")
+
+
+async def _hazard_every_path_patch_baseline(client: Client, settings: Settings) -> None:
+    await _hazard_every_path(client, settings, "hazard_every_path_patch_baseline")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -568,6 +581,9 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("hazard_every_path_local_store", _hazard_every_path_local_store, {}),
     ("rescue_closed_outbox", _rescue_closed_outbox, {}),
     ("rescue_closed_one_projection_per_step", _rescue_closed_one_projection_per_step, {}),
+    ("rescue_closed_patch_baseline", _rescue_closed_patch_baseline, {}),
+    ("rescue_every_breach_patch_baseline", _every_breach_patch_baseline, FAST_CLOCKS),
+    ("hazard_every_path_patch_baseline", _hazard_every_path_patch_baseline, {}),
 )
 
 

@@ -42,6 +42,9 @@ def test_histories_are_saved() -> None:
         "hazard_every_path_local_store",
         "rescue_closed_outbox",
         "rescue_closed_one_projection_per_step",
+        "rescue_closed_patch_baseline",
+        "rescue_every_breach_patch_baseline",
+        "hazard_every_path_patch_baseline",
     } <= set(HISTORIES)
 
 

@@ -46,6 +46,16 @@ async def _accepted_updates(handle: WorkflowHandle[Any, Any]) -> list[str]:
     ]
 
 
+async def _patch_markers(handle: WorkflowHandle[Any, Any]) -> int:
+    history = await handle.fetch_history()
+    return sum(
+        1
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and event.marker_recorded_event_attributes.marker_name == "core_patch"
+    )
+
+
 @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_rescue_runs_from_alarm_to_confirmation(
     dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
@@ -99,6 +109,8 @@ async def test_rescue_runs_from_alarm_to_confirmation(
     assert to_use_unit == ["rescue_closed", "rescue_confirmation_requested", "rescue_use_unit_notified"]
     assert len(messages) == 5
     assert all(receipt.ticket_id in str(m["X-Idempotency-Key"]) for m in messages)
+    # Every patch of the code it started on is one baseline marker (workflows/patches.py), not one each.
+    assert await _patch_markers(handle) == 1
 
 
 async def test_same_alarm_twice_and_a_second_source_join_one_ticket(
