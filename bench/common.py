@@ -41,6 +41,7 @@ from temporalio.worker import Worker
 
 from api.app import create_app
 from api.security import issue_token
+from api.server import api_server
 from elevator_orders.devstack import TEMPORAL_SQLITE_PRAGMAS
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
@@ -343,14 +344,12 @@ class Bench:
                     pids |= {"worker": worker.process.pid, "api": api.process.pid}
                 else:
                     await stack.enter_async_context(running_worker(client, settings))
-                    server = uvicorn.Server(
-                        uvicorn.Config(
-                            create_app(settings, client),
-                            host=LOOPBACK,
-                            port=api_port,
-                            log_level="warning",
-                            access_log=False,
-                        )
+                    server = api_server(
+                        create_app(settings, client),
+                        LOOPBACK,
+                        api_port,
+                        log_level="warning",
+                        access_log=False,
                     )
                     serving = asyncio.create_task(server.serve())
                     stack.push_async_callback(_stop_server, server, serving)

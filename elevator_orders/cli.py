@@ -148,14 +148,10 @@ async def _policies(settings: Settings) -> None:
 
 
 async def _api(settings: Settings) -> None:
-    import uvicorn
-
     from api.app import create_app
+    from api.server import api_server
 
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host=settings.api_host, port=settings.api_port)
-    )
-    await server.serve()
+    await api_server(create_app(settings), settings.api_host, settings.api_port).serve()
 
 
 async def _worker(settings: Settings) -> None:

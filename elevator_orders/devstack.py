@@ -12,10 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-import uvicorn
 from temporalio.client import Client
 
 from api.app import create_app
+from api.server import api_server
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import connect_client
 from notifications.dev_sink import DevMailSink
@@ -114,13 +114,8 @@ async def run_dev_stack(settings: Settings) -> None:
             mail_sink.start()
             settings = settings.model_copy(update={"smtp_host": "127.0.0.1"})
         client = await connect_when_ready(settings, temporal_process)
-        server = uvicorn.Server(
-            uvicorn.Config(
-                create_app(settings, client),
-                host=settings.api_host,
-                port=settings.api_port,
-                log_level="warning",
-            )
+        server = api_server(
+            create_app(settings, client), settings.api_host, settings.api_port, log_level="warning"
         )
         async with running_worker(client, settings):
             _print_banner(settings, mail_sink is not None)

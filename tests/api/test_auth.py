@@ -13,7 +13,7 @@ import pytest
 from pydantic import SecretStr
 
 from api.app import create_app
-from api.security import issue_token
+from api.security import InvalidToken, issue_token, read_token
 from elevator_orders.settings import InsecureSettings, Settings
 from store.accounts import AccountRepository
 from store.database import Database
@@ -112,6 +112,20 @@ async def test_tokens_that_do_not_hold_are_401(
         refused = await _me(api_without_temporal, token)
         assert refused.status_code == 401, what
         assert refused.json()["detail"].startswith("invalid access token"), what
+
+
+def test_a_token_read_before_still_expires_on_time(settings: Settings) -> None:
+    issued_at = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    token = issue_token(settings, USER, "access", now=issued_at)
+    lifetime = token.expires_at - issued_at
+
+    # The first reads verify the signature and keep it; the expiry is checked again on every read.
+    assert read_token(settings, token.token, "access", now=issued_at).user_id == USER
+    assert read_token(settings, token.token, "access", now=token.expires_at - lifetime / 2).user_id == USER
+    with pytest.raises(InvalidToken, match="expired"):
+        read_token(settings, token.token, "access", now=token.expires_at)
+    with pytest.raises(InvalidToken, match="refresh token is needed"):
+        read_token(settings, token.token, "refresh", now=issued_at)
 
 
 async def test_a_refresh_token_works_once(api_without_temporal: httpx.AsyncClient) -> None:
