@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security, status
@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api.audit import remember_claimed_actor, remember_principal
 from api.security import InvalidToken, api_key_matches, read_token, split_api_key
+from api.single_flight import SingleFlight
 from domain.calendar import WorkingDayCalendar
 from domain.permissions import Principal
 from domain.roles import Actor, OrganisationKind, Role
@@ -21,6 +22,7 @@ from store.audit import AuditLog
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
+from workflows.rescue_models import ReportReceipt
 
 
 @dataclass
@@ -36,6 +38,8 @@ class AppResources:
     audit: AuditLog
     # China's official working days with the operator's fallback, read once at start.
     working_days: WorkingDayCalendar
+    # Repeats of one entrapment report (elevator, source, ref) in flight at once share one Update.
+    rescue_reports: SingleFlight[tuple[str, str, str], ReportReceipt] = field(default_factory=SingleFlight)
 
 
 async def _resources(request: Request) -> AppResources:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Annotated, Any
 
@@ -65,21 +66,28 @@ async def create_rescue(
         return RescueCreated(
             ticket_id=known, state=ticket.state if ticket else "", joined_existing=True, duplicate=True
         )
-    receipt = await open_rescue(
-        resources.temporal,
-        resources.settings.temporal_task_queue,
-        NewReport(
-            elevator_code=body.elevator_code,
-            source=body.source,
-            ref=ref,
-            reporter=actor if actor is not None and body.source is not ReportSource.QR else PUBLIC_ACTOR,
-            alarm_at=body.alarm_at,
-            alarm_type=body.alarm_type,
-            description=body.description,
-            callback_phone=body.callback_phone,
-        ),
-        mail_grace_seconds=resources.settings.mail_grace_seconds,
+    new = NewReport(
+        elevator_code=body.elevator_code,
+        source=body.source,
+        ref=ref,
+        reporter=actor if actor is not None and body.source is not ReportSource.QR else PUBLIC_ACTOR,
+        alarm_at=body.alarm_at,
+        alarm_type=body.alarm_type,
+        description=body.description,
+        callback_phone=body.callback_phone,
     )
+    receipt, repeat = await resources.rescue_reports.run(
+        (body.elevator_code, body.source.value, ref),
+        lambda: open_rescue(
+            resources.temporal,
+            resources.settings.temporal_task_queue,
+            new,
+            mail_grace_seconds=resources.settings.mail_grace_seconds,
+        ),
+    )
+    if repeat:
+        # The same report, sent again while the first was on its way: what the workflow would answer.
+        receipt = dataclasses.replace(receipt, joined_existing=True, duplicate=True)
     if receipt.joined_existing:
         response.status_code = status.HTTP_200_OK
     return RescueCreated(

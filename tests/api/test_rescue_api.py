@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from email.message import EmailMessage
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 
 from tests.api.conftest import (
     DISPATCHER,
@@ -119,6 +121,30 @@ async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
         assert message["X-Idempotency-Key"] is not None
     keys = Counter(str(m["X-Idempotency-Key"]).strip() for m in messages)
     assert all(count == 1 for count in keys.values()), keys
+
+
+async def test_an_alarm_repeated_at_once_reaches_the_workflow_once(api: Api) -> None:
+    # A monitoring platform retrying in a storm: ten copies of one alarm, all in flight together.
+    ref = new_ref()
+    answers = await asyncio.gather(*(api.report(PUDONG_A, ref) for _ in range(10)))
+
+    assert sorted(answer.status_code for answer in answers) == [200] * 9 + [201]
+    [ticket_id] = {answer.json()["ticket_id"] for answer in answers}
+    repeats = [answer.json() for answer in answers if answer.status_code == 200]
+    assert all(r["duplicate"] and r["joined_existing"] for r in repeats)
+    ticket = await api.ticket(ticket_id)
+    assert [(r["source"], r["ref"]) for r in ticket["reports"]] == [("alarm", ref)]
+    history = await api.temporal.get_workflow_handle(
+        ticket["workflow_id"], run_id=ticket["run_id"]
+    ).fetch_history()
+    updates = [
+        event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED
+    ]
+    assert updates == ["report_entrapment"]
+    cancelled = await api.act(ticket_id, "cancel", DISPATCHER, {"reason": "误报"})
+    assert cancelled.status_code == 200, cancelled.text
 
 
 async def test_repeated_reports_join_one_ticket_even_after_it_is_closed(api: Api) -> None:
