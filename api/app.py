@@ -46,6 +46,7 @@ from api.routers import (
     tickets,
     tracking,
 )
+from elevator_orders.clock import Clock, system_clock
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.temporal import connect_client
@@ -58,7 +59,9 @@ from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 
 
-def create_app(settings: Settings | None = None, temporal: Client | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, temporal: Client | None = None, clock: Clock = system_clock
+) -> FastAPI:
     """Build the app; resources open with the app's lifespan, never at import."""
     settings = settings or get_settings()
     settings.require_safe_secrets()
@@ -76,6 +79,7 @@ def create_app(settings: Settings | None = None, temporal: Client | None = None)
             accounts=AccountRepository(database),
             audit=AuditLog(database),
             working_days=load_working_day_calendar(settings.working_day_fallback_file),
+            clock=clock,
         )
         try:
             yield

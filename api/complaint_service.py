@@ -1,13 +1,13 @@
 """Receiving complaints (投诉): the only place the API starts the complaint workflow."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from temporalio.client import Client
 
 from api.tracking_service import new_tracking_token
 from api.workflow_calls import open_ticket
 from domain.complaint import complaint_ticket_id
+from elevator_orders.clock import Clock, system_clock
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_models import ComplaintInput
 
@@ -33,7 +33,12 @@ class ComplaintReceipt:
 
 
 async def receive_complaint(
-    client: Client, task_queue: str, complaint: NewComplaint, *, mail_grace_seconds: float = 30.0
+    client: Client,
+    task_queue: str,
+    complaint: NewComplaint,
+    *,
+    mail_grace_seconds: float = 30.0,
+    clock: Clock = system_clock,
 ) -> ComplaintReceipt:
     ticket_id = complaint_ticket_id(complaint.elevator_code, complaint.ref)
     token, digest = new_tracking_token()
@@ -50,7 +55,7 @@ async def receive_complaint(
             complainant_name=complaint.complainant_name,
             complainant_phone=complaint.complainant_phone,
             tracking_digest=digest,
-            received_at=datetime.now(UTC),
+            received_at=clock(),
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,

@@ -16,6 +16,7 @@ from api.single_flight import SingleFlight
 from domain.calendar import WorkingDayCalendar
 from domain.permissions import Principal
 from domain.roles import Actor, OrganisationKind, Role
+from elevator_orders.clock import Clock, system_clock
 from elevator_orders.settings import Settings
 from store.accounts import AccountRepository
 from store.audit import AuditLog
@@ -38,6 +39,8 @@ class AppResources:
     audit: AuditLog
     # China's official working days with the operator's fallback, read once at start.
     working_days: WorkingDayCalendar
+    # The time for everything the API stamps or decides by date; a test sets its own.
+    clock: Clock = system_clock
     # Repeats of one entrapment report (elevator, source, ref) in flight at once share one Update.
     rescue_reports: SingleFlight[tuple[str, str, str], ReportReceipt] = field(default_factory=SingleFlight)
 
@@ -84,7 +87,7 @@ async def _proven_principal(
 ) -> Principal | None:
     if token is not None:
         try:
-            claims = read_token(resources.settings, token, "access")
+            claims = read_token(resources.settings, token, "access", now=resources.clock())
         except InvalidToken as error:
             raise _unauthorized(f"invalid access token: {error}") from error
         remember_claimed_actor(request, claims.user_id)

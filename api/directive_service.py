@@ -6,7 +6,7 @@ and the issuing of a directive from here, with the same checks.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from fastapi import HTTPException, status
 from temporalio.client import Client
@@ -22,6 +22,7 @@ from domain.kinds import TicketKind
 from domain.policies import policy_table
 from domain.registry import ElevatorRegistration
 from domain.roles import Actor, Role
+from elevator_orders.clock import Clock, system_clock
 from workflows.directive import DirectiveWorkflow
 from workflows.directive_models import DirectiveInput, Registered
 
@@ -41,7 +42,12 @@ class NewDirective:
 
 
 async def issue_directive(
-    client: Client, task_queue: str, new: NewDirective, *, mail_grace_seconds: float = 30.0
+    client: Client,
+    task_queue: str,
+    new: NewDirective,
+    *,
+    mail_grace_seconds: float = 30.0,
+    clock: Clock = system_clock,
 ) -> Registered:
     """Issue the directive, or answer with the one this very request issued before."""
     ticket_id = directive_ticket_id(new.elevator_code, new.ref)
@@ -59,7 +65,7 @@ async def issue_directive(
             article_violated=new.article_violated,
             legal_basis=new.legal_basis,
             rectify_by=new.rectify_by,
-            issued_at=datetime.now(UTC),
+            issued_at=clock(),
             from_ticket_id=new.from_ticket_id,
             linked_tickets=[new.from_ticket_id] if new.from_ticket_id else [],
             mail_grace_seconds=mail_grace_seconds,
@@ -78,8 +84,8 @@ def require_district_regulator(actor: Actor, registration: ElevatorRegistration)
         )
 
 
-def today_in_china() -> date:
-    return rules.china_date(datetime.now(UTC))
+def today_in_china(clock: Clock) -> date:
+    return rules.china_date(clock())
 
 
 async def draft_directive(resources: AppResources, actor: Actor, ticket_id: str) -> DirectiveDraft:
@@ -115,7 +121,7 @@ async def draft_directive(resources: AppResources, actor: Actor, ticket_id: str)
         ),
         article_violated=defaults.article_violated,
         legal_basis=defaults.legal_basis,
-        rectify_by=rules.default_rectify_by(calendar, working_days, datetime.now(UTC)),
+        rectify_by=rules.default_rectify_by(calendar, working_days, resources.clock()),
     )
 
 
@@ -127,7 +133,7 @@ async def issue_requested_directive(
     if registration is None:
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     require_district_regulator(actor, registration)
-    if body.rectify_by <= today_in_china():
+    if body.rectify_by <= today_in_china(resources.clock):
         raise field_error("rectify_by", "the date to correct by must be later than today (China time)")
     if body.from_ticket_id is not None:
         source = await resources.tickets.get(body.from_ticket_id)
@@ -155,6 +161,7 @@ async def issue_requested_directive(
                 from_ticket_id=body.from_ticket_id,
             ),
             mail_grace_seconds=resources.settings.mail_grace_seconds,
+            clock=resources.clock,
         )
         duplicate = registered.duplicate
         # The answer to the start comes once the directive is stored, with its number.

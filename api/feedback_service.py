@@ -1,11 +1,10 @@
 """Receiving passenger feedback: the only place the API starts the feedback workflow."""
 
-from datetime import UTC, datetime
-
 from temporalio.client import Client
 
 from api.workflow_calls import open_ticket
 from domain.feedback import FeedbackType, feedback_ticket_id
+from elevator_orders.clock import Clock, system_clock
 from workflows.feedback import FeedbackWorkflow
 from workflows.feedback_models import FeedbackInput
 from workflows.step_models import Registered
@@ -21,6 +20,7 @@ async def receive_feedback(
     text: str,
     rating: int | None,
     mail_grace_seconds: float = 30.0,
+    clock: Clock = system_clock,
 ) -> Registered:
     ticket_id = feedback_ticket_id(elevator_code, ref)
     return await open_ticket(
@@ -34,7 +34,7 @@ async def receive_feedback(
             feedback_type=feedback_type,
             text=text,
             rating=rating,
-            received_at=datetime.now(UTC),
+            received_at=clock(),
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,

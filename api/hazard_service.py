@@ -1,7 +1,6 @@
 """Opening hazard reports: the only place the API starts the hazard workflow."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from temporalio.client import Client
 
@@ -9,6 +8,7 @@ from api.workflow_calls import open_ticket
 from domain.hazard import HazardSeverity, hazard_ticket_id
 from domain.registry import OrganisationRef
 from domain.roles import Actor
+from elevator_orders.clock import Clock, system_clock
 from workflows.hazard import HazardWorkflow
 from workflows.hazard_models import HazardInput, Registered
 
@@ -26,7 +26,12 @@ class NewHazard:
 
 
 async def open_hazard(
-    client: Client, task_queue: str, new: NewHazard, *, mail_grace_seconds: float = 30.0
+    client: Client,
+    task_queue: str,
+    new: NewHazard,
+    *,
+    mail_grace_seconds: float = 30.0,
+    clock: Clock = system_clock,
 ) -> Registered:
     """Open the hazard, or answer with the one this very report opened before."""
     ticket_id = hazard_ticket_id(new.elevator_code, new.reporter.organisation_id, new.ref)
@@ -40,7 +45,7 @@ async def open_hazard(
             ref=new.ref,
             reporter=new.reporter,
             reporter_unit=new.reporter_unit,
-            reported_at=datetime.now(UTC),
+            reported_at=clock(),
             hazard_type=new.hazard_type,
             severity=new.severity,
             description=new.description,

@@ -1,13 +1,13 @@
 """Receiving reports (举报): the only place the API starts the report workflow."""
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from temporalio.client import Client
 
 from api.tracking_service import new_tracking_token
 from api.workflow_calls import open_ticket
 from domain.report import SuspectParty, report_ticket_id
+from elevator_orders.clock import Clock, system_clock
 from workflows.report import ReportWorkflow
 from workflows.report_models import ReporterContact, ReportInput
 
@@ -32,6 +32,7 @@ async def receive_report(
     reporter: ReporterContact | None,
     mail_grace_seconds: float = 30.0,
     filed_with: str | None = None,
+    clock: Clock = system_clock,
 ) -> ReportReceipt:
     ticket_id = report_ticket_id(elevator_code, ref)
     # The reporter follows the report with the token; the ticket keeps only its digest.
@@ -46,7 +47,7 @@ async def receive_report(
             ref=ref,
             text=text,
             suspect=suspect,
-            received_at=datetime.now(UTC),
+            received_at=clock(),
             reporter=reporter,
             tracking_digest=digest,
             mail_grace_seconds=mail_grace_seconds,

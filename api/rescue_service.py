@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -13,6 +13,7 @@ from temporalio.exceptions import ApplicationError
 from api.workflow_calls import temporal_reachable
 from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from domain.roles import Actor
+from elevator_orders.clock import Clock, system_clock
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import EntrapmentReport, ReportReceipt, RescueInput
 
@@ -34,7 +35,12 @@ class NewReport:
 
 
 async def open_rescue(
-    client: Client, task_queue: str, new: NewReport, *, mail_grace_seconds: float = 30.0
+    client: Client,
+    task_queue: str,
+    new: NewReport,
+    *,
+    mail_grace_seconds: float = 30.0,
+    clock: Clock = system_clock,
 ) -> ReportReceipt:
     """Open a rescue on the elevator, or join the one already open there; never two at once."""
     report = EntrapmentReport(
@@ -42,7 +48,7 @@ async def open_rescue(
         source=new.source,
         ref=new.ref,
         reporter=new.reporter,
-        received_at=datetime.now(UTC),
+        received_at=clock(),
         alarm_at=new.alarm_at,
         alarm_type=new.alarm_type,
         description=new.description,

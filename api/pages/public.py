@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -77,6 +77,8 @@ class PublicElevator:
     maintenance_unit: str
     last_maintenance: date | None
     inspection_valid_until: date | None
+    # China's date when the page is shown: an inspection date before it has run out.
+    today: date
 
     @property
     def path(self) -> str:
@@ -84,8 +86,7 @@ class PublicElevator:
 
     @property
     def inspection_expired(self) -> bool:
-        today = datetime.now(CHINA_TIME).date()
-        return self.inspection_valid_until is not None and self.inspection_valid_until < today
+        return self.inspection_valid_until is not None and self.inspection_valid_until < self.today
 
 
 async def _public_elevator(resources: AppResources, elevator: Elevator) -> PublicElevator:
@@ -102,6 +103,7 @@ async def _public_elevator(resources: AppResources, elevator: Elevator) -> Publi
         maintenance_unit=maintenance_unit.name if maintenance_unit else "",
         last_maintenance=performed.astimezone(CHINA_TIME).date() if performed else None,
         inspection_valid_until=elevator.inspection_valid_until,
+        today=resources.clock().astimezone(CHINA_TIME).date(),
     )
 
 
@@ -235,6 +237,7 @@ async def report_entrapment(request: Request, code: ElevatorCode, resources: Res
                 callback_phone=body.callback_phone,
             ),
             mail_grace_seconds=resources.settings.mail_grace_seconds,
+            clock=resources.clock,
         )
     except _WORKFLOW_FAILURES as failure:
         logger.warning("QR entrapment report on %s failed: %s", code, failure)
@@ -409,6 +412,7 @@ async def _file_complaint(
             complainant_phone=body.complainant_phone,
         ),
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     return Filed(receipt.ticket_id, receipt.duplicate, receipt.tracking_token)
 
@@ -435,6 +439,7 @@ async def _file_report(
             else ReporterContact(name=body.reporter_name, phone=body.reporter_phone)
         ),
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     return Filed(receipt.ticket_id, receipt.duplicate, receipt.tracking_token)
 
@@ -509,6 +514,7 @@ async def send_feedback(request: Request, code: ElevatorCode, resources: Resourc
                 text=body.text,
                 rating=body.rating,
                 mail_grace_seconds=resources.settings.mail_grace_seconds,
+                clock=resources.clock,
             )
         except _WORKFLOW_FAILURES as failure:
             return await _feedback_form(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request, status
@@ -95,8 +95,8 @@ async def charts(resources: Resources, principal: Principal) -> tuple[BarChart, 
     """Arrival minutes of recent rescues against the limit; tickets gone overdue per day, 14 days."""
     arrive_limit = policy_table(resources.settings.policy_overrides)["rescue.arrive"].duration()
     arrivals = arrival_chart(await _arrivals(resources, principal), arrive_limit.total_seconds() / 60)
-    today = today_in_china()
-    since = datetime.now(UTC) - timedelta(days=CHART_DAYS + 1)
+    today = today_in_china(resources.clock)
+    since = resources.clock() - timedelta(days=CHART_DAYS + 1)
     events = await resources.tickets.events_since(OVERDUE_EVENTS, since, principal)
     return arrivals, overdue_chart(overdue_days(events, today, CHART_DAYS))
 
@@ -105,7 +105,7 @@ def _default_new_date(resources: Resources) -> date:
     """A failed re-check's new date, proposed as a new directive's: the policy's working days from today."""
     settings = resources.settings
     working_days = int(policy_table(settings.policy_overrides)[directive_rules.RECTIFY_POLICY_KEY].limit)
-    return directive_rules.default_rectify_by(resources.working_days, working_days, datetime.now(UTC))
+    return directive_rules.default_rectify_by(resources.working_days, working_days, resources.clock())
 
 
 async def _page(
@@ -216,7 +216,7 @@ async def _directive_form(
         source=source_views[0] if source_views else None,
         units=units,
         form=form,
-        earliest=(today_in_china() + timedelta(days=1)).isoformat(),
+        earliest=(today_in_china(resources.clock) + timedelta(days=1)).isoformat(),
     )
 
 

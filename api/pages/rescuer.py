@@ -9,7 +9,7 @@ every 5 seconds to swap in the list as it stands now: a re-dispatch or a cancell
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, status
@@ -86,8 +86,7 @@ def list_version(tickets: list[TicketView]) -> str:
     return hashlib.sha256(repr(shown).encode()).hexdigest()[:16]
 
 
-def _list_context(session: StaffSession, tickets: list[TicketView]) -> dict[str, Any]:
-    now = datetime.now(UTC)
+def _list_context(session: StaffSession, tickets: list[TicketView], now: datetime) -> dict[str, Any]:
     return {
         "tickets": tickets,
         "version": list_version(tickets),
@@ -117,7 +116,7 @@ async def _page(
         error=error,
         notice=notice_text,
         refresh_seconds=REFRESH_SECONDS,
-        **_list_context(session, tickets),
+        **_list_context(session, tickets, resources.clock()),
     )
 
 
@@ -129,4 +128,6 @@ async def rescuer_list(request: Request, resources: Resources, session: Fragment
     """The list alone, as the page's script swaps it in every few seconds."""
     _require_rescuer(session)
     tickets = await _my_rescues(resources, session)
-    return staff_page(request, "rescuer/_list.html", session, **_list_context(session, tickets))
+    return staff_page(
+        request, "rescuer/_list.html", session, **_list_context(session, tickets, resources.clock())
+    )

@@ -18,7 +18,6 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -136,7 +135,7 @@ async def _session_of(request: Request, resources: AppResources) -> StaffSession
     if not token:
         return None
     try:
-        claims = read_token(resources.settings, token, "session")
+        claims = read_token(resources.settings, token, "session", now=resources.clock())
     except InvalidToken:
         return None
     # The audit trail names whom a refused session claimed to be, as it does for a bearer token.
@@ -144,7 +143,7 @@ async def _session_of(request: Request, resources: AppResources) -> StaffSession
     account = await resources.accounts.account(claims.user_id)
     if account is None or not account.active:
         return None
-    if not await resources.accounts.session_live(claims.jti, claims.user_id, datetime.now(UTC)):
+    if not await resources.accounts.session_live(claims.jti, claims.user_id, resources.clock()):
         return None
     remember_principal(request, account.principal)
     return StaffSession(
@@ -256,7 +255,7 @@ async def sign_in(
         return form_again(WRONG_CREDENTIALS, status.HTTP_401_UNAUTHORIZED)
     remember_principal(request, account.principal)
     settings = resources.settings
-    issued = issue_token(settings, account.principal.user_id, "session")
+    issued = issue_token(settings, account.principal.user_id, "session", now=resources.clock())
     await resources.accounts.keep_refresh_token(issued.jti, account.principal.user_id, issued.expires_at)
     response = RedirectResponse(safe_next(next), status_code=status.HTTP_303_SEE_OTHER)
     response.set_cookie(
@@ -273,7 +272,7 @@ async def sign_in(
 
 @router.post("/logout")
 async def sign_out(session: CheckedSession, resources: Resources) -> RedirectResponse:
-    await resources.accounts.end_session(session.session_id, datetime.now(UTC))
+    await resources.accounts.end_session(session.session_id, resources.clock())
     response = RedirectResponse("/login?signed_out=1", status_code=status.HTTP_303_SEE_OTHER)
     response.delete_cookie(
         SESSION_COOKIE,

@@ -3,7 +3,6 @@
 The platform operator's account administrators manage them; the key itself is shown once.
 """
 
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
@@ -41,7 +40,7 @@ async def _issue(
         name=name,
         scopes=list(scopes),
         secret_hash=issued.secret_hash,
-        created_at=datetime.now(UTC),
+        created_at=resources.clock(),
         replaces=replaces,
     )
     await resources.accounts.add_api_key(key)
@@ -74,12 +73,12 @@ async def rotate_api_key(key_id: str, principal: CurrentPrincipal, resources: Re
     if found is None or found[0].revoked_at is not None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no live API key {key_id!r}")
     old = found[0]
-    await resources.accounts.revoke_api_key(key_id, datetime.now(UTC))
+    await resources.accounts.revoke_api_key(key_id, resources.clock())
     return await _issue(resources, old.organisation_id, old.name, list(old.scopes), replaces=old.id)
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_ERRORS)
 async def revoke_api_key(key_id: str, principal: CurrentPrincipal, resources: Resources) -> None:
     _require_admin(principal)
-    if not await resources.accounts.revoke_api_key(key_id, datetime.now(UTC)):
+    if not await resources.accounts.revoke_api_key(key_id, resources.clock()):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no live API key {key_id!r}")

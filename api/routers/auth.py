@@ -1,6 +1,5 @@
 """Signing in (OAuth2 password flow), refreshing and signing out; who am I."""
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -22,8 +21,9 @@ _FAILED: dict[int | str, dict[str, Any]] = {
 
 async def _pair(resources: Resources, user_id: str) -> TokenPair:
     settings = resources.settings
-    access = issue_token(settings, user_id, "access")
-    refresh = issue_token(settings, user_id, "refresh")
+    now = resources.clock()
+    access = issue_token(settings, user_id, "access", now=now)
+    refresh = issue_token(settings, user_id, "refresh", now=now)
     await resources.accounts.keep_refresh_token(refresh.jti, user_id, refresh.expires_at)
     return TokenPair(
         access_token=access.token,
@@ -69,12 +69,12 @@ async def sign_in(
 async def refresh(body: RefreshBody, request: Request, resources: Resources) -> TokenPair:
     """A new pair for a live refresh token; each refresh token works once."""
     try:
-        claims = read_token(resources.settings, body.refresh_token, "refresh")
+        claims = read_token(resources.settings, body.refresh_token, "refresh", now=resources.clock())
     except InvalidToken as error:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail=f"invalid refresh token: {error}") from error
     remember_claimed_actor(request, claims.user_id)
     account = await resources.accounts.account(claims.user_id)
-    live = await resources.accounts.use_refresh_token(claims.jti, claims.user_id, datetime.now(UTC))
+    live = await resources.accounts.use_refresh_token(claims.jti, claims.user_id, resources.clock())
     if account is None or not account.active or not live:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, detail="this refresh token is used, revoked or expired"
@@ -86,7 +86,7 @@ async def refresh(body: RefreshBody, request: Request, resources: Resources) -> 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def sign_out(principal: CurrentPrincipal, resources: Resources) -> None:
     """Revoke every refresh token of the signed-in user; access tokens run out within minutes."""
-    await resources.accounts.revoke_refresh_tokens(principal.user_id, datetime.now(UTC))
+    await resources.accounts.revoke_refresh_tokens(principal.user_id, resources.clock())
 
 
 @router.get("/me", response_model=MeOut)

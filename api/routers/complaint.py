@@ -64,6 +64,7 @@ async def submit_complaint(
             suspect=SuspectParty(body.report_suspect),
             reporter=ReporterContact(name=body.complainant_name, phone=body.complainant_phone),
             mail_grace_seconds=resources.settings.mail_grace_seconds,
+            clock=resources.clock,
             filed_with=created.ticket_id,
         )
         created.report_ticket_id = report.ticket_id
@@ -86,6 +87,7 @@ async def _open_complaint(
             complainant_phone=body.complainant_phone,
         ),
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     if receipt.duplicate:
         response.status_code = status.HTTP_200_OK

@@ -108,7 +108,9 @@ async def export_tickets_json(
 ) -> StreamingResponse:
     """The caller's tickets, each as GET /tickets/{id} shows it (with its timeline), as one JSON list."""
     tickets = await _exported_tickets(resources, principal, filters)
-    return _download(_json_chunks(tickets), "application/json", _filename(principal, "json"))
+    return _download(
+        _json_chunks(tickets), "application/json", _filename(principal, "json", resources.clock())
+    )
 
 
 @router.get(
@@ -124,7 +126,9 @@ async def export_tickets_csv(
 ) -> StreamingResponse:
     """The caller's tickets as CSV (UTF-8 with BOM, for Excel): one row per timeline event."""
     tickets = await _exported_tickets(resources, principal, filters)
-    return _download(_csv_chunks(tickets), "text/csv; charset=utf-8", _filename(principal, "csv"))
+    return _download(
+        _csv_chunks(tickets), "text/csv; charset=utf-8", _filename(principal, "csv", resources.clock())
+    )
 
 
 async def _exported_tickets(
@@ -223,9 +227,9 @@ def _cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def _filename(principal: Principal, extension: str) -> str:
+def _filename(principal: Principal, extension: str, at: datetime) -> str:
     organisation = re.sub(r"[^A-Za-z0-9._-]", "_", principal.organisation_id)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return f"tickets-{organisation}-{stamp}.{extension}"
 
 

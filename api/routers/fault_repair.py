@@ -71,6 +71,7 @@ async def create_fault_repair(
             description=body.description,
         ),
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     if registered.duplicate:
         response.status_code = status.HTTP_200_OK

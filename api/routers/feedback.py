@@ -52,6 +52,7 @@ async def submit_feedback(
         text=body.text,
         rating=body.rating,
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     if registered.duplicate:
         response.status_code = status.HTTP_200_OK

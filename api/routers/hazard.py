@@ -67,6 +67,7 @@ async def create_hazard(
             description=body.description,
         ),
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     if registered.duplicate:
         response.status_code = status.HTTP_200_OK

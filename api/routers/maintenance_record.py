@@ -1,6 +1,6 @@
 """Maintenance records (维保记录) for the use unit's confirmation, and each elevator's 15-day schedule."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -43,7 +43,7 @@ async def submit_record(
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="only this elevator's maintenance unit submits its records"
         )
-    if body.performed_at > datetime.now(UTC) + _CLOCK_SKEW:
+    if body.performed_at > resources.clock() + _CLOCK_SKEW:
         raise field_error("performed_at", "the maintenance visit is in the future")
     known = await resources.tickets.get(maintenance_record_ticket_id(body.elevator_code, body.ref))
     if known is not None:

@@ -77,6 +77,7 @@ async def submit_report(
         suspect=SuspectParty(body.suspect),
         reporter=reporter,
         mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
     )
     if receipt.duplicate:
         response.status_code = status.HTTP_200_OK

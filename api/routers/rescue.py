@@ -83,6 +83,7 @@ async def create_rescue(
             resources.settings.temporal_task_queue,
             new,
             mail_grace_seconds=resources.settings.mail_grace_seconds,
+            clock=resources.clock,
         ),
     )
     if repeat:

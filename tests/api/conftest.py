@@ -25,6 +25,7 @@ from domain.kinds import TicketKind
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
 from tests.support.auth import signed_in_as_named_user
+from tests.support.clock import SettableClock
 from tests.support.smtp import MailCatcher, free_port
 from worker.main import running_worker
 
@@ -88,6 +89,7 @@ class Api:
     temporal: Client
     settings: Settings
     mail: MailCatcher
+    clock: SettableClock
 
     async def report(
         self,
@@ -167,20 +169,27 @@ class Api:
 
 
 @pytest.fixture
+def clock() -> SettableClock:
+    return SettableClock()
+
+
+@pytest.fixture
 async def api(
-    dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher
+    dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher, clock: SettableClock
 ) -> AsyncIterator[Api]:
     """The app with its lifespan running, a worker on the test's own task queue, and an httpx client."""
-    app = create_app(settings, dev_server.client)
+    app = create_app(settings, dev_server.client, clock)
     async with (
         running_worker(dev_server.client, settings),
         app.router.lifespan_context(app),
         _http_client(app, settings) as http,
     ):
-        driver = Api(http=http, temporal=dev_server.client, settings=settings, mail=mail_catcher)
+        driver = Api(http=http, temporal=dev_server.client, settings=settings, mail=mail_catcher, clock=clock)
         try:
             yield driver
         finally:
+            # Tickets are closed on Temporal's time, with tokens issued on it.
+            clock.follow_real_time()
             await driver.finish_everything()
 
 

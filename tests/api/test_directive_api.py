@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -67,6 +67,8 @@ async def test_a_regulator_drafts_a_directive_from_a_hazard_issues_it_and_rechec
         assert refused.status_code == status, (user, refused.text)
     assert (await _draft(api, "hazard-nothing-here")).status_code == 404
 
+    # The same instant for the app's default and this test's expectation, even at China's midnight.
+    drafted_at = api.clock.freeze()
     draft = ok(await _draft(api, hazard_id))
     assert (draft["from_ticket_id"], draft["elevator_code"]) == (hazard_id, PUDONG_A)
     assert (draft["addressee"], draft["addressee_unit_id"]) == ("use_unit", "uu-lujiazui")
@@ -78,7 +80,7 @@ async def test_a_regulator_drafts_a_directive_from_a_hazard_issues_it_and_rechec
     assert "第八十三条" in draft["legal_basis"]
     # 15 working days from today, on the official calendar: the date is that last working day.
     calendar = load_working_day_calendar(api.settings.working_day_fallback_file)
-    last_day = calendar.add_working_days(datetime.now(UTC), 15).due_at.astimezone(CHINA_TIME).date()
+    last_day = calendar.add_working_days(drafted_at, 15).due_at.astimezone(CHINA_TIME).date()
     assert date.fromisoformat(draft["rectify_by"]) == last_day - timedelta(days=1)
 
     key = f"ZL-{uuid.uuid4().hex}"

@@ -31,6 +31,7 @@ from domain.permissions import ACTIONS, Principal, Relation, TicketScope, may_vi
 from domain.roles import OrganisationKind, Role
 from elevator_orders.settings import Settings
 from tests.api.conftest import Api, _http_client
+from tests.support.clock import SettableClock
 from tests.support.maintenance import ITEMS, end_schedule
 from tests.support.permission_matrix import (
     SCOPED_USERS,
@@ -243,13 +244,14 @@ async def matrix(
     dev_server: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Matrix]:
     async with module_settings(tmp_path_factory.mktemp("permission-matrix")) as (settings, mail):
-        app = create_app(settings, dev_server.client)
+        clock = SettableClock()
+        app = create_app(settings, dev_server.client, clock)
         async with (
             running_worker(dev_server.client, settings),
             app.router.lifespan_context(app),
             _http_client(app, settings) as http,
         ):
-            api = Api(http=http, temporal=dev_server.client, settings=settings, mail=mail)
+            api = Api(http=http, temporal=dev_server.client, settings=settings, mail=mail, clock=clock)
             matrix = Matrix(api)
             try:
                 await matrix.open_shared()
@@ -387,13 +389,14 @@ async def test_a_unit_a_rescue_was_taken_from_no_longer_works_it(
 ) -> None:
     # Accept within 3 seconds, or the rescue goes to the district's rescue station (改派).
     quick = settings.model_copy(update={"policy_overrides": {"rescue.accept": 0.05}})
-    app = create_app(quick, dev_server.client)
+    clock = SettableClock()
+    app = create_app(quick, dev_server.client, clock)
     async with (
         running_worker(dev_server.client, quick),
         app.router.lifespan_context(app),
         _http_client(app, quick) as http,
     ):
-        api = Api(http=http, temporal=dev_server.client, settings=quick, mail=mail_catcher)
+        api = Api(http=http, temporal=dev_server.client, settings=quick, mail=mail_catcher, clock=clock)
         try:
             # The module's own rescue holds ELEVATOR until the module ends.
             ticket_id = await api.open(SPARE_ELEVATOR)

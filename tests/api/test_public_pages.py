@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import httpx
 from sqlalchemy import select
@@ -324,21 +324,28 @@ async def test_feedback_from_the_page_reaches_the_use_unit(api: Api) -> None:
 
 
 async def test_the_inspection_date_is_marked_when_it_has_passed(api: Api) -> None:
-    # Both dates are set around today, as the page reckons it (China time): the seeded ones are fixed
-    # days, which would pass one by one as the calendar moves on.
-    today = datetime.now(CHINA_TIME).date()
-    dates = {PUDONG_A: today - timedelta(days=2), PUDONG_B: today + timedelta(days=30)}
     engine = make_engine(api.settings.database_url)
     try:
-        async with make_sessionmaker(engine).begin() as session:
-            for code, valid_until in dates.items():
-                elevator = await session.get(Elevator, code)
-                assert elevator is not None
-                elevator.inspection_valid_until = valid_until
+        async with make_sessionmaker(engine)() as session:
+            elevator = await session.get(Elevator, PUDONG_A)
+            assert elevator is not None
+            assert elevator.inspection_valid_until is not None
+            valid_until = elevator.inspection_valid_until
     finally:
         await engine.dispose()
-    expired = _page(await api.http.get(f"/e/{PUDONG_A}"))
-    assert _fact(expired, "下次检验日期") == f"{dates[PUDONG_A].isoformat()} 已超期"
-    valid = _page(await api.http.get(f"/e/{PUDONG_B}"))
-    assert _fact(valid, "下次检验日期") == dates[PUDONG_B].isoformat()
-    assert "已超期" not in valid
+
+    shown: dict[str, str] = {}
+    for label, day in (
+        ("the day before", valid_until - timedelta(days=1)),
+        ("the last valid day", valid_until),
+        ("the day after", valid_until + timedelta(days=1)),
+    ):
+        # Noon, China time, of that day: the page reckons dates in China time.
+        api.clock.set(datetime.combine(day, time(12), CHINA_TIME))
+        shown[label] = _fact(_page(await api.http.get(f"/e/{PUDONG_A}")), "下次检验日期")
+
+    assert shown == {
+        "the day before": valid_until.isoformat(),
+        "the last valid day": valid_until.isoformat(),
+        "the day after": f"{valid_until.isoformat()} 已超期",
+    }
