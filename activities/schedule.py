@@ -7,7 +7,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.contracts import NOTE_MAINTENANCE, NoteMaintenanceInput
 from domain.maintenance_record import maintenance_schedule_workflow_id
 from workflows.maintenance_models import RecordPerformed, ScheduleInput
-from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.names import MAINTENANCE_SCHEDULE_WORKFLOW, RECORD_PERFORMED_SIGNAL
 
 
 class ScheduleActivities:
@@ -20,11 +20,11 @@ class ScheduleActivities:
         # Signal-with-start: the first record of an elevator starts its schedule. Repeating the signal
         # is harmless, since the schedule keeps only the latest visit.
         await self._client.start_workflow(
-            MaintenanceScheduleWorkflow.run,
+            MAINTENANCE_SCHEDULE_WORKFLOW,
             ScheduleInput(elevator_code=input.elevator_code),
             id=maintenance_schedule_workflow_id(input.elevator_code),
             task_queue=self._task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            start_signal="record_performed",
+            start_signal=RECORD_PERFORMED_SIGNAL,
             start_signal_args=[RecordPerformed(ticket_id=input.ticket_id, performed_at=input.performed_at)],
         )

@@ -19,12 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import TicketSnapshot
     from workflows.clock import Clock, ClockState
     from workflows.maintenance_models import RecordPerformed, ScheduleInput, ScheduleState
+    from workflows.names import MAINTENANCE_SCHEDULE_WORKFLOW, RECORD_PERFORMED_SIGNAL
     from workflows.ticket_io import MailEvent, TicketIO
 
 INTERVAL = "maintenance_record.interval"
 
 
-@workflow.defn
+@workflow.defn(name=MAINTENANCE_SCHEDULE_WORKFLOW)
 class MaintenanceScheduleWorkflow:
     @workflow.init
     def __init__(self, input: ScheduleInput) -> None:
@@ -80,7 +81,7 @@ class MaintenanceScheduleWorkflow:
             )
         )
 
-    @workflow.signal
+    @workflow.signal(name=RECORD_PERFORMED_SIGNAL)
     def record_performed(self, performed: RecordPerformed) -> None:
         # Records may arrive late or twice; only a later visit moves the schedule.
         if self._last is None or performed.performed_at > self._last:

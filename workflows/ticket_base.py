@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import DetailValue, TicketSnapshot
     from domain.transitions import ActionNotPermitted, InvalidTransition
     from workflows.clock import Clock
+    from workflows.names import REGISTER_UPDATE
     from workflows.rejections import not_permitted
     from workflows.step_models import Registered, RegisterInput, StepResult
     from workflows.ticket_io import MailEvent, TicketIO
@@ -103,7 +104,7 @@ class SteppedTicket(Generic[StateT]):
 
     # --- The Update every kind is opened with -----------------------------------------------------
 
-    @workflow.update
+    @workflow.update(name=REGISTER_UPDATE)
     async def register(self, input: RegisterInput) -> Registered:
         duplicate = self._registered
         self._registered = True

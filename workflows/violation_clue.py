@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import ClockedTicket
     from workflows.ladder import Rung, climb
+    from workflows.names import VIOLATION_CLUE_WORKFLOW
     from workflows.rejections import invalid_input
     from workflows.step_models import ReasonInput, StepResult
     from workflows.ticket_io import MailEvent
@@ -29,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
 S = ClueState
 
 
-@workflow.defn
+@workflow.defn(name=VIOLATION_CLUE_WORKFLOW)
 class ViolationClueWorkflow(ClockedTicket[ClueState]):
     @workflow.init
     def __init__(self, input: ViolationClueInput) -> None:
