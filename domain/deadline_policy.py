@@ -64,6 +64,11 @@ class DeadlinePolicy:
     def key(self) -> str:
         return f"{self.kind.value}.{self.step}"
 
+    @property
+    def limit_zh(self) -> str:
+        """The limit as mails and pages state it, e.g. 30 分钟, 10 个工作日: from the row in force."""
+        return f"{self.limit:g} {self.unit.label_zh}"
+
     def duration(self) -> timedelta:
         """The limit as a duration; working-day limits need the calendar and have none."""
         if self.unit is TimeUnit.MINUTES:

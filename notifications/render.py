@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
 
+from domain.deadline_policy import DeadlinePolicy
+from domain.policies import policy_table
+
 # Every recipient is a Shanghai organisation, so times are shown in Shanghai time whatever the server zone.
 DISPLAY_TIMEZONE = "Asia/Shanghai"
 MISSING_TIME = "—"
@@ -49,9 +52,16 @@ def local_time(value: datetime | None) -> str:
 
 
 class MailRenderer:
-    """Renders `templates/mail/<template>/{subject.txt,body.txt,body.html}`."""
+    """Renders `templates/mail/<template>/{subject.txt,body.txt,body.html}`.
 
-    def __init__(self, templates_dir: Path | None = None) -> None:
+    Templates state a legal limit as `{{ limit("rescue.arrive") }}` (30 分钟): the row of the policy table in
+    force, so a deployment that overrides a row mails the limit it enforces.
+    """
+
+    def __init__(
+        self, templates_dir: Path | None = None, *, policies: Mapping[str, DeadlinePolicy] | None = None
+    ) -> None:
+        table = policies if policies is not None else policy_table()
         self._env = Environment(
             loader=FileSystemLoader(templates_dir or default_templates_dir()),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
@@ -61,6 +71,7 @@ class MailRenderer:
             lstrip_blocks=True,
         )
         self._env.filters["local_time"] = local_time
+        self._env.globals["limit"] = lambda key: table[key].limit_zh
 
     def render(self, template: str, context: Mapping[str, Any]) -> RenderedMail:
         """Render one template with the given context."""

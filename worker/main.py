@@ -75,7 +75,7 @@ def outbox_delivery(settings: Settings, database: Database) -> OutboxDelivery:
     """The loop that sends what projections put in the mail outbox."""
     return OutboxDelivery(
         MailOutbox(database),
-        MailRenderer(),
+        MailRenderer(policies=policy_table(settings.policy_overrides)),
         mail_sender(settings),
         # Mails link to where people reach the platform, never to the address the API listens on.
         settings.effective_public_base_url,
@@ -100,7 +100,12 @@ def build_activities(
         ),
         ProjectionActivities(TicketRepository(database), delivery.wake if delivery else lambda: None),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
-        NotificationActivities(MailRenderer(), sender, MailLog(database), settings.effective_public_base_url),
+        NotificationActivities(
+            MailRenderer(policies=policy_table(settings.policy_overrides)),
+            sender,
+            MailLog(database),
+            settings.effective_public_base_url,
+        ),
         ScheduleActivities(client, task_queue),
         ClueActivities(client, task_queue, settings.mail_grace_seconds),
         IdentityActivities(IdentityRepository(database)),

@@ -37,6 +37,7 @@ from domain.catalog import state_label
 from domain.complaint import complaint_ticket_id
 from domain.feedback import FeedbackType, feedback_ticket_id
 from domain.kinds import TicketKind
+from domain.policies import policy_table
 from domain.report import SuspectParty, report_ticket_id
 from domain.rescue import ReportSource
 from domain.roles import PUBLIC_ACTOR
@@ -108,7 +109,15 @@ async def _public_elevator(resources: AppResources, elevator: Elevator) -> Publi
 
 
 def _page(request: Request, resources: AppResources, template: str, **context: Any) -> HTMLResponse:
-    return render(request, template, rescue_hotline=resources.settings.rescue_hotline, **context)
+    # Limits are stated from the policy rows in force, as the deadlines are counted (`limit("report.verify")`).
+    policies = policy_table(resources.settings.policy_overrides)
+    return render(
+        request,
+        template,
+        rescue_hotline=resources.settings.rescue_hotline,
+        limit=lambda key: policies[key].limit_zh,
+        **context,
+    )
 
 
 def _not_found(request: Request, resources: AppResources, message: str) -> HTMLResponse:

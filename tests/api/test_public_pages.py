@@ -159,6 +159,8 @@ async def test_a_complaint_from_the_page_is_followed_and_evaluated_by_its_link(a
     filed = _page(await api.http.post(f"/e/{PUDONG_B}/complaint", data=form))
     assert "投诉已提交" in filed
     assert "请保存您的查询链接" in filed
+    # The limit stated is the policy row's (complaint.decide, 7 working days by default).
+    assert "区市场监督管理部门将在 7 个工作日内决定是否受理" in filed
     tracking = _tracking_path(filed)
     assert f"{api.settings.effective_public_base_url}{tracking}" in filed
     [complaint] = await _tickets(api, "complaint")
@@ -263,6 +265,7 @@ async def test_an_anonymous_report_needs_no_name_and_keeps_none_typed(api: Api) 
         )
     )
     assert "举报已提交" in filed
+    assert "区市场监督管理部门将在 15 个工作日内核查并决定是否立案" in filed
     [report] = await _tickets(api, "report")
     identity = await api.read(f"/tickets/{report['ticket_id']}/reporter", user=REGULATOR)
     assert identity.status_code == 404, identity.text

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
+from domain.policies import policy_table
 from notifications.render import MailRenderer, RenderedMail, UnknownTemplate
 from tests.notifications.contexts import ADDRESS, ALARM_AT, TICKET_ID, rescue_context
 
@@ -144,6 +145,23 @@ def test_dispatch_mentions_redispatch_only_when_redispatched(renderer: MailRende
     for body in (redispatched.text, _visible_text(redispatched.html)):
         assert "维保单位未在规定时限内接单" in body
         assert "改派至贵站" in body
+
+
+def test_limits_are_stated_from_the_policy_rows_in_force(renderer: MailRenderer) -> None:
+    # A deployment whose policy sets 20 minutes to arrive and 90 to free the people mails those limits.
+    local = MailRenderer(policies=policy_table({"rescue.arrive": 20, "rescue.accident": 1.5}))
+
+    default_dispatch = renderer.render("rescue_dispatched", rescue_context())
+    local_dispatch = local.render("rescue_dispatched", rescue_context())
+    local_accident = local.render("rescue_accident", rescue_context())
+
+    assert "应在接到报警后 30 分钟内抵达现场" in default_dispatch.text
+    assert "应在接到报警后 20 分钟内抵达现场" in local_dispatch.text
+    assert "应在接到报警后 20 分钟内抵达现场" in local_dispatch.html
+    assert "被困超过 1.5 小时" in local_accident.subject
+    assert "自报警起已超过 1.5 小时" in local_accident.text
+    # The regulation's own words are quoted as written, whatever the local limit.
+    assert "电梯轿厢滞留人员 2 小时以上的，为一般事故" in local_accident.text
 
 
 def test_unknown_freed_count_and_handler_show_as_dash(renderer: MailRenderer) -> None:
