@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import SEND_NOTIFICATION, NotificationInput
 from domain.districts import DISTRICTS_ZH
+from elevator_orders.clock import Clock, system_clock
 from notifications.render import MailRenderer, UnknownTemplate
 from notifications.sender import MailSender
 from store.mail_log import MailLog
@@ -17,8 +17,14 @@ from store.mail_log import MailLog
 
 class NotificationActivities:
     def __init__(
-        self, renderer: MailRenderer, sender: MailSender, mail_log: MailLog, ticket_url_base: str
+        self,
+        renderer: MailRenderer,
+        sender: MailSender,
+        mail_log: MailLog,
+        ticket_url_base: str,
+        clock: Clock = system_clock,
     ) -> None:
+        self._clock = clock
         self._renderer = renderer
         self._sender = sender
         self._mail_log = mail_log
@@ -46,7 +52,7 @@ class NotificationActivities:
             recipient=input.recipient.email,
             subject=mail.subject,
             ticket_id=input.ticket.ticket_id,
-            sent_at=datetime.now(UTC),
+            sent_at=self._clock(),
         )
 
 

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from pydantic import TypeAdapter, ValidationError
 
 from activities.contracts import NotificationInput
 from activities.notify import mail_context
+from elevator_orders.clock import Clock, system_clock
 from notifications.render import MailRenderer, RenderedMail, UnknownTemplate
 from notifications.sender import MailSender, MailSession
 from store.outbox import ClaimedMail, MailOutbox, SentRecord
@@ -57,7 +58,7 @@ class OutboxDelivery:
         sender: MailSender,
         ticket_url_base: str,
         policy: DeliveryPolicy | None = None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock = system_clock,
     ) -> None:
         self._outbox = outbox
         self._renderer = renderer

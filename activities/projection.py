@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
 from temporalio import activity
 
 from activities.contracts import PROJECT_TICKET, NotificationInput, ProjectTicketInput
+from elevator_orders.clock import Clock, system_clock
 from store.outbox import QueuedMail
 from store.tickets import TicketRepository
 
@@ -29,7 +29,7 @@ class ProjectionActivities:
         self,
         tickets: TicketRepository,
         mail_queued: Callable[[], None] = lambda: None,
-        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        now: Clock = system_clock,
     ) -> None:
         """`mail_queued()` is called once a projection with mails has committed (it wakes the delivery);
         `now()` is the delivery loop's clock, which says when a queued mail is due."""

@@ -4,17 +4,17 @@ import functools
 import hashlib
 import hmac
 import secrets
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Literal
 
 import jwt
 from pwdlib import PasswordHash
 
+from elevator_orders.clock import system_clock
 from elevator_orders.settings import Settings
 
 ALGORITHM = "HS256"
@@ -60,7 +60,7 @@ class InvalidToken(Exception):
 def issue_token(
     settings: Settings, user_id: str, token_type: TokenType, now: datetime | None = None
 ) -> IssuedToken:
-    issued_at = now or datetime.now(UTC)
+    issued_at = now or system_clock()
     lifetimes = {
         "access": timedelta(minutes=settings.access_token_minutes),
         "refresh": timedelta(days=settings.refresh_token_days),
@@ -85,7 +85,7 @@ def read_token(
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
     # Checked on every use: a token's signature holds for good, its lifetime does not.
-    if claims["exp"] <= (now.timestamp() if now else time.time()):
+    if claims["exp"] <= (now or system_clock()).timestamp():
         raise InvalidToken("Signature has expired")
     if claims["typ"] != expected:
         raise InvalidToken(f"a {claims['typ']} token where an {expected} token is needed")

@@ -6,7 +6,6 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
@@ -14,6 +13,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 
 import aiosmtplib
 
+from elevator_orders.clock import Clock, system_clock
 from notifications.render import RenderedMail
 
 MESSAGE_ID_DOMAIN = "elevator-orders"
@@ -40,9 +40,10 @@ def message_id_for(idempotency_key: str) -> str:
 class MailSender:
     """Sends one rendered mail per call; every failure propagates to the caller."""
 
-    def __init__(self, config: SmtpConfig, mail_from: str) -> None:
+    def __init__(self, config: SmtpConfig, mail_from: str, clock: Clock = system_clock) -> None:
         self._config = config
         self._mail_from = mail_from
+        self._clock = clock
 
     async def send(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> None:
         """Send `mail` to `to` on a connection of its own; raise if the server did not accept it."""
@@ -80,7 +81,7 @@ class MailSender:
         message["From"] = formataddr((name, address), "utf-8")
         message["To"] = to
         message["Subject"] = Header(mail.subject, "utf-8")  # type: ignore[assignment]
-        message["Date"] = format_datetime(datetime.now(UTC))
+        message["Date"] = format_datetime(self._clock())
         # Activity retries re-send the same notification; a stable id lets receivers drop duplicates.
         message["Message-ID"] = message_id_for(idempotency_key)
         message["X-Idempotency-Key"] = idempotency_key

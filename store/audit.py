@@ -16,15 +16,16 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from elevator_orders.clock import Clock, system_clock
 from store.database import Database
 from store.models import AuditRecord
 
@@ -148,12 +149,8 @@ def row_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical_json(sealed)).hexdigest()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class AuditLog:
-    def __init__(self, database: Database, clock: Callable[[], datetime] = _now) -> None:
+    def __init__(self, database: Database, clock: Clock = system_clock) -> None:
         self._database = database
         self._clock = clock
         # Saves this process's requests from queueing on the database lock; the lock is what counts.

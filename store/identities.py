@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from elevator_orders.clock import Clock, system_clock
 from store.database import Database
 from store.models import ReporterIdentity
 from store.upsert import insert_for
@@ -22,8 +23,9 @@ class StoredIdentity:
 
 
 class IdentityRepository:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock = system_clock) -> None:
         self._database = database
+        self._clock = clock
 
     async def keep(self, ticket_id: str, name: str, phone: str, email: str = "") -> None:
         """Store the identity once per ticket; a retried call leaves the first one in place."""
@@ -31,7 +33,7 @@ class IdentityRepository:
         def keep_once(session: Session) -> None:
             session.execute(
                 insert_for(session, ReporterIdentity)
-                .values(ticket_id=ticket_id, name=name, phone=phone, email=email, stored_at=datetime.now(UTC))
+                .values(ticket_id=ticket_id, name=name, phone=phone, email=email, stored_at=self._clock())
                 .on_conflict_do_nothing(index_elements=[ReporterIdentity.ticket_id])
             )
 

@@ -18,6 +18,7 @@ from activities.registry import RegistryActivities
 from activities.schedule import ScheduleActivities
 from domain.calendar import WorkingDayCalendar
 from domain.policies import policy_table
+from elevator_orders.clock import Clock, system_clock
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from notifications.render import MailRenderer
@@ -57,7 +58,7 @@ WORKFLOWS = [
 ]
 
 
-def mail_sender(settings: Settings) -> MailSender:
+def mail_sender(settings: Settings, clock: Clock = system_clock) -> MailSender:
     return MailSender(
         SmtpConfig(
             host=settings.smtp_host or "127.0.0.1",
@@ -68,17 +69,19 @@ def mail_sender(settings: Settings) -> MailSender:
             timeout_seconds=settings.smtp_timeout_seconds,
         ),
         mail_from=settings.mail_from,
+        clock=clock,
     )
 
 
-def outbox_delivery(settings: Settings, database: Database) -> OutboxDelivery:
+def outbox_delivery(settings: Settings, database: Database, clock: Clock = system_clock) -> OutboxDelivery:
     """The loop that sends what projections put in the mail outbox."""
     return OutboxDelivery(
         MailOutbox(database),
         MailRenderer(policies=policy_table(settings.policy_overrides)),
-        mail_sender(settings),
+        mail_sender(settings, clock),
         # Mails link to where people reach the platform, never to the address the API listens on.
         settings.effective_public_base_url,
+        now=clock,
     )
 
 
@@ -89,26 +92,28 @@ def build_activities(
     task_queue: str,
     delivery: OutboxDelivery | None = None,
     working_days: WorkingDayCalendar | None = None,
+    clock: Clock = system_clock,
 ) -> list[object]:
     """`working_days` replaces the official calendar and its fallback (a test's calendar of its own)."""
-    sender = mail_sender(settings)
+    sender = mail_sender(settings, clock)
     activity_objects = [
         RegistryActivities(RegistryRepository(database)),
         DeadlineActivities(
             policy_table(settings.policy_overrides),
             working_days or load_working_day_calendar(settings.working_day_fallback_file),
         ),
-        ProjectionActivities(TicketRepository(database), delivery.wake if delivery else lambda: None),
+        ProjectionActivities(TicketRepository(database), delivery.wake if delivery else lambda: None, clock),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
         NotificationActivities(
             MailRenderer(policies=policy_table(settings.policy_overrides)),
             sender,
             MailLog(database),
             settings.effective_public_base_url,
+            clock,
         ),
         ScheduleActivities(client, task_queue),
-        ClueActivities(client, task_queue, settings.mail_grace_seconds),
-        IdentityActivities(IdentityRepository(database)),
+        ClueActivities(client, task_queue, settings.mail_grace_seconds, clock),
+        IdentityActivities(IdentityRepository(database, clock)),
     ]
     return activity_objects
 
@@ -129,6 +134,7 @@ async def running_worker(
     *,
     task_queue: str | None = None,
     working_days: WorkingDayCalendar | None = None,
+    clock: Clock = system_clock,
 ) -> AsyncIterator[Worker]:
     """A worker polling until the block exits; the database engine lives as long as it does.
 
@@ -138,7 +144,7 @@ async def running_worker(
     engine = make_engine(settings.effective_database_url)
     database = Database(engine)
     queue = task_queue or settings.temporal_task_queue
-    delivery = outbox_delivery(settings, database)
+    delivery = outbox_delivery(settings, database, clock)
     try:
         worker = Worker(
             client,
@@ -147,7 +153,7 @@ async def running_worker(
             max_cached_workflows=settings.worker_max_cached_workflows,
             workflow_runner=ContextFreeSandboxRunner(client.data_converter),
             activities=activity_callables(
-                build_activities(settings, database, client, queue, delivery, working_days)
+                build_activities(settings, database, client, queue, delivery, working_days, clock)
             ),  # type: ignore[arg-type]
         )
         async with delivery.running(), worker:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -18,8 +19,15 @@ TO = "rescue@pd-weibao.example.cn"
 KEY = "KR-20261125-000123:rescue_dispatched:rescue@pd-weibao.example.cn"
 
 
+SENT_AT = datetime(2026, 11, 25, 12, 5, 30, tzinfo=UTC)
+
+
 def _sender(port: int, *, timeout_seconds: float = 5.0) -> MailSender:
-    return MailSender(SmtpConfig(host=LOOPBACK, port=port, timeout_seconds=timeout_seconds), MAIL_FROM)
+    return MailSender(
+        SmtpConfig(host=LOOPBACK, port=port, timeout_seconds=timeout_seconds),
+        MAIL_FROM,
+        clock=lambda: SENT_AT,
+    )
 
 
 def _only(messages: list[EmailMessage]) -> EmailMessage:
@@ -43,7 +51,8 @@ async def test_delivers_chinese_multipart_mail_with_idempotency_headers(
     assert received["To"] == TO
     assert received["From"].addresses[0].display_name == "上海智慧电梯平台"
     assert received["From"].addresses[0].addr_spec == "noreply@elevator-orders.sh.cn"
-    assert received["Date"] is not None
+    # The Date header is the sender's clock, here one the test chose.
+    assert received["Date"].datetime == SENT_AT
     # A key this long is folded onto its own line; unfolding leaves the folding space in front.
     assert received["X-Idempotency-Key"].strip() == KEY
     assert received["Message-ID"] == message_id_for(KEY)
