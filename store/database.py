@@ -34,11 +34,10 @@ class Database:
     """Runs units of work against the engine's database: `read` in a session, `write` in a transaction."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.dialect_name = engine.dialect.name
         self._async_engine = engine
         self._async_sessions = async_sessionmaker(engine, expire_on_commit=False)
         self._threaded: _ThreadedSessions | None = None
-        if self.dialect_name == "sqlite":
+        if engine.dialect.name == "sqlite":
             self._threaded = _ThreadedSessions(engine)
             # Tests and tools drop a Database without closing it: its threads and file handles go with it.
             # Without waiting: the last reference may go on one of its own threads, which cannot join itself.

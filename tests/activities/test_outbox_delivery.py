@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.contracts import MailTicketFacts, NotificationInput
 from activities.outbox_delivery import DeliveryPolicy, OutboxDelivery
@@ -19,7 +18,6 @@ from domain.registry import ElevatorRegistration, OrganisationRef
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
 from store.database import Database
-from store.db import make_engine, make_sessionmaker
 from store.models import OutboxMail, SentMail
 from store.outbox import MailOutbox, queue_mails
 from tests.support.smtp import MailCatcher
@@ -73,29 +71,6 @@ def _text(message: EmailMessage) -> str:
     body = message.get_body(("plain",))
     assert isinstance(body, EmailMessage)
     return str(body.get_content())
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_sessionmaker(engine)
-
-
-@pytest.fixture
-async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
-    database = Database(engine)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 @pytest.fixture

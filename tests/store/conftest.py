@@ -6,10 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from store.database import Database
-from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from tests.support.postgres import fresh_database
 
@@ -25,27 +22,3 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     async with fresh_database(request.getfixturevalue("postgres_server_url")) as url:
         await upgrade_to_head_async(url)
         yield url
-
-
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(database_url)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return make_sessionmaker(engine)
-
-
-@pytest.fixture
-async def database(engine: AsyncEngine) -> AsyncIterator[Database]:
-    """What repositories run their units of work on, over the same database as `sessions`."""
-    database = Database(engine)
-    try:
-        yield database
-    finally:
-        await database.dispose()
