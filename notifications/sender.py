@@ -6,14 +6,12 @@ import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from email.header import Header
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
-from email.utils import format_datetime, formataddr, parseaddr
+from email.utils import format_datetime, parseaddr
 
 import aiosmtplib
 
 from elevator_orders.clock import Clock, system_clock
+from notifications.mime import header_value, mailbox, multipart_alternative
 from notifications.render import RenderedMail
 
 MESSAGE_ID_DOMAIN = "elevator-orders"
@@ -43,6 +41,8 @@ class MailSender:
     def __init__(self, config: SmtpConfig, mail_from: str, clock: Clock = system_clock) -> None:
         self._config = config
         self._mail_from = mail_from
+        self._envelope_from = parseaddr(mail_from)[1]
+        self._from_header = mailbox(*parseaddr(mail_from))
         self._clock = clock
 
     async def send(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> None:
@@ -70,28 +70,24 @@ class MailSender:
             timeout=config.timeout_seconds,
         )
 
-    def _build(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> MIMEMultipart:
-        """Assemble the multipart/alternative message.
-
-        Built with the compat32 email API: the same message on the wire as `EmailMessage` gives, at a
-        quarter of the CPU (0.56 ms against 2.1 ms, built and flattened), which every mail pays.
-        """
-        message = MIMEMultipart("alternative")
-        name, address = parseaddr(self._mail_from)
-        message["From"] = formataddr((name, address), "utf-8")
-        message["To"] = to
-        message["Subject"] = Header(mail.subject, "utf-8")  # type: ignore[assignment]
-        message["Date"] = format_datetime(self._clock())
-        # Activity retries re-send the same notification; a stable id lets receivers drop duplicates.
-        message["Message-ID"] = message_id_for(idempotency_key)
-        message["X-Idempotency-Key"] = idempotency_key
-        # RFC 3834: keeps out-of-office robots from replying to a no-reply platform address.
-        message["Auto-Submitted"] = "auto-generated"
-        # Base64 (the utf-8 charset's body encoding) survives relays without 8BITMIME, which plain UTF-8
-        # Chinese text would not.
-        message.attach(MIMEText(mail.text, "plain", "utf-8"))
-        message.attach(MIMEText(mail.html, "html", "utf-8"))
-        return message
+    def _build(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> bytes:
+        """The multipart/alternative message, plain text and HTML, as it goes on the wire."""
+        return multipart_alternative(
+            [
+                ("From", self._from_header),
+                ("To", mailbox(*parseaddr(to))),
+                ("Subject", header_value(mail.subject)),
+                ("Date", format_datetime(self._clock())),
+                # Activity retries re-send the same notification; a stable id lets receivers drop duplicates.
+                ("Message-ID", message_id_for(idempotency_key)),
+                ("X-Idempotency-Key", header_value(idempotency_key)),
+                # RFC 3834: keeps out-of-office robots from replying to a no-reply platform address.
+                ("Auto-Submitted", "auto-generated"),
+            ],
+            # Base64 bodies survive relays without 8BITMIME, which plain UTF-8 Chinese text would not.
+            text=mail.text,
+            html=mail.html,
+        )
 
 
 class MailSession:
@@ -109,11 +105,7 @@ class MailSession:
                 smtp = self._sender._client()
                 await smtp.connect()
                 self._smtp = smtp
-            await self._smtp.send_message(
-                message,
-                sender=parseaddr(self._sender._mail_from)[1],
-                recipients=[parseaddr(to)[1]],
-            )
+            await self._smtp.sendmail(self._sender._envelope_from, [parseaddr(to)[1]], message)
         except BaseException:
             await self.close()
             raise
