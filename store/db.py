@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -35,7 +36,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"json_deserializer": JSON_DESERIALIZER}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +47,11 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     return engine
+
+
+# A ticket row holds five JSON columns: a page of 50 parsed them with json.loads in a third of the
+# time the listing's own SQL took (`make bench`'s read model); orjson reads the same values 3-4x faster.
+JSON_DESERIALIZER = orjson.loads
 
 
 def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
