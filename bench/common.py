@@ -63,6 +63,8 @@ RESCUER = "u-rescuer-shenda"
 SAFETY_MANAGER = "u-safety-lujiazui"
 DISPATCHER = "u-dispatcher"
 READER = "u-regulator-city"
+# The HTTP clients a stack's requests are spread over (see `Stack.http`).
+HTTP_CLIENTS = 16
 
 log = logging.getLogger("bench")
 
@@ -218,13 +220,17 @@ class Stack:
     settings: Settings
     mail: MailCatcher
     base_url: str
-    http: httpx.AsyncClient
+    # Several clients, taken in turn: httpcore scans its whole pool for every request it places, so one
+    # pool of 200 connections cost the driver most of a core in the alarm storm (73% of its CPU in a
+    # py-spy profile) and the storm measured the load generator instead of the product.
+    http: list[httpx.AsyncClient]
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bare_task_queue: str
     # The processes this stack's work runs in, by name (Temporal server, worker, API), for `CpuMeter`.
     processes: dict[str, int] = field(default_factory=dict)
     _next_elevator: int = 0
+    _next_client: int = 0
     _tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def cpu_meter(self) -> CpuMeter:
@@ -274,7 +280,8 @@ class Stack:
         return int(count or 0)
 
     async def post(self, path: str, user: str, body: dict[str, Any]) -> httpx.Response:
-        return await self.http.post(path, json=body, headers=self.auth(user))
+        self._next_client = (self._next_client + 1) % len(self.http)
+        return await self.http[self._next_client].post(path, json=body, headers=self.auth(user))
 
 
 @dataclass
@@ -359,19 +366,23 @@ class Bench:
                     await stack.enter_async_context(
                         Worker(client, task_queue=bare_queue, workflows=list(bare_workflows))
                     )
-                http = await stack.enter_async_context(
-                    httpx.AsyncClient(
-                        base_url=f"http://{LOOPBACK}:{api_port}",
-                        timeout=httpx.Timeout(120.0),
-                        # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them, so a
-                        # request never goes out on a connection the server is closing.
-                        limits=httpx.Limits(
-                            max_connections=http_connections,
-                            max_keepalive_connections=http_connections,
-                            keepalive_expiry=2.0,
-                        ),
+                per_client = -(-http_connections // HTTP_CLIENTS)
+                http = [
+                    await stack.enter_async_context(
+                        httpx.AsyncClient(
+                            base_url=f"http://{LOOPBACK}:{api_port}",
+                            timeout=httpx.Timeout(120.0),
+                            # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them,
+                            # so a request never goes out on a connection the server is closing.
+                            limits=httpx.Limits(
+                                max_connections=per_client,
+                                max_keepalive_connections=per_client,
+                                keepalive_expiry=2.0,
+                            ),
+                        )
                     )
-                )
+                    for _ in range(HTTP_CLIENTS)
+                ]
                 stack.push_async_callback(engine.dispose)
                 yield Stack(
                     client=client,
