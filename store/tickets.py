@@ -269,12 +269,15 @@ class TicketRepository:
 
         return await self._database.read(read)
 
-    async def ticket_for_report(self, source: str, ref: str) -> str | None:
-        def read(session: Session) -> str | None:
-            report = session.get(TicketReport, (source, ref))
-            return report.ticket_id if report else None
-
-        return await self._database.read(read)
+    async def ticket_for_report(self, source: str, ref: str) -> Ticket | None:
+        """The ticket a report (its source and the source's own id) opened or joined, in one statement."""
+        return await self._database.read(
+            lambda session: session.scalars(
+                select(Ticket)
+                .join(TicketReport, TicketReport.ticket_id == Ticket.ticket_id)
+                .where(TicketReport.source == source, TicketReport.ref == ref)
+            ).first()
+        )
 
     async def timelines(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketEvent]]:
         """The timelines of several tickets in one query (exports), each in order."""

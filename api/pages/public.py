@@ -228,8 +228,7 @@ async def report_entrapment(request: Request, code: ElevatorCode, resources: Res
     known = await resources.tickets.ticket_for_report(ReportSource.QR.value, ref)
     if known is not None:
         # The same form sent again after its rescue had closed: the answer it had.
-        ticket = await resources.tickets.get(known)
-        return _rescue_sent(request, resources, elevator, known, ticket.state if ticket else "", True)
+        return _rescue_sent(request, resources, elevator, known.ticket_id, known.state, True)
     body = checked.body
     try:
         receipt = await open_rescue(

@@ -55,16 +55,17 @@ async def create_rescue(
         )
     if body.source is not ReportSource.QR and body.ref is None:
         raise field_error("ref", "required for alarms and calls: the source's own id makes a repeat harmless")
-    if await resources.registry.elevator(body.elevator_code) is None:
-        raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     ref = body.ref or idempotency_key or uuid.uuid4().hex
     known = await resources.tickets.ticket_for_report(body.source.value, ref)
+    # A repeat on the elevator its ticket is on needs no registry lookup: most of an alarm storm.
+    on_its_elevator = known is not None and known.elevator_code == body.elevator_code
+    if not on_its_elevator and await resources.registry.elevator(body.elevator_code) is None:
+        raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     if known is not None:
-        # A late repeat of a report whose rescue has already finished: point at that ticket.
-        ticket = await resources.tickets.get(known)
+        # A repeat of a report already stored, its rescue open or closed: point at that ticket.
         response.status_code = status.HTTP_200_OK
         return RescueCreated(
-            ticket_id=known, state=ticket.state if ticket else "", joined_existing=True, duplicate=True
+            ticket_id=known.ticket_id, state=known.state, joined_existing=True, duplicate=True
         )
     new = NewReport(
         elevator_code=body.elevator_code,

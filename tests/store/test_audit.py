@@ -7,7 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import text, update
+from sqlalchemy import event, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -87,6 +87,40 @@ async def test_an_empty_trail_verifies(database: Database) -> None:
     verification = await AuditLog(database).verify()
 
     assert (verification.intact, verification.rows, verification.head_hash) == (True, 0, GENESIS_HASH)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+async def test_appends_in_flight_together_share_a_transaction_and_each_get_their_own_row(
+    database: Database,
+) -> None:
+    commits: list[object] = []
+    event.listen(database.sync_engine, "commit", commits.append)
+    audit = AuditLog(database)
+
+    records = await asyncio.gather(*(audit.append(_entry(n)) for n in range(1, 41)))
+    verification = await audit.verify()
+
+    assert [record.actor for record in records] == [f"u-user-{n}" for n in range(1, 41)]
+    assert sorted(record.seq for record in records) == list(range(1, 41))
+    assert verification.intact, verification.broken
+    assert verification.rows == 40
+    # 40 requests' rows, far fewer turns at the database's write lock.
+    assert 1 <= len(commits) < 10
+
+
+async def test_a_batch_that_cannot_be_written_fails_every_append_in_it_and_the_next_one_succeeds(
+    engine: AsyncEngine, database: Database
+) -> None:
+    audit = AuditLog(database)
+    await _run(engine, "ALTER TABLE audit_log RENAME TO audit_log_away")
+
+    outcomes = await asyncio.gather(*(audit.append(_entry(n)) for n in range(1, 6)), return_exceptions=True)
+    await _run(engine, "ALTER TABLE audit_log_away RENAME TO audit_log")
+    after = await audit.append(_entry(6))
+
+    assert all(isinstance(outcome, DBAPIError) for outcome in outcomes), outcomes
+    assert after.seq == 1
+    assert (await audit.verify()).rows == 1
 
 
 async def test_concurrent_appends_from_separate_processes_never_fork_the_chain(database_url: str) -> None:

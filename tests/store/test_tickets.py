@@ -222,7 +222,7 @@ async def test_older_snapshot_arriving_late_keeps_the_newer_ticket_but_adds_its_
     assert ticket.updated_at == snapshot(seq=3).updated_at
     timeline = await repo.timeline(TICKET_ID)
     assert [(e.seq, e.action) for e in timeline] == [(1, "report"), (2, "accept"), (3, "arrive")]
-    assert await repo.ticket_for_report("call", "110-7") == TICKET_ID
+    assert await _ticket_id_for_report(repo, "call", "110-7") == TICKET_ID
 
 
 async def test_timeline_is_ordered_by_seq_whatever_the_insert_order(repo: TicketRepository) -> None:
@@ -246,11 +246,19 @@ async def test_ticket_for_report_finds_the_ticket_a_report_belongs_to_forever(re
         [report("alarm", "A-2", other_id), report("alarm", "A-1", other_id)],
     )
 
-    assert await repo.ticket_for_report("alarm", "A-1") == TICKET_ID
-    assert await repo.ticket_for_report("qr", "Q-9") == TICKET_ID
-    assert await repo.ticket_for_report("alarm", "A-2") == other_id
-    assert await repo.ticket_for_report("call", "A-1") is None
-    assert await repo.ticket_for_report("alarm", "A-404") is None
+    assert await _ticket_id_for_report(repo, "alarm", "A-1") == TICKET_ID
+    assert await _ticket_id_for_report(repo, "qr", "Q-9") == TICKET_ID
+    assert await _ticket_id_for_report(repo, "alarm", "A-2") == other_id
+    assert await _ticket_id_for_report(repo, "call", "A-1") is None
+    assert await _ticket_id_for_report(repo, "alarm", "A-404") is None
+    found = await repo.ticket_for_report("alarm", "A-2")
+    assert found is not None
+    assert (found.elevator_code, found.state) == ("31011500002", snapshot().state)
+
+
+async def _ticket_id_for_report(repo: TicketRepository, source: str, ref: str) -> str | None:
+    ticket = await repo.ticket_for_report(source, ref)
+    return ticket.ticket_id if ticket is not None else None
 
 
 DAY = datetime(2026, 1, 10, tzinfo=UTC)
