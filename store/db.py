@@ -9,8 +9,10 @@ from typing import Any
 import orjson
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -41,12 +43,28 @@ def make_engine(url: str) -> AsyncEngine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
-    else:
+    elif parsed.get_driver_name() != "asyncpg":
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
+    elif parsed.get_driver_name() == "asyncpg":
+        event.listen(engine.sync_engine.pool, "checkout", _ping_asyncpg)
     return engine
+
+
+def _ping_asyncpg(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Make sure a pooled connection still works before it is used (a database restart drops them all).
+
+    What `pool_pre_ping` does, in one round trip: SQLAlchemy's own asyncpg ping wraps its `;` in a
+    transaction (BEGIN, `;`, ROLLBACK) unless the connection is in autocommit, and the pool hands out
+    connections at the default isolation level: 0.4 ms of a 0.8 ms read in a micro-benchmark. Raising
+    DisconnectionError makes the pool drop this connection and check out a fresh one.
+    """
+    try:
+        await_(dbapi_connection.driver_connection.fetchrow(";"))
+    except Exception as error:
+        raise DisconnectionError(f"pooled connection no longer answers: {error}") from error
 
 
 # A ticket row holds five JSON columns: a page of 50 parsed them with json.loads in a third of the

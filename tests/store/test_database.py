@@ -6,8 +6,10 @@ import asyncio
 import threading
 from datetime import UTC, datetime
 
+import asyncpg
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from store.database import Database
@@ -65,3 +67,28 @@ async def test_the_event_loop_runs_on_while_a_unit_of_work_waits_for_the_write_l
     await asyncio.gather(holder, waiter)
 
     assert await database.read(_count) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_reads_and_writes_go_on_after_the_server_dropped_every_pooled_connection(
+    database_url: str, database: Database
+) -> None:
+    pooled = set(await asyncio.gather(*(database.read(_backend_pid) for _ in range(3))))
+    # A database restart, as the pool sees it: the server ends every session it has with us.
+    admin = await asyncpg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(False))
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+
+    await database.write(lambda session: session.add(_mail("t-after-restart")))
+
+    assert await database.read(_count) == 1
+    assert await database.read(_backend_pid) not in pooled
+
+
+def _backend_pid(session: Session) -> int:
+    return int(session.scalar(text("SELECT pg_backend_pid()")) or 0)
