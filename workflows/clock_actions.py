@@ -11,6 +11,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import ExtendInput, ReasonInput, StepInput, StepResult
     from workflows.ticket_base import StateT, SteppedTicket
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 # The refusal of a pause or resume on a clock the district regulator runs itself; `{regulator}` is its name.
 REGULATOR_PAUSES_ZH = "计时中止与恢复由{regulator}办理"
@@ -118,3 +119,11 @@ class ClockedTicket(SteppedTicket[StateT]):
         if self._clock is None or self._is_final():
             raise self._not_now(action)
         return self._clock
+
+
+# The clock's actions: the same Updates, inputs and bodies on every kind with a movable clock.
+CLOCK_UPDATES: UpdateTable = {
+    "extend": UpdateSpec(ClockedTicket.extend, ExtendInput),
+    "pause": UpdateSpec(ClockedTicket.pause, ReasonInput),
+    "resume": UpdateSpec(ClockedTicket.resume, StepInput),
+}

@@ -32,7 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import PUBLIC_ACTOR, Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.complaint_models import (
         ComplaintInput,
         ComplaintOutcome,
@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.rejections import invalid_input, not_permitted
     from workflows.reporter_identity import keep_reporter_identity
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = ComplaintState
 # Reports keep (source, ref) unique across every ticket; a submission's ref is unique per elevator only.
@@ -350,3 +351,13 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
             assigned_unit_name=self._registration_or_fail().district_regulator.name,
             step_label=self._step_label,
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "accept": UpdateSpec(ComplaintWorkflow.accept, StepInput),
+    "reject": UpdateSpec(ComplaintWorkflow.reject, ReasonInput),
+    "record_result": UpdateSpec(ComplaintWorkflow.record_result, ResultInput),
+    "refer_violation": UpdateSpec(ComplaintWorkflow.refer_violation, ReferViolationInput),
+    **CLOCK_UPDATES,
+}

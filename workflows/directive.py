@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor
     from domain.tickets import DetailValue, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.directive_models import (
         DirectiveInput,
         DirectiveOutcome,
@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = DirectiveState
 
@@ -436,3 +437,15 @@ class DirectiveWorkflow(ClockedTicket[DirectiveState]):
             step_label=self._step_label,
             handler_name=str(rectified_by) if rectified_by else None,
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "sign": UpdateSpec(DirectiveWorkflow.sign, SignInput),
+    "record_refusal": UpdateSpec(DirectiveWorkflow.record_refusal, RefusalInput),
+    "submit_rectification": UpdateSpec(DirectiveWorkflow.submit_rectification, RectificationReportInput),
+    "verify_pass": UpdateSpec(DirectiveWorkflow.verify_pass, StepInput, {"note": "remark"}),
+    "verify_fail": UpdateSpec(DirectiveWorkflow.verify_fail, RecheckFailedInput),
+    "withdraw": UpdateSpec(DirectiveWorkflow.withdraw, ReasonInput),
+    **CLOCK_UPDATES,
+}

@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.fault_repair_models import (
         FaultRepairInput,
         FaultRepairOutcome,
@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = FaultRepairState
 
@@ -322,3 +323,16 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
             step_label=self._step_label,
             handler_name=str(self._details["handler_name"]) if "handler_name" in self._details else None,
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "accept": UpdateSpec(FaultRepairWorkflow.accept, StepInput),
+    "arrive": UpdateSpec(FaultRepairWorkflow.arrive, StepInput),
+    "report_not_fixable": UpdateSpec(FaultRepairWorkflow.report_not_fixable, NotFixableInput),
+    "fix": UpdateSpec(FaultRepairWorkflow.fix, FixInput),
+    "confirm": UpdateSpec(FaultRepairWorkflow.confirm, StepInput, {"note": "remark"}),
+    "dispute": UpdateSpec(FaultRepairWorkflow.dispute, ReasonInput),
+    "cancel": UpdateSpec(FaultRepairWorkflow.cancel, ReasonInput),
+    **CLOCK_UPDATES,
+}

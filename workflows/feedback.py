@@ -14,12 +14,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import PUBLIC_ACTOR, Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.feedback_models import AnswerInput, FeedbackInput
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import StepResult
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 
 @workflow.defn
@@ -142,3 +143,10 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
             assigned_unit_name=self._registration_or_fail().use_unit.name,
             step_label="答复",
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "answer": UpdateSpec(FeedbackWorkflow.answer, AnswerInput),
+    **CLOCK_UPDATES,
+}

@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.hazard_models import (
         HazardInput,
         HazardOutcome,
@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.rejections import invalid_input, not_permitted
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = HazardState
 
@@ -297,3 +298,13 @@ class HazardWorkflow(ClockedTicket[HazardState]):
             step_label=self._step_label,
             handler_name=str(rectified_by) if rectified_by else None,
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "submit_rectification": UpdateSpec(HazardWorkflow.submit_rectification, RectificationInput),
+    "verify_pass": UpdateSpec(HazardWorkflow.verify_pass, StepInput, {"note": "remark"}),
+    "verify_fail": UpdateSpec(HazardWorkflow.verify_fail, ReasonInput),
+    "withdraw": UpdateSpec(HazardWorkflow.withdraw, ReasonInput),
+    **CLOCK_UPDATES,
+}

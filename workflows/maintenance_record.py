@@ -18,12 +18,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import Actor, Role
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.fault_repair_models import ReasonInput, StepInput
     from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
     from workflows.rejections import invalid_input, not_permitted
     from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 M = MaintenanceRecordState
 CONFIRM = "maintenance_record.confirm"
@@ -231,3 +232,13 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
             step_label="确认",
             handler_name=self._input.handler_name,
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "confirm": UpdateSpec(MaintenanceRecordWorkflow.confirm, StepInput, {"note": "remark"}),
+    "dispute": UpdateSpec(MaintenanceRecordWorkflow.dispute, ReasonInput),
+    "resubmit": UpdateSpec(MaintenanceRecordWorkflow.resubmit, ResubmitInput),
+    "withdraw": UpdateSpec(MaintenanceRecordWorkflow.withdraw, ReasonInput),
+    **CLOCK_UPDATES,
+}

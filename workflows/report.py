@@ -23,13 +23,14 @@ with workflow.unsafe.imports_passed_through():
     from domain.roles import PUBLIC_ACTOR, Actor
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input
     from workflows.report_models import InformInput, ReportInput
     from workflows.reporter_identity import keep_reporter_identity
     from workflows.step_models import ReasonInput, StepInput, StepResult
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = ReportState
 # Reports keep (source, ref) unique across every ticket; the reference is unique per elevator only.
@@ -268,3 +269,12 @@ class ReportWorkflow(ClockedTicket[ReportState]):
             assigned_unit_name=self._registration_or_fail().district_regulator.name,
             step_label=STEP_LABELS_ZH.get(self._state, ""),
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "open_case": UpdateSpec(ReportWorkflow.open_case, StepInput),
+    "decline_case": UpdateSpec(ReportWorkflow.decline_case, ReasonInput),
+    "inform_reporter": UpdateSpec(ReportWorkflow.inform_reporter, InformInput),
+    **CLOCK_UPDATES,
+}

@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         RescueOutcome,
     )
     from workflows.ticket_io import MailEvent, TicketIO
+    from workflows.update_spec import UpdateSpec, UpdateTable
 
 # Reported times from a phone or a device clock may run a little ahead of the server's.
 CLOCK_SKEW = timedelta(minutes=2)
@@ -582,3 +583,14 @@ class RescueWorkflow:
             released_at=self._released_at,
             closed_at=self._closed_at,
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "accept": UpdateSpec(RescueWorkflow.accept, AcceptInput),
+    "arrive": UpdateSpec(RescueWorkflow.arrive, ArriveInput),
+    "release": UpdateSpec(RescueWorkflow.release, ReleaseInput),
+    "confirm": UpdateSpec(RescueWorkflow.confirm, ConfirmInput),
+    "dispute": UpdateSpec(RescueWorkflow.dispute, DisputeInput),
+    "cancel": UpdateSpec(RescueWorkflow.cancel, CancelInput),
+}

@@ -19,12 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import DetailValue, TicketSnapshot
     from domain.violation_clue import STEP_LABELS_ZH, STEP_POLICIES, ClueAction, ClueState
     from workflows.clock import Clock, ClockState
-    from workflows.clock_actions import ClockedTicket
+    from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.ladder import Rung, climb
     from workflows.names import VIOLATION_CLUE_WORKFLOW
     from workflows.rejections import invalid_input
     from workflows.step_models import ReasonInput, StepResult
     from workflows.ticket_io import MailEvent
+    from workflows.update_spec import UpdateSpec, UpdateTable
     from workflows.violation_clue_models import OpenCaseInput, PenaltyInput, ViolationClueInput
 
 S = ClueState
@@ -217,3 +218,13 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
             assigned_unit_name=self._registration_or_fail().district_regulator.name,
             step_label=STEP_LABELS_ZH.get(self._state, ""),
         )
+
+
+# Every action on this kind of ticket: the Update it is, and the input its request body becomes.
+UPDATES: UpdateTable = {
+    "open_case": UpdateSpec(ViolationClueWorkflow.open_case, OpenCaseInput),
+    "decline_case": UpdateSpec(ViolationClueWorkflow.decline_case, ReasonInput),
+    "record_penalty": UpdateSpec(ViolationClueWorkflow.record_penalty, PenaltyInput),
+    "record_no_penalty": UpdateSpec(ViolationClueWorkflow.record_no_penalty, ReasonInput),
+    **CLOCK_UPDATES,
+}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.ticket_actions import ACTION_BODIES, ADAPTERS
+from api.ticket_actions import ACTION_BODIES, UPDATES
 from api.tracking_service import EVALUATIONS
 from domain.catalog import CATALOG, allowed_actions, is_final, state_label
 from domain.kinds import TicketKind
@@ -22,7 +22,7 @@ def test_every_offered_action_has_an_update_and_a_body(kind: TicketKind) -> None
                     # Taken by the public on the tracking page, with its token, not by staff.
                     assert kind in EVALUATIONS, f"{kind.value} offers {action} to the public with no Update"
                     continue
-                assert action in ADAPTERS[kind], f"{kind.value}/{state} offers {action} with no Update"
+                assert action in UPDATES[kind], f"{kind.value}/{state} offers {action} with no Update"
                 assert action in ACTION_BODIES, f"{action} has no request body"
 
 

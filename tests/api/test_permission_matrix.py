@@ -24,7 +24,7 @@ from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
-from api.ticket_actions import ACTION_BODIES, ADAPTERS
+from api.ticket_actions import ACTION_BODIES, UPDATES
 from domain.catalog import is_final
 from domain.kinds import TicketKind
 from domain.permissions import ACTIONS, Principal, Relation, TicketScope, may_view, ticket_parties
@@ -264,7 +264,7 @@ async def matrix(
 
 def test_the_table_and_the_workflows_name_the_same_actions() -> None:
     for kind, actions in ACTIONS.items():
-        assert set(actions) == set(ADAPTERS[kind]), kind
+        assert set(actions) == set(UPDATES[kind]), kind
         for action in actions:
             ACTION_BODIES[action].model_validate(valid_body(action))
 

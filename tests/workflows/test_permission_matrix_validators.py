@@ -36,7 +36,7 @@ from activities.contracts import OpenClueInput
 from api.complaint_service import receive_complaint
 from api.feedback_service import receive_feedback
 from api.report_service import receive_report
-from api.ticket_actions import ACTION_BODIES, ADAPTERS, update_for
+from api.ticket_actions import ACTION_BODIES, UPDATES, update_for
 from domain.catalog import allowed_actions, is_final
 from domain.directive import Addressee
 from domain.feedback import FeedbackType
@@ -368,7 +368,7 @@ class Walker:
         applicable = [
             action
             for action in allowed_actions(facts.kind, facts.state, facts.details)
-            if action in ADAPTERS[facts.kind]
+            if action in UPDATES[facts.kind]
         ]
         for action in applicable:
             await self._check_action(facts, action)
