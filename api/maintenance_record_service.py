@@ -8,9 +8,9 @@ from temporalio.client import Client
 from api.workflow_calls import open_ticket
 from domain.maintenance_record import MaintenanceLevel, maintenance_record_ticket_id
 from domain.roles import Actor
-from workflows.fault_repair_models import Registered
 from workflows.maintenance_models import MaintenanceRecordInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.step_models import Registered
 
 
 @dataclass(frozen=True)

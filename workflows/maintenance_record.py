@@ -19,10 +19,10 @@ with workflow.unsafe.imports_passed_through():
     from domain.tickets import DetailValue, ReportRef, TicketSnapshot
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
-    from workflows.fault_repair_models import ReasonInput, StepInput
     from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
     from workflows.rejections import invalid_input, not_permitted
+    from workflows.step_models import ReasonInput, StepInput
     from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
 
