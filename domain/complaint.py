@@ -8,6 +8,8 @@ A violation found along the way is referred as a violation clue (Art 23); the co
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
 
@@ -132,3 +134,13 @@ def check_action(
 def complaint_ticket_id(elevator_code: str, ref: str) -> str:
     """The ticket id is also the workflow id: one submission (its Idempotency-Key) names one complaint."""
     return f"complaint-{elevator_code}-{ref}"
+
+
+SPEC = KindSpec(
+    kind=TicketKind.COMPLAINT,
+    states=(ComplaintState,),
+    actions=lambda s, d: allowed_actions(ComplaintState(s), referred=bool(d.get("violation_referred"))),
+    # Only the regulator's own steps run on a clock it may extend or pause; not the evaluation.
+    clocked=lambda s: s in REGULATOR_STEPS,
+    finals=final_states(ComplaintState),
+)

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import CHINA_TIME, WorkingDayCalendar
+from domain.kind_spec import KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.oversight_policies import DIRECTIVE_POLICIES
 from domain.registry import ElevatorRegistration, OrganisationRef
@@ -324,3 +325,13 @@ def draft_problems(
         if content:
             lines.append(f"工单内容：{content}")
     return "\n".join(lines)
+
+
+SPEC = KindSpec(
+    kind=TicketKind.DIRECTIVE,
+    states=(DirectiveState,),
+    actions=lambda s, _: allowed_actions(DirectiveState(s)),
+    # The deadline runs in every open state; only the issuing regulator extends or pauses it.
+    clocked=open_states(final_states(DirectiveState)),
+    finals=final_states(DirectiveState),
+)

@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -140,3 +142,12 @@ FLAG_REMINDED = "reminded"
 FLAG_ESCALATED = "escalated"
 FLAG_DISPUTED = "disputed"
 FLAG_EXTENDED = "extended"
+
+
+SPEC = KindSpec(
+    kind=TicketKind.FAULT_REPAIR,
+    states=(FaultRepairState,),
+    actions=lambda s, _: allowed_actions(FaultRepairState(s)),
+    clocked=open_states(final_states(FaultRepairState)),
+    finals=final_states(FaultRepairState),
+)

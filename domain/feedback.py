@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -57,3 +59,12 @@ def check_action(
 
 def feedback_ticket_id(elevator_code: str, ref: str) -> str:
     return f"feedback-{elevator_code}-{ref}"
+
+
+SPEC = KindSpec(
+    kind=TicketKind.FEEDBACK,
+    states=(FeedbackState,),
+    actions=lambda s, _: allowed_actions(FeedbackState(s)),
+    clocked=open_states(final_states(FeedbackState)),
+    finals=final_states(FeedbackState),
+)

@@ -6,6 +6,8 @@ rectifies it by a deadline set by its severity; the reporting organisation verif
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -150,3 +152,13 @@ FLAG_REMINDED = "reminded"
 FLAG_ESCALATED = "escalated"
 FLAG_EXTENDED = "extended"
 FLAG_VERIFY_FAILED = "verify_failed"
+
+
+SPEC = KindSpec(
+    kind=TicketKind.HAZARD,
+    states=(HazardState,),
+    actions=lambda s, _: allowed_actions(HazardState(s)),
+    # A reported hazard has no running clock yet: it is dispatched to its use unit at once.
+    clocked=lambda s: s in (HazardState.RECTIFYING, HazardState.RECTIFIED),
+    finals=final_states(HazardState),
+)

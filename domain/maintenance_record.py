@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -117,3 +119,16 @@ class MissedMaintenanceState(StrEnum):
     @property
     def label_zh(self) -> str:
         return {"overdue": "超期未维保", "resolved": "已补做维保"}[self.value]
+
+
+_MISSED = frozenset(MissedMaintenanceState.__members__.values())
+
+SPEC = KindSpec(
+    kind=TicketKind.MAINTENANCE_RECORD,
+    states=(MaintenanceRecordState, MissedMaintenanceState),
+    # A missed interval is resolved by the next record, not by an action on it.
+    actions=lambda s, _: [] if s in _MISSED else allowed_actions(MaintenanceRecordState(s)),
+    # The confirmation clock runs only while a record waits for the use unit.
+    clocked=lambda s: s == MaintenanceRecordState.SUBMITTED,
+    finals=final_states(MaintenanceRecordState) | {MissedMaintenanceState.RESOLVED.value},
+)

@@ -8,6 +8,8 @@ ticket: it never appears in the ticket, its timeline or its mails.
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -117,3 +119,12 @@ def mask_identity(text: str, *identity: str) -> str:
 
 def report_ticket_id(elevator_code: str, ref: str) -> str:
     return f"report-{elevator_code}-{ref}"
+
+
+SPEC = KindSpec(
+    kind=TicketKind.REPORT,
+    states=(ReportState,),
+    actions=lambda s, _: allowed_actions(ReportState(s)),
+    clocked=open_states(final_states(ReportState)),
+    finals=final_states(ReportState),
+)

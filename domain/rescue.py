@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -153,3 +155,13 @@ OVERDUE_FLAGS_BY_STATE: dict[RescueState, frozenset[str]] = {
     RescueState.CLOSED: frozenset(),
     RescueState.CANCELLED: frozenset(),
 }
+
+
+SPEC = KindSpec(
+    kind=TicketKind.RESCUE,
+    states=(RescueState,),
+    actions=lambda s, _: allowed_actions(RescueState(s)),
+    # The rescue's statutory clocks are never moved.
+    clocked=lambda _: False,
+    finals=final_states(RescueState),
+)

@@ -7,6 +7,8 @@ and decides on 立案; an opened case is decided within 90 days with a penalty (
 
 from enum import StrEnum
 
+from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -92,3 +94,12 @@ def check_action(state: ClueState, action: ClueAction, actor: Actor, regulator_i
 def violation_clue_ticket_id(source_ticket_id: str, reason: str) -> str:
     """One clue per source ticket and reason: raising the same clue again finds the first."""
     return f"violation_clue-{source_ticket_id}-{reason.replace('.', '_')}"
+
+
+SPEC = KindSpec(
+    kind=TicketKind.VIOLATION_CLUE,
+    states=(ClueState,),
+    actions=lambda s, _: allowed_actions(ClueState(s)),
+    clocked=open_states(final_states(ClueState)),
+    finals=final_states(ClueState),
+)

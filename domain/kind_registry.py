@@ -1,0 +1,34 @@
+"""Every ticket kind, once: the tables shared by all kinds are built by looping over this list."""
+
+from __future__ import annotations
+
+from domain import (
+    complaint,
+    directive,
+    fault_repair,
+    feedback,
+    hazard,
+    maintenance_record,
+    report,
+    rescue,
+    violation_clue,
+)
+from domain.kind_spec import KindSpec
+from domain.kinds import TicketKind
+
+KINDS: tuple[KindSpec, ...] = (
+    rescue.SPEC,
+    fault_repair.SPEC,
+    maintenance_record.SPEC,
+    hazard.SPEC,
+    feedback.SPEC,
+    complaint.SPEC,
+    report.SPEC,
+    violation_clue.SPEC,
+    directive.SPEC,
+)
+
+SPECS: dict[TicketKind, KindSpec] = {spec.kind: spec for spec in KINDS}
+
+if set(SPECS) != set(TicketKind) or len(SPECS) != len(KINDS):
+    raise ImportError("the kind registry must hold every TicketKind exactly once")
