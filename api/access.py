@@ -4,8 +4,9 @@ from fastapi import HTTPException, status
 
 from api.deps import AppResources
 from domain.kinds import TicketKind
-from domain.permissions import Principal, Relation, TicketScope, acting_role, may_view, reads_metadata_only
+from domain.permissions import Principal, TicketScope, acting_role, may_view, reads_metadata_only
 from domain.roles import Role
+from domain.scopes import Relation
 from store.models import Ticket
 
 

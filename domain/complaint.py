@@ -8,7 +8,7 @@ A violation found along the way is referred as a violation clue (Art 23); the co
 
 from enum import StrEnum
 
-from domain.kind_spec import KindSpec, final_states
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
@@ -143,4 +143,9 @@ SPEC = KindSpec(
     # Only the regulator's own steps run on a clock it may extend or pause; not the evaluation.
     clocked=lambda s: s in REGULATOR_STEPS,
     finals=final_states(ComplaintState),
+    transitions=(COMPLAINT_TRANSITIONS,),
+    scopes=REGULATOR_SCOPES,
+    pausers=DISTRICT_REGULATOR,
+    # A referral keeps the complaint where it is, so `check_action` checks it outside the table.
+    extra_grants={ComplaintAction.REFER_VIOLATION.value: DISTRICT_REGULATOR},
 )

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import CHINA_TIME, WorkingDayCalendar
-from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kind_spec import DISTRICT_REGULATOR, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.oversight_policies import DIRECTIVE_POLICIES
 from domain.registry import ElevatorRegistration, OrganisationRef
@@ -334,4 +334,7 @@ SPEC = KindSpec(
     # The deadline runs in every open state; only the issuing regulator extends or pauses it.
     clocked=open_states(final_states(DirectiveState)),
     finals=final_states(DirectiveState),
+    # Either addressee signs and rectifies: the use unit's safety manager or the maintenance unit.
+    transitions=tuple(directive_transitions(role) for role in (Role.SAFETY_MANAGER, Role.MAINTAINER)),
+    pausers=DISTRICT_REGULATOR,
 )

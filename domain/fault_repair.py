@@ -5,6 +5,7 @@ from enum import StrEnum
 from domain.kind_spec import KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
+from domain.scopes import Grant, Scope
 from domain.transitions import Party, Transition, check_transition
 
 
@@ -150,4 +151,7 @@ SPEC = KindSpec(
     actions=lambda s, _: allowed_actions(FaultRepairState(s)),
     clocked=open_states(final_states(FaultRepairState)),
     finals=final_states(FaultRepairState),
+    transitions=(FAULT_REPAIR_TRANSITIONS,),
+    # The maintenance unit stops its own clock (e.g. waiting for a part the law lets it wait for).
+    pausers=(Grant(Role.MAINTAINER, Scope.ASSIGNED),),
 )

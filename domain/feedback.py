@@ -5,6 +5,7 @@ from enum import StrEnum
 from domain.kind_spec import KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
+from domain.scopes import Grant, Scope
 from domain.transitions import Party, Transition, check_transition
 
 
@@ -67,4 +68,6 @@ SPEC = KindSpec(
     actions=lambda s, _: allowed_actions(FeedbackState(s)),
     clocked=open_states(final_states(FeedbackState)),
     finals=final_states(FeedbackState),
+    transitions=(FEEDBACK_TRANSITIONS,),
+    pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
 )

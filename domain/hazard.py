@@ -9,6 +9,7 @@ from enum import StrEnum
 from domain.kind_spec import KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
+from domain.scopes import Grant, Scope
 from domain.transitions import Party, Transition, check_transition
 
 
@@ -161,4 +162,11 @@ SPEC = KindSpec(
     # A reported hazard has no running clock yet: it is dispatched to its use unit at once.
     clocked=lambda s: s in (HazardState.RECTIFYING, HazardState.RECTIFIED),
     finals=final_states(HazardState),
+    transitions=tuple(hazard_transitions(role) for role in (Role.MAINTAINER, Role.INSPECTOR)),
+    # Whoever must act now stops its own clock: the use unit while rectifying, the reporter verifying.
+    pausers=(
+        Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT, frozenset({HazardState.RECTIFYING.value})),
+        Grant(Role.MAINTAINER, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
+        Grant(Role.INSPECTOR, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
+    ),
 )

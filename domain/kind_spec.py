@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
 
 from domain.kinds import TicketKind
+from domain.roles import Role
+from domain.scopes import Grant, Scope
+from domain.transitions import Party, Transition
 
 DetailsView = Mapping[str, object]
+
+# Which tickets a transition's party covers, as a grant's scope.
+DEFAULT_SCOPES: Mapping[Party, Scope] = MappingProxyType(
+    {
+        Party.ASSIGNED_UNIT: Scope.ASSIGNED,
+        Party.USE_UNIT: Scope.USE_UNIT,
+        Party.REPORTER: Scope.REPORTER,
+        Party.ISSUER: Scope.DISTRICT,
+        Party.ANY: Scope.ANY,
+    }
+)
+# Kinds the district regulator handles itself: the unit "assigned" is the regulator of the district.
+REGULATOR_SCOPES: Mapping[Party, Scope] = MappingProxyType(
+    {**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.DISTRICT}
+)
+DISTRICT_REGULATOR: tuple[Grant, ...] = (Grant(Role.REGULATOR, Scope.DISTRICT),)
 
 
 @dataclass(frozen=True)
@@ -23,6 +44,32 @@ class KindSpec:
     # The states whose step runs on a clock that can be extended (延期) and paused (中止计时).
     clocked: Callable[[str], bool]
     finals: frozenset[str]
+    # The state machine, in each of its variants (a hazard's verifier is its reporter's role): who may
+    # take an action is read from here, so the permission table never restates it.
+    transitions: tuple[Mapping[Any, Transition[Any]], ...] = ()
+    scopes: Mapping[Party, Scope] = field(default_factory=lambda: DEFAULT_SCOPES)
+    # Who pauses and resumes the running clock (中止计时); the district regulator extends it (延期).
+    # None: the kind's clocks are never moved.
+    pausers: tuple[Grant, ...] | None = None
+    # Actions checked outside the transition table (a complaint's referral keeps its state).
+    extra_grants: Mapping[str, tuple[Grant, ...]] = field(default_factory=dict)
+
+    def grants(self) -> dict[str, tuple[Grant, ...]]:
+        """Who may take each action, in the order roles are tried: the variants' transitions, then the clock."""
+        table: dict[str, list[Grant]] = {}
+        for variant in self.transitions:
+            for action, transition in variant.items():
+                # The public acts with a token of its own (a complaint's evaluation), not by a role's grant.
+                if transition.role is Role.PUBLIC:
+                    continue
+                grant = Grant(transition.role, self.scopes[transition.party])
+                granted = table.setdefault(str(action), [])
+                if grant not in granted:
+                    granted.append(grant)
+        grants = {action: tuple(granted) for action, granted in table.items()} | dict(self.extra_grants)
+        if self.pausers is not None:
+            grants |= {"extend": DISTRICT_REGULATOR, "pause": self.pausers, "resume": self.pausers}
+        return grants
 
 
 def final_states(*enums: type[StrEnum]) -> frozenset[str]:

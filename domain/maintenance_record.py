@@ -2,9 +2,10 @@
 
 from enum import StrEnum
 
-from domain.kind_spec import KindSpec, final_states
+from domain.kind_spec import DEFAULT_SCOPES, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
+from domain.scopes import Grant, Scope
 from domain.transitions import Party, Transition, check_transition
 
 
@@ -131,4 +132,8 @@ SPEC = KindSpec(
     # The confirmation clock runs only while a record waits for the use unit.
     clocked=lambda s: s == MaintenanceRecordState.SUBMITTED,
     finals=final_states(MaintenanceRecordState) | {MissedMaintenanceState.RESOLVED.value},
+    transitions=(MAINTENANCE_RECORD_TRANSITIONS,),
+    # The maintenance unit revises or withdraws its own record; the unit assigned is the use unit, to confirm.
+    scopes={**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.MAINTENANCE_UNIT},
+    pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
 )

@@ -1,4 +1,4 @@
-"""Who may do what, in one table (第七条): role x action x scope, for every kind of ticket.
+"""Who may do what (第七条): role x action x scope, for every kind of ticket, built from the kinds' own rules.
 
 The API enforces this table before it sends an action; each workflow's Update validator checks the
 same rule again with the acting user's organisation, so a client that reaches Temporal directly gets
@@ -8,42 +8,11 @@ relation (the unit assigned, the use unit, the reporting unit), those of its dis
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 
+from domain.kind_registry import KINDS
 from domain.kinds import TicketKind
 from domain.roles import OrganisationKind, Role
-
-
-class Relation(StrEnum):
-    """How an organisation takes part in a ticket; the read model keeps one row per party."""
-
-    USE_UNIT = "use_unit"
-    MAINTENANCE_UNIT = "maintenance_unit"
-    # The unit the ticket is assigned to now or was before (a rescue re-dispatched, a directive's addressee).
-    ASSIGNED = "assigned"
-    # The organisation that reported the matter (a hazard's maintenance unit or inspection agency).
-    REPORTER = "reporter"
-
-
-class Scope(StrEnum):
-    USE_UNIT = "use_unit"
-    MAINTENANCE_UNIT = "maintenance_unit"
-    ASSIGNED = "assigned"
-    REPORTER = "reporter"
-    # The district regulator of the elevator's district.
-    DISTRICT = "district"
-    # The city regulator: every ticket.
-    CITY = "city"
-    # Whoever holds the role, e.g. the emergency platform's dispatcher.
-    ANY = "any"
-
-
-@dataclass(frozen=True)
-class Grant:
-    role: Role
-    scope: Scope
-    # The states the grant applies in; None: every state (whether the action applies is the workflow's).
-    states: frozenset[str] | None = None
+from domain.scopes import Grant, Relation, Scope
 
 
 @dataclass(frozen=True)
@@ -71,91 +40,8 @@ class TicketScope:
     parties: Mapping[Relation, Collection[str]]
 
 
-def _grants(role: Role, scope: Scope) -> tuple[Grant, ...]:
-    return (Grant(role, scope),)
-
-
-DISTRICT_REGULATOR = _grants(Role.REGULATOR, Scope.DISTRICT)
-USE_UNIT_MANAGER = _grants(Role.SAFETY_MANAGER, Scope.USE_UNIT)
-ASSIGNED_MAINTAINER = _grants(Role.MAINTAINER, Scope.ASSIGNED)
-HAZARD_REPORTER = (Grant(Role.MAINTAINER, Scope.REPORTER), Grant(Role.INSPECTOR, Scope.REPORTER))
-
-
-def _clock(pausers: tuple[Grant, ...]) -> dict[str, tuple[Grant, ...]]:
-    """The clock actions of a stepped kind: the district regulator extends (延期); `pausers` pause."""
-    return {"extend": DISTRICT_REGULATOR, "pause": pausers, "resume": pausers}
-
-
-def _regulator_steps(*actions: str) -> dict[str, tuple[Grant, ...]]:
-    return {action: DISTRICT_REGULATOR for action in actions}
-
-
-ACTIONS: dict[TicketKind, dict[str, tuple[Grant, ...]]] = {
-    TicketKind.RESCUE: {
-        "accept": _grants(Role.RESCUER, Scope.ASSIGNED),
-        "arrive": _grants(Role.RESCUER, Scope.ASSIGNED),
-        "release": _grants(Role.RESCUER, Scope.ASSIGNED),
-        "confirm": USE_UNIT_MANAGER,
-        "dispute": USE_UNIT_MANAGER,
-        "cancel": _grants(Role.DISPATCHER, Scope.ANY),
-    },
-    TicketKind.FAULT_REPAIR: {
-        "accept": ASSIGNED_MAINTAINER,
-        "arrive": ASSIGNED_MAINTAINER,
-        "report_not_fixable": ASSIGNED_MAINTAINER,
-        "fix": ASSIGNED_MAINTAINER,
-        "confirm": USE_UNIT_MANAGER,
-        "dispute": USE_UNIT_MANAGER,
-        "cancel": USE_UNIT_MANAGER,
-        **_clock(ASSIGNED_MAINTAINER),
-    },
-    TicketKind.MAINTENANCE_RECORD: {
-        "confirm": USE_UNIT_MANAGER,
-        "dispute": USE_UNIT_MANAGER,
-        # The maintenance unit revises or withdraws its own record; the unit assigned is the use unit, to confirm.
-        "resubmit": _grants(Role.MAINTAINER, Scope.MAINTENANCE_UNIT),
-        "withdraw": _grants(Role.MAINTAINER, Scope.MAINTENANCE_UNIT),
-        **_clock(USE_UNIT_MANAGER),
-    },
-    TicketKind.HAZARD: {
-        "submit_rectification": USE_UNIT_MANAGER,
-        "verify_pass": HAZARD_REPORTER,
-        "verify_fail": HAZARD_REPORTER,
-        "withdraw": HAZARD_REPORTER,
-        "extend": DISTRICT_REGULATOR,
-        # Whoever must act now stops its own clock: the use unit while rectifying, the reporter verifying.
-        "pause": (
-            Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT, frozenset({"rectifying"})),
-            *(Grant(g.role, g.scope, frozenset({"rectified"})) for g in HAZARD_REPORTER),
-        ),
-        "resume": (
-            Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT, frozenset({"rectifying"})),
-            *(Grant(g.role, g.scope, frozenset({"rectified"})) for g in HAZARD_REPORTER),
-        ),
-    },
-    TicketKind.FEEDBACK: {"answer": USE_UNIT_MANAGER, **_clock(USE_UNIT_MANAGER)},
-    TicketKind.COMPLAINT: {
-        **_regulator_steps("accept", "reject", "record_result", "refer_violation"),
-        **_clock(DISTRICT_REGULATOR),
-    },
-    TicketKind.REPORT: {
-        **_regulator_steps("open_case", "decline_case", "inform_reporter"),
-        **_clock(DISTRICT_REGULATOR),
-    },
-    TicketKind.VIOLATION_CLUE: {
-        **_regulator_steps("open_case", "decline_case", "record_penalty", "record_no_penalty"),
-        **_clock(DISTRICT_REGULATOR),
-    },
-    TicketKind.DIRECTIVE: {
-        "sign": (Grant(Role.SAFETY_MANAGER, Scope.ASSIGNED), Grant(Role.MAINTAINER, Scope.ASSIGNED)),
-        "submit_rectification": (
-            Grant(Role.SAFETY_MANAGER, Scope.ASSIGNED),
-            Grant(Role.MAINTAINER, Scope.ASSIGNED),
-        ),
-        **_regulator_steps("record_refusal", "verify_pass", "verify_fail", "withdraw"),
-        **_clock(DISTRICT_REGULATOR),
-    },
-}
+# Role x action x scope for every kind, read from each kind's own state machine and clock (its SPEC).
+ACTIONS: dict[TicketKind, dict[str, tuple[Grant, ...]]] = {spec.kind: spec.grants() for spec in KINDS}
 
 # Which parties see which kinds (第八条: a unit obtains what concerns it). Regulators see their district,
 # the city regulator everything. A report, a clue and a complaint's text could name the person behind

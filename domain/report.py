@@ -8,7 +8,7 @@ ticket: it never appears in the ticket, its timeline or its mails.
 
 from enum import StrEnum
 
-from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
@@ -127,4 +127,7 @@ SPEC = KindSpec(
     actions=lambda s, _: allowed_actions(ReportState(s)),
     clocked=open_states(final_states(ReportState)),
     finals=final_states(ReportState),
+    transitions=(report_transitions(anonymous=False), report_transitions(anonymous=True)),
+    scopes=REGULATOR_SCOPES,
+    pausers=DISTRICT_REGULATOR,
 )

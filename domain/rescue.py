@@ -164,4 +164,5 @@ SPEC = KindSpec(
     # The rescue's statutory clocks are never moved.
     clocked=lambda _: False,
     finals=final_states(RescueState),
+    transitions=(RESCUE_TRANSITIONS,),
 )

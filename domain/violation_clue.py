@@ -7,7 +7,7 @@ and decides on 立案; an opened case is decided within 90 days with a penalty (
 
 from enum import StrEnum
 
-from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
@@ -102,4 +102,7 @@ SPEC = KindSpec(
     actions=lambda s, _: allowed_actions(ClueState(s)),
     clocked=open_states(final_states(ClueState)),
     finals=final_states(ClueState),
+    transitions=(CLUE_TRANSITIONS,),
+    scopes=REGULATOR_SCOPES,
+    pausers=DISTRICT_REGULATOR,
 )

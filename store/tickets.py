@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from domain.catalog import CATALOG
 from domain.kinds import TicketKind
 from domain.maintenance_record import MaintenanceRecordState
-from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, Relation, ticket_parties
+from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, ticket_parties
 from domain.roles import OrganisationKind
+from domain.scopes import Relation
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store.database import Database
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport

@@ -27,8 +27,9 @@ from api.app import create_app
 from api.ticket_actions import ACTION_BODIES, UPDATES
 from domain.catalog import is_final
 from domain.kinds import TicketKind
-from domain.permissions import ACTIONS, Principal, Relation, TicketScope, may_view, ticket_parties
+from domain.permissions import ACTIONS, Principal, TicketScope, may_view, ticket_parties
 from domain.roles import OrganisationKind, Role
+from domain.scopes import Relation
 from elevator_orders.settings import Settings
 from tests.api.conftest import Api, _http_client
 from tests.support.clock import SettableClock

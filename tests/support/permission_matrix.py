@@ -17,9 +17,10 @@ from typing import Any
 
 from domain.deadline_policy import TimeUnit
 from domain.kinds import TicketKind
-from domain.permissions import ACTIONS, Scope
+from domain.permissions import ACTIONS
 from domain.policies import policy_table
 from domain.roles import Role
+from domain.scopes import Scope
 from elevator_orders.settings import Settings
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
