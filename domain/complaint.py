@@ -8,8 +8,10 @@ A violation found along the way is referred as a violation clue (Art 23); the co
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states
 from domain.kinds import TicketKind
+from domain.legal_sources import COMPLAINT_ORDER_20
 from domain.roles import Actor, Role
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
 
@@ -136,6 +138,50 @@ def complaint_ticket_id(elevator_code: str, ref: str) -> str:
     return f"complaint-{elevator_code}-{ref}"
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.COMPLAINT,
+        "decide",
+        7,
+        TimeUnit.WORKING_DAYS,
+        "receipt",
+        Breach.ESCALATE_TO_CITY,
+        f"{COMPLAINT_ORDER_20} Art 14: accept or reject within 7 working days of receipt and tell the complainant",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.COMPLAINT,
+        "mediate",
+        45,
+        TimeUnit.WORKING_DAYS,
+        "acceptance",
+        Breach.END_STEP,
+        f"{COMPLAINT_ORDER_20} Arts 16, 20: mediation without agreement ends after 45 working days",
+        remind_at=0.8,
+    ),
+    DeadlinePolicy(
+        TicketKind.COMPLAINT,
+        "inform",
+        7,
+        TimeUnit.WORKING_DAYS,
+        "end of mediation",
+        Breach.ESCALATE_TO_CITY,
+        f"{COMPLAINT_ORDER_20} Art 21: the parties are told of the end of mediation within 7 working days",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.COMPLAINT,
+        "evaluate",
+        10,
+        TimeUnit.CALENDAR_DAYS,
+        "result",
+        Breach.END_STEP,
+        "platform default: the complainant may evaluate the result for 10 days; then the ticket closes",
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.COMPLAINT,
     states=(ComplaintState,),
@@ -148,4 +194,5 @@ SPEC = KindSpec(
     pausers=DISTRICT_REGULATOR,
     # A referral keeps the complaint where it is, so `check_action` checks it outside the table.
     extra_grants={ComplaintAction.REFER_VIOLATION.value: DISTRICT_REGULATOR},
+    policies=POLICIES,
 )

@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import CHINA_TIME, WorkingDayCalendar
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
-from domain.oversight_policies import DIRECTIVE_POLICIES
+from domain.legal_sources import INSPECTION_ORDER_57
 from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
@@ -150,9 +151,36 @@ def check_action(
     )
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.DIRECTIVE,
+        "rectify",
+        15,
+        TimeUnit.WORKING_DAYS,
+        "issue",
+        Breach.OPEN_CLUE,
+        f"platform default for the date a directive sets (the regulator may set another); {INSPECTION_ORDER_57} "
+        "Arts 23, 30: correct by the date set; Art 36: refusing to execute is fined",
+        remind_at=0.8,
+        opens_clue=True,
+    ),
+    DeadlinePolicy(
+        TicketKind.DIRECTIVE,
+        "recheck",
+        10,
+        TimeUnit.WORKING_DAYS,
+        "rectification report",
+        Breach.ESCALATE_TO_CITY,
+        f"{INSPECTION_ORDER_57} Art 29: the regulator re-checks within 10 working days of the rectification report",
+        remind_at=0.6,
+    ),
+)
+
+
 RECTIFY_POLICY_KEY = "directive.rectify"
 RECHECK_POLICY_KEY = "directive.recheck"
-_RECTIFY_POLICY = next(p for p in DIRECTIVE_POLICIES if p.key == RECTIFY_POLICY_KEY)
+_RECTIFY_POLICY = next(p for p in POLICIES if p.key == RECTIFY_POLICY_KEY)
 # The directive's own date sets its deadline; its policy row still says when the unit is reminded.
 RECTIFY_REMIND_SHARE: float = _RECTIFY_POLICY.remind_at or 0.8
 # Whether missing the date opens a violation clue against the addressed unit (Art 36: a fine).
@@ -216,7 +244,7 @@ def appeal_rights_zh(issuer_name: str, district_name: str) -> str:
 
 # --- Drafting a directive from an escalated ticket -----------------------------------------------
 
-_ORDER_57 = "《特种设备安全监督检查办法》第二十三条、第三十条"
+ORDER_57 = "《特种设备安全监督检查办法》第二十三条、第三十条"
 _LAW = "《中华人民共和国特种设备安全法》"
 _SMART_ELEVATOR = "《上海市智慧电梯信息管理办法》（沪市监规范〔2024〕13号）"
 
@@ -235,39 +263,39 @@ DRAFT_DEFAULTS: dict[TicketKind, DraftDefaults] = {
     TicketKind.HAZARD: DraftDefaults(
         Addressee.USE_UNIT,
         f"{_LAW}第四十二条（特种设备出现故障或者发生异常情况，使用单位应当全面检查，消除事故隐患后方可继续使用）",
-        f"{_LAW}第八十三条、第八十四条；{_ORDER_57}",
+        f"{_LAW}第八十三条、第八十四条；{ORDER_57}",
     ),
     TicketKind.MAINTENANCE_RECORD: DraftDefaults(
         Addressee.USE_UNIT,
         f"{_LAW}第三十九条第一款（使用单位应当对其使用的特种设备进行经常性维护保养和定期自行检查，并作出记录）",
-        f"{_LAW}第八十三条第（三）项；{_ORDER_57}",
+        f"{_LAW}第八十三条第（三）项；{ORDER_57}",
     ),
     TicketKind.COMPLAINT: DraftDefaults(
         Addressee.USE_UNIT,
         f"{_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
-        f"{_LAW}第八十三条；{_ORDER_57}",
+        f"{_LAW}第八十三条；{ORDER_57}",
     ),
     TicketKind.FEEDBACK: DraftDefaults(
         Addressee.USE_UNIT,
         f"{_SMART_ELEVATOR}第六条（及时、准确上传乘客评价建议工单处置信息）",
-        f"{_SMART_ELEVATOR}第十二条、第十三条；{_ORDER_57}",
+        f"{_SMART_ELEVATOR}第十二条、第十三条；{ORDER_57}",
     ),
     TicketKind.RESCUE: DraftDefaults(
         Addressee.MAINTENANCE_UNIT,
         f"{_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）；"
         "TSG T5002-2017《电梯维护保养规则》第5条（设区的市30分钟内抵达救援现场）",
-        f"{_LAW}第八十八条；{_ORDER_57}",
+        f"{_LAW}第八十八条；{ORDER_57}",
     ),
     TicketKind.FAULT_REPAIR: DraftDefaults(
         Addressee.MAINTENANCE_UNIT,
         f"{_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）",
-        f"{_LAW}第八十八条；{_ORDER_57}",
+        f"{_LAW}第八十八条；{ORDER_57}",
     ),
 }
 _FALLBACK_DEFAULTS = DraftDefaults(
     Addressee.USE_UNIT,
     f"{_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
-    _ORDER_57,
+    ORDER_57,
 )
 
 
@@ -337,4 +365,5 @@ SPEC = KindSpec(
     # Either addressee signs and rectifies: the use unit's safety manager or the maintenance unit.
     transitions=tuple(directive_transitions(role) for role in (Role.SAFETY_MANAGER, Role.MAINTAINER)),
     pausers=DISTRICT_REGULATOR,
+    policies=POLICIES,
 )

@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
@@ -145,6 +146,53 @@ FLAG_DISPUTED = "disputed"
 FLAG_EXTENDED = "extended"
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "accept",
+        30,
+        TimeUnit.MINUTES,
+        "report",
+        Breach.ESCALATE,
+        "platform default; 特种设备安全法 Art 45: go to the site immediately on a fault notice",
+        remind_at=0.5,
+    ),
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "arrive",
+        2,
+        TimeUnit.HOURS,
+        "report",
+        Breach.ESCALATE,
+        "platform default; 特种设备安全法 Art 45: go to the site immediately and take emergency measures",
+        remind_at=0.75,
+    ),
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "fix",
+        24,
+        TimeUnit.HOURS,
+        "arrival",
+        Breach.ESCALATE,
+        "platform default; 上海市电梯安全管理办法 (Order 76, 2023, unverified): fix promptly, or give the use "
+        "unit a written plan and keep the car stopped",
+        remind_at=0.75,
+    ),
+    DeadlinePolicy(
+        TicketKind.FAULT_REPAIR,
+        "confirm",
+        2,
+        TimeUnit.WORKING_DAYS,
+        "fix",
+        Breach.ESCALATE,
+        "platform default for 故障维修工单确认 (沪市监规范〔2024〕13号 信息目录); 条例 Art 29: a faulty car is "
+        "checked before reuse",
+        remind_at=0.5,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.FAULT_REPAIR,
     states=(FaultRepairState,),
@@ -154,4 +202,5 @@ SPEC = KindSpec(
     transitions=(FAULT_REPAIR_TRANSITIONS,),
     # The maintenance unit stops its own clock (e.g. waiting for a part the law lets it wait for).
     pausers=(Grant(Role.MAINTAINER, Scope.ASSIGNED),),
+    policies=POLICIES,
 )

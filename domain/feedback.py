@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
@@ -62,6 +63,31 @@ def feedback_ticket_id(elevator_code: str, ref: str) -> str:
     return f"feedback-{elevator_code}-{ref}"
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.FEEDBACK,
+        "answer_evaluation",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "submission",
+        Breach.ESCALATE,
+        "platform default; no statutory clock. Shanghai 12345 practice: 5 working days for complaints",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.FEEDBACK,
+        "answer_suggestion",
+        1,
+        TimeUnit.WORKING_DAYS,
+        "submission",
+        Breach.ESCALATE,
+        "platform default; no statutory clock. Shanghai 12345 practice: 1 working day for suggestions",
+        remind_at=0.5,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.FEEDBACK,
     states=(FeedbackState,),
@@ -70,4 +96,5 @@ SPEC = KindSpec(
     finals=final_states(FeedbackState),
     transitions=(FEEDBACK_TRANSITIONS,),
     pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
+    policies=POLICIES,
 )

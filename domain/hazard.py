@@ -6,6 +6,7 @@ rectifies it by a deadline set by its severity; the reporting organisation verif
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
@@ -155,6 +156,43 @@ FLAG_EXTENDED = "extended"
 FLAG_VERIFY_FAILED = "verify_failed"
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "rectify_serious",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "report",
+        Breach.ESCALATE,
+        "platform default for 重大隐患; 特种设备安全监督检查办法 (SAMR Order 57) Arts 23, 30: rectify by the date set",
+        remind_at=0.6,
+        opens_clue=True,
+    ),
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "rectify_general",
+        15,
+        TimeUnit.WORKING_DAYS,
+        "report",
+        Breach.ESCALATE,
+        "platform default for 一般隐患; 特种设备安全法 Art 83: a use unit corrects within the set period",
+        remind_at=0.8,
+        opens_clue=True,
+    ),
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "verify",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "rectification",
+        Breach.ESCALATE,
+        "platform default; 特种设备安全监督检查办法 Art 29: a re-check within 10 working days of the report",
+        remind_at=0.6,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.HAZARD,
     states=(HazardState,),
@@ -169,4 +207,5 @@ SPEC = KindSpec(
         Grant(Role.MAINTAINER, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
         Grant(Role.INSPECTOR, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
     ),
+    policies=POLICIES,
 )

@@ -16,11 +16,12 @@ from domain import (
 from domain.kind_spec import KindSpec
 from domain.kinds import TicketKind
 
+# In the order `elevator-orders policies` lists their legal clocks.
 KINDS: tuple[KindSpec, ...] = (
     rescue.SPEC,
     fault_repair.SPEC,
-    maintenance_record.SPEC,
     hazard.SPEC,
+    maintenance_record.SPEC,
     feedback.SPEC,
     complaint.SPEC,
     report.SPEC,

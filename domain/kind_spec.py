@@ -8,6 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from domain.deadline_policy import DeadlinePolicy
 from domain.kinds import TicketKind
 from domain.roles import Role
 from domain.scopes import Grant, Scope
@@ -53,6 +54,8 @@ class KindSpec:
     pausers: tuple[Grant, ...] | None = None
     # Actions checked outside the transition table (a complaint's referral keeps its state).
     extra_grants: Mapping[str, tuple[Grant, ...]] = field(default_factory=dict)
+    # The kind's legal clocks: its rows of the policy table.
+    policies: tuple[DeadlinePolicy, ...] = ()
 
     def grants(self) -> dict[str, tuple[Grant, ...]]:
         """Who may take each action, in the order roles are tried: the variants' transitions, then the clock."""

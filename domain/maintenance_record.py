@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DEFAULT_SCOPES, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
@@ -124,6 +125,32 @@ class MissedMaintenanceState(StrEnum):
 
 _MISSED = frozenset(MissedMaintenanceState.__members__.values())
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.MAINTENANCE_RECORD,
+        "confirm",
+        3,
+        TimeUnit.WORKING_DAYS,
+        "submission",
+        Breach.ESCALATE,
+        "platform default; TSG T5002-2017 Art 7: the use unit's safety manager signs the maintenance record",
+        remind_at=0.5,
+    ),
+    DeadlinePolicy(
+        TicketKind.MAINTENANCE_RECORD,
+        "interval",
+        15,
+        TimeUnit.CALENDAR_DAYS,
+        "last maintenance",
+        Breach.ESCALATE,
+        "特种设备安全监察条例 Art 31: cleaning, lubrication, adjustment and checks at least every 15 days",
+        remind_at=0.8,
+        opens_clue=True,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.MAINTENANCE_RECORD,
     states=(MaintenanceRecordState, MissedMaintenanceState),
@@ -136,4 +163,5 @@ SPEC = KindSpec(
     # The maintenance unit revises or withdraws its own record; the unit assigned is the use unit, to confirm.
     scopes={**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.MAINTENANCE_UNIT},
     pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
+    policies=POLICIES,
 )

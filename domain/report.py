@@ -8,8 +8,10 @@ ticket: it never appears in the ticket, its timeline or its mails.
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
+from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -121,6 +123,32 @@ def report_ticket_id(elevator_code: str, ref: str) -> str:
     return f"report-{elevator_code}-{ref}"
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.REPORT,
+        "verify",
+        15,
+        TimeUnit.WORKING_DAYS,
+        "receipt",
+        Breach.ESCALATE_TO_CITY,
+        f"{PENALTY_PROCEDURE} Art 18: verify and decide whether to open a case within 15 working days "
+        "(+15 with approval); testing time excluded",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.REPORT,
+        "inform",
+        5,
+        TimeUnit.WORKING_DAYS,
+        "decision",
+        Breach.ESCALATE_TO_CITY,
+        f"{COMPLAINT_ORDER_20} Art 31: a real-name reporter is told whether a case was opened within 5 working days",
+        remind_at=0.6,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.REPORT,
     states=(ReportState,),
@@ -130,4 +158,5 @@ SPEC = KindSpec(
     transitions=(report_transitions(anonymous=False), report_transitions(anonymous=True)),
     scopes=REGULATOR_SCOPES,
     pausers=DISTRICT_REGULATOR,
+    policies=POLICIES,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
@@ -157,6 +158,49 @@ OVERDUE_FLAGS_BY_STATE: dict[RescueState, frozenset[str]] = {
 }
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "accept",
+        5,
+        TimeUnit.MINUTES,
+        "dispatch",
+        Breach.REDISPATCH,
+        "platform default; 上海市电梯安全管理办法 (Order 76, 2023): use unit reaches the maintenance unit in 5 min",
+    ),
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "arrive",
+        30,
+        TimeUnit.MINUTES,
+        "alarm",
+        Breach.ESCALATE,
+        "TSG T5002-2017 Art 5(4); Shanghai measures: on site within 30 min in districted cities",
+        opens_clue=True,
+    ),
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "accident",
+        2,
+        TimeUnit.HOURS,
+        "alarm",
+        Breach.FLAG_ACCIDENT,
+        "特种设备安全监察条例 Art 64(3): people held 2 h or more is a general accident",
+    ),
+    DeadlinePolicy(
+        TicketKind.RESCUE,
+        "confirm",
+        24,
+        TimeUnit.HOURS,
+        "release",
+        Breach.ESCALATE,
+        "platform default for 困人救援工单确认 (沪市监规范〔2024〕13号 信息目录)",
+        remind_at=0.5,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.RESCUE,
     states=(RescueState,),
@@ -165,4 +209,5 @@ SPEC = KindSpec(
     clocked=lambda _: False,
     finals=final_states(RescueState),
     transitions=(RESCUE_TRANSITIONS,),
+    policies=POLICIES,
 )

@@ -7,8 +7,10 @@ and decides on 立案; an opened case is decided within 90 days with a penalty (
 
 from enum import StrEnum
 
+from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
+from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -96,6 +98,32 @@ def violation_clue_ticket_id(source_ticket_id: str, reason: str) -> str:
     return f"violation_clue-{source_ticket_id}-{reason.replace('.', '_')}"
 
 
+# The legal clocks of this kind: rows of the policy table, each overridable by its key.
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    DeadlinePolicy(
+        TicketKind.VIOLATION_CLUE,
+        "verify",
+        15,
+        TimeUnit.WORKING_DAYS,
+        "receipt",
+        Breach.ESCALATE_TO_CITY,
+        f"{PENALTY_PROCEDURE} Art 18: verify a clue and decide on 立案 within 15 working days (+15 with "
+        f"approval); {COMPLAINT_ORDER_20} Art 23",
+        remind_at=0.6,
+    ),
+    DeadlinePolicy(
+        TicketKind.VIOLATION_CLUE,
+        "decide",
+        90,
+        TimeUnit.CALENDAR_DAYS,
+        "case opened (立案)",
+        Breach.ESCALATE_TO_CITY,
+        f"{PENALTY_PROCEDURE}: an ordinary-procedure case is decided within 90 days of 立案 (+30 with approval)",
+        remind_at=0.8,
+    ),
+)
+
+
 SPEC = KindSpec(
     kind=TicketKind.VIOLATION_CLUE,
     states=(ClueState,),
@@ -105,4 +133,5 @@ SPEC = KindSpec(
     transitions=(CLUE_TRANSITIONS,),
     scopes=REGULATOR_SCOPES,
     pausers=DISTRICT_REGULATOR,
+    policies=POLICIES,
 )
