@@ -13,6 +13,7 @@ from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, fin
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20
 from domain.roles import Actor, Role
+from domain.scopes import Relation
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
 
 
@@ -195,4 +196,6 @@ SPEC = KindSpec(
     # A referral keeps the complaint where it is, so `check_action` checks it outside the table.
     extra_grants={ComplaintAction.REFER_VIOLATION.value: DISTRICT_REGULATOR},
     policies=POLICIES,
+    # Mediated with the use unit; who complained stays with the regulator.
+    visible_to=frozenset({Relation.USE_UNIT}),
 )

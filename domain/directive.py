@@ -20,6 +20,7 @@ from domain.kinds import TicketKind
 from domain.legal_sources import INSPECTION_ORDER_57
 from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.roles import Actor, Role
+from domain.scopes import Relation
 from domain.transitions import Party, Transition, check_transition
 
 
@@ -366,4 +367,6 @@ SPEC = KindSpec(
     transitions=tuple(directive_transitions(role) for role in (Role.SAFETY_MANAGER, Role.MAINTAINER)),
     pausers=DISTRICT_REGULATOR,
     policies=POLICIES,
+    # The addressee the directive is issued to.
+    visible_to=frozenset({Relation.ASSIGNED}),
 )

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -203,4 +203,5 @@ SPEC = KindSpec(
     # The maintenance unit stops its own clock (e.g. waiting for a part the law lets it wait for).
     pausers=(Grant(Role.MAINTAINER, Scope.ASSIGNED),),
     policies=POLICIES,
+    visible_to=EVERY_PARTY,
 )

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import KindSpec, final_states, open_states
+from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -97,4 +97,5 @@ SPEC = KindSpec(
     transitions=(FEEDBACK_TRANSITIONS,),
     pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
     policies=POLICIES,
+    visible_to=EVERY_PARTY,
 )

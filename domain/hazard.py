@@ -7,7 +7,7 @@ rectifies it by a deadline set by its severity; the reporting organisation verif
 from enum import StrEnum
 
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import KindSpec, final_states
+from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -208,4 +208,5 @@ SPEC = KindSpec(
         Grant(Role.INSPECTOR, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
     ),
     policies=POLICIES,
+    visible_to=EVERY_PARTY,
 )

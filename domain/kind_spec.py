@@ -11,7 +11,7 @@ from typing import Any
 from domain.deadline_policy import DeadlinePolicy
 from domain.kinds import TicketKind
 from domain.roles import Role
-from domain.scopes import Grant, Scope
+from domain.scopes import Grant, Relation, Scope
 from domain.transitions import Party, Transition
 
 DetailsView = Mapping[str, object]
@@ -31,6 +31,8 @@ REGULATOR_SCOPES: Mapping[Party, Scope] = MappingProxyType(
     {**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.DISTRICT}
 )
 DISTRICT_REGULATOR: tuple[Grant, ...] = (Grant(Role.REGULATOR, Scope.DISTRICT),)
+# The work on an elevator concerns every organisation that takes part in it.
+EVERY_PARTY: frozenset[Relation] = frozenset(Relation)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,11 @@ class KindSpec:
     extra_grants: Mapping[str, tuple[Grant, ...]] = field(default_factory=dict)
     # The kind's legal clocks: its rows of the policy table.
     policies: tuple[DeadlinePolicy, ...] = ()
+    # Which of a ticket's parties see it (第八条: a unit obtains what concerns it); regulators see their
+    # district whatever the kind. A report's or a clue's text could name its reporter: no party sees those.
+    visible_to: frozenset[Relation] = frozenset()
+    # Roles that see every ticket of the kind, wherever it is (the 110 platform's dispatcher: rescues).
+    visible_to_roles: frozenset[Role] = frozenset()
 
     def grants(self) -> dict[str, tuple[Grant, ...]]:
         """Who may take each action, in the order roles are tried: the variants' transitions, then the clock."""

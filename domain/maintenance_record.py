@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DEFAULT_SCOPES, KindSpec, final_states
+from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -164,4 +164,5 @@ SPEC = KindSpec(
     scopes={**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.MAINTENANCE_UNIT},
     pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
     policies=POLICIES,
+    visible_to=EVERY_PARTY,
 )

@@ -43,26 +43,17 @@ class TicketScope:
 # Role x action x scope for every kind, read from each kind's own state machine and clock (its SPEC).
 ACTIONS: dict[TicketKind, dict[str, tuple[Grant, ...]]] = {spec.kind: spec.grants() for spec in KINDS}
 
-# Which parties see which kinds (第八条: a unit obtains what concerns it). Regulators see their district,
-# the city regulator everything. A report, a clue and a complaint's text could name the person behind
-# them: reports and clues are for regulators only, a complaint for the use unit it is mediated with.
-_WORK_KINDS = frozenset(
-    {
-        TicketKind.RESCUE,
-        TicketKind.FAULT_REPAIR,
-        TicketKind.MAINTENANCE_RECORD,
-        TicketKind.HAZARD,
-        TicketKind.FEEDBACK,
-    }
-)
+# Which parties and roles see which kinds (第八条), as each kind declares; regulators see their district.
 VISIBLE_BY_RELATION: dict[Relation, frozenset[TicketKind]] = {
-    Relation.USE_UNIT: _WORK_KINDS | {TicketKind.COMPLAINT},
-    Relation.MAINTENANCE_UNIT: _WORK_KINDS,
-    Relation.ASSIGNED: _WORK_KINDS | {TicketKind.DIRECTIVE},
-    Relation.REPORTER: _WORK_KINDS,
+    relation: kinds
+    for relation in Relation
+    if (kinds := frozenset(spec.kind for spec in KINDS if relation in spec.visible_to))
 }
-# Roles that see every ticket of some kinds, wherever it is: the 110 platform's dispatchers see rescues.
-VISIBLE_BY_ROLE: dict[Role, frozenset[TicketKind]] = {Role.DISPATCHER: frozenset({TicketKind.RESCUE})}
+VISIBLE_BY_ROLE: dict[Role, frozenset[TicketKind]] = {
+    role: kinds
+    for role in Role
+    if (kinds := frozenset(spec.kind for spec in KINDS if role in spec.visible_to_roles))
+}
 
 REGULATOR_ORGANISATIONS = frozenset({OrganisationKind.DISTRICT_REGULATOR, OrganisationKind.CITY_REGULATOR})
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import KindSpec, final_states
+from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
@@ -210,4 +210,6 @@ SPEC = KindSpec(
     finals=final_states(RescueState),
     transitions=(RESCUE_TRANSITIONS,),
     policies=POLICIES,
+    visible_to=EVERY_PARTY,
+    visible_to_roles=frozenset({Role.DISPATCHER}),
 )

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from api.app import create_app
 from api.ticket_actions import ACTION_BODIES, UPDATES, update_for
 from domain.catalog import CATALOG, allowed_actions, is_final, state_label
-from domain.permissions import ACTIONS
+from domain.permissions import ACTIONS, VISIBLE_BY_RELATION, VISIBLE_BY_ROLE
 from domain.policies import policy_table
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
@@ -59,6 +59,17 @@ def test_the_permission_table_grants_the_same_roles_in_the_same_order() -> None:
 
     # Grants are lists, compared in order; kinds and actions are looked up, so their order is free.
     assert _as_json(table) == golden
+
+
+def test_every_party_and_role_still_sees_the_same_kinds() -> None:
+    visibility = {
+        "by_relation": {
+            relation.value: sorted(kinds) for relation, kinds in VISIBLE_BY_RELATION.items() if kinds
+        },
+        "by_role": {role.value: sorted(kinds) for role, kinds in VISIBLE_BY_ROLE.items() if kinds},
+    }
+
+    assert _as_json(visibility) == _matches_golden("visibility", visibility)
 
 
 def test_every_state_of_every_kind_keeps_its_label_finality_and_actions() -> None:
