@@ -18,6 +18,7 @@ from api.audit import AuditTrail
 from api.body_limit import BodyLimitMiddleware
 from api.deps import AppResources
 from api.errors import install_error_handlers
+from api.kind_routers import kind_routers
 from api.pages import inbox as inbox_page
 from api.pages import maintenance as maintenance_page
 from api.pages import public as public_pages
@@ -32,17 +33,9 @@ from api.routers import (
     actions,
     api_keys,
     auth,
-    complaint,
-    directive,
     elevators,
     exports,
-    fault_repair,
-    feedback,
-    hazard,
-    maintenance_record,
-    report,
     reporter_identity,
-    rescue,
     tickets,
     tracking,
 )
@@ -100,16 +93,11 @@ def create_app(
     app.add_middleware(AuditTrail)
     app.include_router(auth.router)
     app.include_router(api_keys.router)
-    app.include_router(rescue.router)
-    app.include_router(fault_repair.router)
-    app.include_router(feedback.router)
-    app.include_router(hazard.router)
-    app.include_router(maintenance_record.router)
-    app.include_router(report.router)
+    # Each kind's own routes (opening its tickets), then what several kinds share.
+    for router in kind_routers():
+        app.include_router(router)
     app.include_router(reporter_identity.router)
-    app.include_router(complaint.router)
     app.include_router(tracking.router)
-    app.include_router(directive.router)
     app.include_router(actions.router)
     app.include_router(tickets.router)
     app.include_router(elevators.router)

@@ -10,31 +10,11 @@ from api import report_schemas, schemas
 from api import violation_clue_schemas as clue_schemas
 from domain.kinds import TicketKind
 from domain.roles import Actor
-from workflows import (
-    complaint,
-    directive,
-    fault_repair,
-    feedback,
-    hazard,
-    maintenance_record,
-    report,
-    rescue,
-    violation_clue,
-)
+from workflows.kind_modules import kind_updates
 from workflows.update_spec import UpdateTable
 
 # Each kind's actions, as its workflow module declares them.
-UPDATES: dict[TicketKind, UpdateTable] = {
-    TicketKind.RESCUE: rescue.UPDATES,
-    TicketKind.FAULT_REPAIR: fault_repair.UPDATES,
-    TicketKind.HAZARD: hazard.UPDATES,
-    TicketKind.MAINTENANCE_RECORD: maintenance_record.UPDATES,
-    TicketKind.FEEDBACK: feedback.UPDATES,
-    TicketKind.COMPLAINT: complaint.UPDATES,
-    TicketKind.REPORT: report.UPDATES,
-    TicketKind.VIOLATION_CLUE: violation_clue.UPDATES,
-    TicketKind.DIRECTIVE: directive.UPDATES,
-}
+UPDATES: dict[TicketKind, UpdateTable] = kind_updates()
 
 # The body each action takes, shared by every kind that has the action.
 ACTION_BODIES: dict[str, type[BaseModel]] = {

@@ -31,31 +31,12 @@ from store.outbox import MailOutbox
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
 from worker.workflow_runner import ContextFreeSandboxRunner
-from workflows.complaint import ComplaintWorkflow
-from workflows.directive import DirectiveWorkflow
-from workflows.fault_repair import FaultRepairWorkflow
-from workflows.feedback import FeedbackWorkflow
-from workflows.hazard import HazardWorkflow
+from workflows.kind_modules import kind_workflows
 from workflows.mail_delivery import MailDeliveryWorkflow
-from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
-from workflows.report import ReportWorkflow
-from workflows.rescue import RescueWorkflow
-from workflows.violation_clue import ViolationClueWorkflow
 
-WORKFLOWS = [
-    RescueWorkflow,
-    FaultRepairWorkflow,
-    FeedbackWorkflow,
-    HazardWorkflow,
-    MaintenanceRecordWorkflow,
-    MaintenanceScheduleWorkflow,
-    MailDeliveryWorkflow,
-    ReportWorkflow,
-    ViolationClueWorkflow,
-    ComplaintWorkflow,
-    DirectiveWorkflow,
-]
+# Every kind's workflow, as its module declares it, and the workflows shared by the kinds.
+WORKFLOWS = [*kind_workflows(), MaintenanceScheduleWorkflow, MailDeliveryWorkflow]
 
 
 def mail_sender(settings: Settings, clock: Clock = system_clock) -> MailSender:

@@ -353,6 +353,10 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = ComplaintWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "accept": UpdateSpec(ComplaintWorkflow.accept, StepInput),

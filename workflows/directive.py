@@ -439,6 +439,10 @@ class DirectiveWorkflow(ClockedTicket[DirectiveState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = DirectiveWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "sign": UpdateSpec(DirectiveWorkflow.sign, SignInput),

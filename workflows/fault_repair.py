@@ -325,6 +325,10 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = FaultRepairWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "accept": UpdateSpec(FaultRepairWorkflow.accept, StepInput),

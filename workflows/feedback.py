@@ -145,6 +145,10 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = FeedbackWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "answer": UpdateSpec(FeedbackWorkflow.answer, AnswerInput),

@@ -300,6 +300,10 @@ class HazardWorkflow(ClockedTicket[HazardState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = HazardWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "submit_rectification": UpdateSpec(HazardWorkflow.submit_rectification, RectificationInput),

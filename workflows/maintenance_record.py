@@ -234,6 +234,10 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = MaintenanceRecordWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "confirm": UpdateSpec(MaintenanceRecordWorkflow.confirm, StepInput, {"note": "remark"}),

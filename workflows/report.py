@@ -271,6 +271,10 @@ class ReportWorkflow(ClockedTicket[ReportState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = ReportWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "open_case": UpdateSpec(ReportWorkflow.open_case, StepInput),

@@ -585,6 +585,10 @@ class RescueWorkflow:
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = RescueWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "accept": UpdateSpec(RescueWorkflow.accept, AcceptInput),

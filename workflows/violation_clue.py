@@ -220,6 +220,10 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
         )
 
 
+# The workflow that runs each ticket of this kind (the worker registers it).
+WORKFLOW = ViolationClueWorkflow
+
+
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.
 UPDATES: UpdateTable = {
     "open_case": UpdateSpec(ViolationClueWorkflow.open_case, OpenCaseInput),
