@@ -1,0 +1,127 @@
+"""What every public page shares: the car as 第十条 makes it public, the page frame, refusals in Chinese."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import HTTPException, Path, Request, status
+from fastapi.responses import HTMLResponse
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError
+
+from api.deps import AppResources
+from api.errors import TemporalUnavailable, TicketNotActionable
+from api.pages import public_forms
+from api.pages.rendering import render
+from api.rate_limit import public_rate_limit
+from domain.calendar import CHINA_TIME
+from domain.policies import policy_table
+from store.models import Elevator
+
+logger = logging.getLogger(__name__)
+
+ElevatorCode = Annotated[str, Path(min_length=1, max_length=64)]
+Token = Annotated[str, Path(min_length=1, max_length=200)]
+
+# Whatever keeps a ticket from being opened or acted on just now: told as a sentence, never a trace.
+WORKFLOW_FAILURES = (
+    TemporalUnavailable,
+    RPCError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+    WorkflowUpdateFailedError,
+    TicketNotActionable,
+)
+# The token is the only key to a filing: pages that show it are never cached nor sent on as a referrer.
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@dataclass(frozen=True)
+class PublicElevator:
+    """What 第十条 makes public about a car, as the QR page shows it."""
+
+    code: str
+    registration_code: str
+    equipment_code: str
+    address: str
+    building: str
+    use_unit: str
+    maintenance_unit: str
+    last_maintenance: date | None
+    inspection_valid_until: date | None
+    # China's date when the page is shown: an inspection date before it has run out.
+    today: date
+
+    @property
+    def path(self) -> str:
+        return f"/e/{quote(self.code, safe='')}"
+
+    @property
+    def inspection_expired(self) -> bool:
+        return self.inspection_valid_until is not None and self.inspection_valid_until < self.today
+
+
+async def public_elevator(resources: AppResources, elevator: Elevator) -> PublicElevator:
+    use_unit = await resources.registry.organisation(elevator.use_unit_id)
+    maintenance_unit = await resources.registry.organisation(elevator.maintenance_unit_id)
+    performed = await resources.tickets.last_confirmed_maintenance(elevator.code)
+    return PublicElevator(
+        code=elevator.code,
+        registration_code=elevator.registration_code,
+        equipment_code=elevator.equipment_code,
+        address=elevator.address,
+        building=elevator.building,
+        use_unit=use_unit.name if use_unit else "",
+        maintenance_unit=maintenance_unit.name if maintenance_unit else "",
+        last_maintenance=performed.astimezone(CHINA_TIME).date() if performed else None,
+        inspection_valid_until=elevator.inspection_valid_until,
+        today=resources.clock().astimezone(CHINA_TIME).date(),
+    )
+
+
+def page(request: Request, resources: AppResources, template: str, **context: Any) -> HTMLResponse:
+    # Limits are stated from the policy rows in force, as the deadlines are counted (`limit("report.verify")`).
+    policies = policy_table(resources.settings.policy_overrides)
+    return render(
+        request,
+        template,
+        rescue_hotline=resources.settings.rescue_hotline,
+        limit=lambda key: policies[key].limit_zh,
+        **context,
+    )
+
+
+def not_found(request: Request, resources: AppResources, message: str) -> HTMLResponse:
+    return page(
+        request,
+        resources,
+        "public/not_found.html",
+        status_code=status.HTTP_404_NOT_FOUND,
+        title="未找到",
+        message=message,
+    )
+
+
+UNKNOWN_ELEVATOR = "未找到这部电梯。请核对电梯内张贴的智慧电梯码，或重新扫码。"
+UNKNOWN_TOKEN = "未找到与此查询链接对应的事项。请核对链接是否完整。"
+
+
+async def too_many(request: Request, bucket: str) -> str | None:
+    """The public rate limit of `bucket` (the JSON API's own): None if allowed, else the Chinese refusal."""
+    try:
+        await public_rate_limit(bucket)(request)
+    except HTTPException as refused:
+        return str(refused.detail)
+    return None
+
+
+def unavailable_message(error: Exception) -> str:
+    logger.warning("public page could not reach the workflow service: %s", error)
+    return "系统暂时繁忙，未能提交，请稍后再试。"
+
+
+async def form_values(request: Request) -> dict[str, str]:
+    return public_forms.values(await request.form())

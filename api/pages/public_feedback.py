@@ -1,0 +1,119 @@
+"""评价建议 from a car's QR page."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse
+
+from api.audit import audit
+from api.deps import AppResources, Resources
+from api.feedback_service import receive_feedback
+from api.pages import public_forms
+from api.pages.public_common import (
+    UNKNOWN_ELEVATOR,
+    WORKFLOW_FAILURES,
+    ElevatorCode,
+    form_values,
+    not_found,
+    page,
+    public_elevator,
+    too_many,
+    unavailable_message,
+)
+from domain.feedback import FeedbackType, feedback_ticket_id
+from store.audit import Outcome
+from store.models import Elevator
+
+router = APIRouter(include_in_schema=False)
+
+
+async def _feedback_form(
+    request: Request,
+    resources: AppResources,
+    elevator: Elevator,
+    typed: dict[str, str],
+    *,
+    status_code: int = status.HTTP_200_OK,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+) -> HTMLResponse:
+    return page(
+        request,
+        resources,
+        "public/feedback_form.html",
+        status_code=status_code,
+        title="评价建议",
+        elevator=await public_elevator(resources, elevator),
+        submission=public_forms.submission_id(typed),
+        typed=typed,
+        errors=errors or {},
+        error=error,
+    )
+
+
+@router.get("/e/{code}/feedback", response_class=HTMLResponse)
+async def feedback_form(request: Request, code: ElevatorCode, resources: Resources) -> HTMLResponse:
+    """A passenger rates the elevator (1-5 stars) or suggests something; no name, no phone."""
+    elevator = await resources.registry.elevator(code)
+    if elevator is None:
+        return not_found(request, resources, UNKNOWN_ELEVATOR)
+    return await _feedback_form(request, resources, elevator, {"feedback_type": "evaluation"})
+
+
+@router.post("/e/{code}/feedback", response_class=HTMLResponse)
+async def send_feedback(request: Request, code: ElevatorCode, resources: Resources) -> HTMLResponse:
+    elevator = await resources.registry.elevator(code)
+    if elevator is None:
+        return not_found(request, resources, UNKNOWN_ELEVATOR)
+    typed = await form_values(request)
+    if refused := await too_many(request, "feedback"):
+        return await _feedback_form(
+            request, resources, elevator, typed, status_code=status.HTTP_429_TOO_MANY_REQUESTS, error=refused
+        )
+    checked = public_forms.feedback(code, typed)
+    if checked.body is None:
+        return await _feedback_form(
+            request,
+            resources,
+            elevator,
+            typed,
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+            errors=checked.errors,
+            error=public_forms.CHECK_FIELDS,
+        )
+    ref = public_forms.submission_id(typed)
+    body = checked.body
+    if await resources.tickets.get(feedback_ticket_id(code, ref)) is None:
+        try:
+            registered = await receive_feedback(
+                resources.temporal,
+                resources.settings.temporal_task_queue,
+                elevator_code=code,
+                ref=ref,
+                feedback_type=FeedbackType(body.feedback_type),
+                text=body.text,
+                rating=body.rating,
+                mail_grace_seconds=resources.settings.mail_grace_seconds,
+                clock=resources.clock,
+            )
+        except WORKFLOW_FAILURES as failure:
+            return await _feedback_form(
+                request,
+                resources,
+                elevator,
+                typed,
+                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+                error=unavailable_message(failure),
+            )
+        if not registered.duplicate:
+            await audit(resources, request, None, outcome=Outcome.OK, ticket_id=registered.ticket_id)
+    return page(
+        request,
+        resources,
+        "public/feedback_sent.html",
+        title="感谢您的反馈",
+        suggestion=body.feedback_type == "suggestion",
+        elevator_path=f"/e/{quote(code, safe='')}",
+    )
