@@ -6,41 +6,27 @@ from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select, true
+from sqlalchemy import case, func, select, true
 from sqlalchemy.orm import Session
 
-from domain.catalog import CATALOG
 from domain.kinds import TicketKind
 from domain.maintenance_record import MaintenanceRecordState
-from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal, ticket_parties
-from domain.roles import OrganisationKind
+from domain.permissions import Principal, ticket_parties
 from domain.scopes import Relation
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store.database import Database
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
 from store.outbox import QueuedMail, queue_mails
-from store.upsert import insert_for
-
-
-@dataclass(frozen=True)
-class TicketFilter:
-    kind: str | None = None
-    state: str | None = None
-    district: str | None = None
-    elevator_code: str | None = None
-    overdue: bool | None = None
-    opened_from: datetime | None = None
-    opened_to: datetime | None = None
-    # The unit a ticket is assigned to now, and the elevator's use unit (the staff pages' work queues).
-    assigned_unit_id: str | None = None
-    use_unit_id: str | None = None
-    # Only tickets whose work is not over (not in a final state of their kind).
-    open_only: bool = False
-    # Only the tickets this principal may see (None: all, for internal callers).
-    visible_to: Principal | None = None
-
+from store.ticket_filters import (
+    OpenCount,
+    TicketFilter,
+    TicketPage,
+    filter_conditions,
+    open_condition,
+    visible_to_condition,
+)
+from store.ticket_rows import ProjectionStatements, event_row, ticket_row
 
 _PARTY_CACHE_SIZE = 10_000
 
@@ -86,48 +72,12 @@ def _parties(session: Session, ticket_id: str) -> dict[Relation, set[str]]:
     return parties
 
 
-@dataclass(frozen=True)
-class _ProjectionStatements:
-    ticket_upsert: Any
-    event_insert: Any
-    party_insert: Any
-    report_insert: Any
-
-    @classmethod
-    def build(cls, session: Session) -> _ProjectionStatements:
-        tickets = insert_for(session, Ticket.__table__)
-        columns = [column.name for column in Ticket.__table__.columns]
-        return cls(
-            ticket_upsert=tickets.on_conflict_do_update(
-                index_elements=[Ticket.__table__.c.ticket_id],
-                set_={column: tickets.excluded[column] for column in columns if column != "ticket_id"},
-                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
-                where=Ticket.__table__.c.seq < tickets.excluded.seq,
-            ),
-            event_insert=insert_for(session, TicketEvent.__table__).on_conflict_do_nothing(
-                index_elements=["ticket_id", "seq"]
-            ),
-            party_insert=insert_for(session, TicketParty.__table__).on_conflict_do_nothing(
-                index_elements=["ticket_id", "organisation_id", "relation"]
-            ),
-            report_insert=insert_for(session, TicketReport.__table__).on_conflict_do_nothing(
-                index_elements=["source", "ref"]
-            ),
-        )
-
-
-@dataclass(frozen=True)
-class TicketPage:
-    items: list[Ticket]
-    total: int
-
-
 class TicketRepository:
     def __init__(self, database: Database) -> None:
         self._database = database
         # The projection's statements per dialect, built once: building them per call cost more CPU than
         # running them. They are Core statements run with a list of rows (executemany), not ORM inserts.
-        self._projection_statements: dict[str, _ProjectionStatements] = {}
+        self._projection_statements: dict[str, ProjectionStatements] = {}
         self._stored_parties: OrderedDict[str, frozenset[tuple[Relation, str]]] = OrderedDict()
 
     async def apply_projection(
@@ -143,7 +93,7 @@ class TicketRepository:
         One transaction: the mails a step sends are in the outbox exactly when the step is in the store.
         `queued_at` is the sender's clock (the delivery loop's), not the workflow's, which a test may skip.
         """
-        row = _ticket_row(snapshot)
+        row = ticket_row(snapshot)
         parties = frozenset(
             ticket_parties(
                 snapshot.use_unit_id,
@@ -160,7 +110,7 @@ class TicketRepository:
             session.execute(statements.ticket_upsert, row)
             if events:
                 session.execute(
-                    statements.event_insert, [_event_row(snapshot.ticket_id, event) for event in events]
+                    statements.event_insert, [event_row(snapshot.ticket_id, event) for event in events]
                 )
             if new_parties:
                 session.execute(
@@ -197,10 +147,10 @@ class TicketRepository:
         while len(self._stored_parties) > _PARTY_CACHE_SIZE:
             self._stored_parties.popitem(last=False)
 
-    def _statements(self, session: Session) -> _ProjectionStatements:
+    def _statements(self, session: Session) -> ProjectionStatements:
         dialect = session.get_bind().dialect.name
         if dialect not in self._projection_statements:
-            self._projection_statements[dialect] = _ProjectionStatements.build(session)
+            self._projection_statements[dialect] = ProjectionStatements.build(session)
         return self._projection_statements[dialect]
 
     async def get(self, ticket_id: str) -> Ticket | None:
@@ -337,7 +287,7 @@ class TicketRepository:
                     func.count(),
                     func.sum(case((Ticket.overdue == true(), 1), else_=0)),
                 )
-                .where(_open(), _visible_to(visible_to))
+                .where(open_condition(), visible_to_condition(visible_to))
                 .group_by(Ticket.kind, Ticket.district)
                 .order_by(Ticket.district, Ticket.kind)
             ).all()
@@ -358,7 +308,7 @@ class TicketRepository:
                 .where(
                     TicketEvent.action.in_(sorted(actions)),
                     TicketEvent.at >= since,
-                    _visible_to(visible_to),
+                    visible_to_condition(visible_to),
                 )
                 .order_by(TicketEvent.at)
             ).all()
@@ -366,29 +316,7 @@ class TicketRepository:
         return [(ticket_id, at) for ticket_id, at in rows]
 
     async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
-        conditions = []
-        if filters.kind is not None:
-            conditions.append(Ticket.kind == filters.kind)
-        if filters.state is not None:
-            conditions.append(Ticket.state == filters.state)
-        if filters.district is not None:
-            conditions.append(Ticket.district == filters.district)
-        if filters.elevator_code is not None:
-            conditions.append(Ticket.elevator_code == filters.elevator_code)
-        if filters.overdue is not None:
-            conditions.append(Ticket.overdue == filters.overdue)
-        if filters.opened_from is not None:
-            conditions.append(Ticket.opened_at >= filters.opened_from)
-        if filters.opened_to is not None:
-            conditions.append(Ticket.opened_at < filters.opened_to)
-        if filters.assigned_unit_id is not None:
-            conditions.append(Ticket.assigned_unit_id == filters.assigned_unit_id)
-        if filters.use_unit_id is not None:
-            conditions.append(Ticket.use_unit_id == filters.use_unit_id)
-        if filters.open_only:
-            conditions.append(_open())
-        if filters.visible_to is not None:
-            conditions.append(_visible_to(filters.visible_to))
+        conditions = filter_conditions(filters)
 
         def read(session: Session) -> TicketPage:
             total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
@@ -402,90 +330,3 @@ class TicketRepository:
             return TicketPage(items=list(items), total=total or 0)
 
         return await self._database.read(read)
-
-
-@dataclass(frozen=True)
-class OpenCount:
-    kind: str
-    district: str
-    open: int
-    overdue: int
-
-
-def _open() -> ColumnElement[bool]:
-    """Tickets not in a final state of their kind, per the catalog of kinds."""
-    return or_(
-        false(),
-        *(
-            and_(Ticket.kind == kind.value, Ticket.state.not_in(sorted(entry.finals)))
-            for kind, entry in CATALOG.items()
-        ),
-    )
-
-
-def _visible_to(principal: Principal) -> ColumnElement[bool]:
-    """The tickets `principal` may see, as a condition: the same rule as `may_view`, in SQL."""
-    if principal.organisation_kind in (OrganisationKind.CITY_REGULATOR, OrganisationKind.PLATFORM_OPERATOR):
-        # The operator lists tickets (metadata only; the API leaves their content out).
-        return true()
-    if principal.organisation_kind is OrganisationKind.DISTRICT_REGULATOR:
-        return Ticket.district == principal.district
-    by_role = {kind.value for role in principal.roles for kind in VISIBLE_BY_ROLE.get(role, frozenset())}
-    conditions: list[ColumnElement[bool]] = [Ticket.kind.in_(sorted(by_role))] if by_role else []
-    for relation, kinds in VISIBLE_BY_RELATION.items():
-        party = (
-            select(TicketParty.ticket_id)
-            .where(
-                TicketParty.ticket_id == Ticket.ticket_id,
-                TicketParty.organisation_id == principal.organisation_id,
-                TicketParty.relation == relation.value,
-            )
-            .exists()
-        )
-        conditions.append(and_(Ticket.kind.in_(sorted(kind.value for kind in kinds)), party))
-    return or_(false(), *conditions)
-
-
-def _ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
-    return {
-        "ticket_id": snapshot.ticket_id,
-        "kind": snapshot.kind.value,
-        "state": snapshot.state,
-        "seq": snapshot.seq,
-        "workflow_id": snapshot.workflow_id,
-        "run_id": snapshot.run_id,
-        "elevator_code": snapshot.elevator_code,
-        "district": snapshot.district,
-        "use_unit_id": snapshot.use_unit_id,
-        "maintenance_unit_id": snapshot.maintenance_unit_id,
-        "assigned_unit_id": snapshot.assigned_unit_id,
-        "opened_at": snapshot.opened_at,
-        "updated_at": snapshot.updated_at,
-        "due_at": snapshot.due_at,
-        "overdue": snapshot.overdue,
-        "closed_at": snapshot.closed_at,
-        "deadlines": {step: at.isoformat() for step, at in snapshot.deadlines.items()},
-        "provisional_deadlines": list(snapshot.provisional_deadlines),
-        "flags": list(snapshot.flags),
-        "details": dict(snapshot.details),
-        "spawned_from": snapshot.spawned_from,
-        "linked_tickets": list(snapshot.linked_tickets),
-        "tracking_digest": snapshot.tracking_digest,
-    }
-
-
-def _event_row(ticket_id: str, event: TimelineEvent) -> dict[str, object]:
-    actor = event.actor
-    return {
-        "ticket_id": ticket_id,
-        "seq": event.seq,
-        "at": event.at,
-        "action": event.action,
-        "state": event.state,
-        "actor_user_id": actor.user_id if actor else None,
-        "actor_name": actor.name if actor else None,
-        "actor_organisation_id": actor.organisation_id if actor else None,
-        "actor_role": actor.role.value if actor else None,
-        "note": event.note,
-        "data": dict(event.data),
-    }

@@ -24,7 +24,7 @@ from api.schemas import AnswerBody, ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.models import Elevator
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/inbox", include_in_schema=False)
 

@@ -24,7 +24,7 @@ from api.pages.work_page import WorkPage, add_work_page
 from api.schemas import RectificationBody, ResubmitBody, VerifyFailBody, VerifyPassBody
 from domain.kinds import TicketKind
 from domain.roles import Role
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/maintenance", include_in_schema=False)
 

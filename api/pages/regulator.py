@@ -35,7 +35,7 @@ from domain.permissions import Principal
 from domain.policies import policy_table
 from domain.roles import OrganisationKind, Role
 from store.audit import Outcome
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/regulator", include_in_schema=False)
 

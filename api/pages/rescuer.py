@@ -29,7 +29,7 @@ from api.schemas import AcceptBody, ArriveBody, ReleaseBody
 from domain.kinds import TicketKind
 from domain.rescue import ReportSource, RescueState
 from domain.roles import Role
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/rescuer", include_in_schema=False)
 

@@ -10,7 +10,7 @@ from api.pages.session import StaffSessionDep, staff_page
 from api.pages.staff_views import listed_views
 from domain.permissions import Principal
 from domain.roles import Role
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,7 +14,7 @@ from domain.districts import DISTRICTS_ZH
 from domain.kinds import TicketKind
 from domain.permissions import Principal
 from store.models import Ticket
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 # A directive waits for the unit it is addressed to: for its signature, then its rectification report.
 DIRECTIVE_STATES_AWAITING_ADDRESSEE = frozenset({"awaiting_signature", "rectifying"})

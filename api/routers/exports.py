@@ -25,7 +25,7 @@ from api.schemas import ErrorOut, TicketDetailOut
 from domain.kinds import TicketKind
 from domain.permissions import Principal, reads_metadata_only
 from store.models import Ticket
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -13,7 +13,7 @@ from api.presenters import metadata_only, present_ticket, ticket_out
 from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut
 from domain.kinds import TicketKind
 from domain.permissions import reads_metadata_only
-from store.tickets import TicketFilter
+from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 

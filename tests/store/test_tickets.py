@@ -15,7 +15,8 @@ from domain.roles import Actor, Role
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store.database import Database
 from store.models import Ticket, TicketEvent, TicketReport
-from store.tickets import TicketFilter, TicketRepository
+from store.ticket_filters import TicketFilter
+from store.tickets import TicketRepository
 
 SHANGHAI = timezone(timedelta(hours=8))
 ALARM_AT = datetime(2026, 11, 25, 9, 30, 0, 123456, tzinfo=SHANGHAI)

@@ -48,7 +48,8 @@ from elevator_orders.settings import Settings
 from store.database import Database
 from store.db import make_engine
 from store.models import Ticket
-from store.tickets import TicketFilter, TicketRepository
+from store.ticket_filters import TicketFilter
+from store.tickets import TicketRepository
 from tests.support.complaint import new_complaint
 from tests.support.directive import Directives, new_directive
 from tests.support.fault_repair import MAINTAINER, REGULATOR, new_fault, open_repair, stored

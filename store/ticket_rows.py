@@ -1,0 +1,87 @@
+"""A ticket's projection as rows: the statements that store it idempotently, and the values they take."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from domain.tickets import TicketSnapshot, TimelineEvent
+from store.models import Ticket, TicketEvent, TicketParty, TicketReport
+from store.upsert import insert_for
+
+
+@dataclass(frozen=True)
+class ProjectionStatements:
+    ticket_upsert: Any
+    event_insert: Any
+    party_insert: Any
+    report_insert: Any
+
+    @classmethod
+    def build(cls, session: Session) -> ProjectionStatements:
+        tickets = insert_for(session, Ticket.__table__)
+        columns = [column.name for column in Ticket.__table__.columns]
+        return cls(
+            ticket_upsert=tickets.on_conflict_do_update(
+                index_elements=[Ticket.__table__.c.ticket_id],
+                set_={column: tickets.excluded[column] for column in columns if column != "ticket_id"},
+                # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
+                where=Ticket.__table__.c.seq < tickets.excluded.seq,
+            ),
+            event_insert=insert_for(session, TicketEvent.__table__).on_conflict_do_nothing(
+                index_elements=["ticket_id", "seq"]
+            ),
+            party_insert=insert_for(session, TicketParty.__table__).on_conflict_do_nothing(
+                index_elements=["ticket_id", "organisation_id", "relation"]
+            ),
+            report_insert=insert_for(session, TicketReport.__table__).on_conflict_do_nothing(
+                index_elements=["source", "ref"]
+            ),
+        )
+
+
+def ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
+    return {
+        "ticket_id": snapshot.ticket_id,
+        "kind": snapshot.kind.value,
+        "state": snapshot.state,
+        "seq": snapshot.seq,
+        "workflow_id": snapshot.workflow_id,
+        "run_id": snapshot.run_id,
+        "elevator_code": snapshot.elevator_code,
+        "district": snapshot.district,
+        "use_unit_id": snapshot.use_unit_id,
+        "maintenance_unit_id": snapshot.maintenance_unit_id,
+        "assigned_unit_id": snapshot.assigned_unit_id,
+        "opened_at": snapshot.opened_at,
+        "updated_at": snapshot.updated_at,
+        "due_at": snapshot.due_at,
+        "overdue": snapshot.overdue,
+        "closed_at": snapshot.closed_at,
+        "deadlines": {step: at.isoformat() for step, at in snapshot.deadlines.items()},
+        "provisional_deadlines": list(snapshot.provisional_deadlines),
+        "flags": list(snapshot.flags),
+        "details": dict(snapshot.details),
+        "spawned_from": snapshot.spawned_from,
+        "linked_tickets": list(snapshot.linked_tickets),
+        "tracking_digest": snapshot.tracking_digest,
+    }
+
+
+def event_row(ticket_id: str, event: TimelineEvent) -> dict[str, object]:
+    actor = event.actor
+    return {
+        "ticket_id": ticket_id,
+        "seq": event.seq,
+        "at": event.at,
+        "action": event.action,
+        "state": event.state,
+        "actor_user_id": actor.user_id if actor else None,
+        "actor_name": actor.name if actor else None,
+        "actor_organisation_id": actor.organisation_id if actor else None,
+        "actor_role": actor.role.value if actor else None,
+        "note": event.note,
+        "data": dict(event.data),
+    }
