@@ -6,6 +6,7 @@ A workflow class inherits these Updates and supplies the few facts they need abo
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from domain.kind_spec import DISTRICT_REGULATOR
     from domain.roles import Actor, Role
     from workflows.clock import Clock
     from workflows.rejections import invalid_input, not_permitted
@@ -21,8 +22,14 @@ class ClockedTicket(SteppedTicket[StateT]):
     """The clock Updates; a kind implements `_check_clock_actor` besides the hooks of `SteppedTicket`."""
 
     def _check_clock_actor(self, actor: Actor) -> None:
-        """Raise unless `actor` may stop and restart the running clock (the party that must act)."""
-        raise NotImplementedError
+        """Raise unless `actor` may stop and restart the running clock (the party that must act).
+
+        Kinds whose clocks the district regulator runs (their SPEC's pausers) need not say more: time the
+        law excludes (testing, an expert opinion) is the regulator's own to stop and restart.
+        """
+        if self.SPEC.pausers != DISTRICT_REGULATOR:
+            raise NotImplementedError(f"{type(self).__name__} must say who pauses its clock")
+        self._check_regulator(actor)
 
     @workflow.update
     async def extend(self, input: ExtendInput) -> StepResult:

@@ -56,6 +56,8 @@ REPORT_SOURCE = "complaint"
 
 @workflow.defn
 class ComplaintWorkflow(ClockedTicket[ComplaintState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: ComplaintInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, S.RECEIVED)
@@ -292,10 +294,6 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
 
     def _kind_allowed(self) -> list[str]:
         return rules.allowed_actions(self._state, referred=self._referred)
-
-    def _check_clock_actor(self, actor: Actor) -> None:
-        # Every running clock is the district regulator's own (testing or appraisal time is excluded).
-        self._check_regulator(actor)
 
     def _opened(self) -> bool:
         return self._steps_started > 0

@@ -56,6 +56,8 @@ def _done_or_moved(clock: Clock, done: Callable[[], bool]) -> Callable[[], bool]
 
 @workflow.defn
 class DirectiveWorkflow(DirectiveTicket):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: DirectiveInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, S.AWAITING_SIGNATURE)

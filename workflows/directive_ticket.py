@@ -48,9 +48,6 @@ class DirectiveTicket(ClockedTicket[DirectiveState]):
             issuer_id=registration.district_regulator.id if registration else "",
         )
 
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
-
     def _check_clock_actor(self, actor: Actor) -> None:
         """The directive's date is the regulator's: the unit never stops it; the regulator may (e.g. 检验)."""
         self._check_regulator(actor, "指令书期限的中止与恢复只能由{regulator}办理")

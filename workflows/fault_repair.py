@@ -47,6 +47,8 @@ CLOCK_ACTIONS = ("extend", "pause", "resume")
 
 @workflow.defn
 class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: FaultRepairInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, S.REPORTED)
@@ -274,9 +276,6 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
             assigned_unit_id=self._assigned.id if self._assigned else "",
             use_unit_id=self._registration.use_unit.id if self._registration else "",
         )
-
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
 
     def _check_clock_actor(self, actor: Actor) -> None:
         assigned = self._assigned_unit()

@@ -25,6 +25,8 @@ with workflow.unsafe.imports_passed_through():
 
 @workflow.defn
 class FeedbackWorkflow(ClockedTicket[FeedbackState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: FeedbackInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, FeedbackState.SUBMITTED)
@@ -90,9 +92,6 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
             raise invalid_input("answer", "an answer needs text")
 
     # --- Hooks of the shared clock Updates -------------------------------------------------------
-
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
 
     def _check_clock_actor(self, actor: Actor) -> None:
         use_unit = self._registration_or_fail().use_unit

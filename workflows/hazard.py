@@ -44,6 +44,8 @@ REPORT_SOURCE = "hazard"
 
 @workflow.defn
 class HazardWorkflow(ClockedTicket[HazardState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: HazardInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, S.REPORTED)
@@ -241,9 +243,6 @@ class HazardWorkflow(ClockedTicket[HazardState]):
             reporter_unit_id=self._input.reporter_unit.id,
             reporter_role=self._input.reporter.role,
         )
-
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """Only the party that must act now may stop its own clock (or restart it)."""

@@ -32,6 +32,8 @@ CONFIRM = "maintenance_record.confirm"
 
 @workflow.defn
 class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: MaintenanceRecordInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, M.SUBMITTED)
@@ -172,9 +174,6 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
         # Every action here starts the next step: answer once its clock (if any) is stored.
         await self._enter(next_state, action, actor, note)
         return self._state.value
-
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """The use unit's safety manager, who must confirm, may stop its clock (e.g. the manager is away)."""

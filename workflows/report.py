@@ -40,6 +40,8 @@ CLUE_REASON = "report"
 
 @workflow.defn
 class ReportWorkflow(ClockedTicket[ReportState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: ReportInput) -> None:
         super().__init__(input.ticket_id, input.mail_grace_seconds, S.VERIFYING)
@@ -200,13 +202,6 @@ class ReportWorkflow(ClockedTicket[ReportState]):
         return self._result()
 
     # --- Hooks of the shared clock Updates ---------------------------------------------------------
-
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
-
-    def _check_clock_actor(self, actor: Actor) -> None:
-        # Time excluded by law (testing, expert opinion) is the regulator's own to stop and restart.
-        self._check_regulator(actor)
 
     def _opened(self) -> bool:
         return self._stored

@@ -7,13 +7,14 @@ that raise `NotImplementedError` and overrides a default only where the kind rea
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Generic, ParamSpec, Protocol, TypeVar
+from typing import ClassVar, Generic, ParamSpec, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import MailTicketFacts
+    from domain.kind_spec import KindSpec
     from domain.kinds import TicketKind
     from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor
@@ -47,6 +48,8 @@ Checked = TypeVar("Checked")
 class SteppedTicket(Generic[StateT]):
     """The start, Update and answers every stepped kind shares; the kind sets `_details` in its init."""
 
+    # The kind's own declaration (`SPEC` in domain/<kind>.py): what its states allow, who pauses its clock.
+    SPEC: ClassVar[KindSpec]
     _details: dict[str, DetailValue]
     # Counted by kinds whose actions end a step: steps whose clock has started and been stored (and the end).
     _steps_started: int
@@ -69,8 +72,8 @@ class SteppedTicket(Generic[StateT]):
     # --- Hooks each kind implements ---------------------------------------------------------------
 
     def _kind_allowed(self) -> list[str]:
-        """The actions of the kind's own state machine in the current state."""
-        raise NotImplementedError
+        """The actions of the kind's own state machine in the current state, as its SPEC declares them."""
+        return self.SPEC.actions(self._state.value, self._details)
 
     def _opened(self) -> bool:
         """True once the run has dispatched the ticket and asked the store for it: `register` waits on it."""

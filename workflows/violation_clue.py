@@ -33,6 +33,8 @@ S = ClueState
 
 @workflow.defn(name=VIOLATION_CLUE_WORKFLOW)
 class ViolationClueWorkflow(ClockedTicket[ClueState]):
+    SPEC = rules.SPEC
+
     @workflow.init
     def __init__(self, input: ViolationClueInput) -> None:
         super().__init__(
@@ -166,13 +168,6 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
         return self._result()
 
     # --- Hooks of the shared clock Updates ---------------------------------------------------------
-
-    def _kind_allowed(self) -> list[str]:
-        return rules.allowed_actions(self._state)
-
-    def _check_clock_actor(self, actor: Actor) -> None:
-        # Time excluded by law (testing, expert opinion) is the case officer's to stop and restart.
-        self._check_regulator(actor)
 
     def _opened(self) -> bool:
         return self._stored
