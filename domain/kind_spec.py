@@ -37,7 +37,7 @@ EVERY_PARTY: frozenset[Relation] = frozenset(Relation)
 
 @dataclass(frozen=True)
 class KindSpec:
-    """One kind: its states, the actions a state allows, and which states run on a movable clock."""
+    """One kind as it declares itself: its states and actions, who may act, its clocks, who sees it."""
 
     kind: TicketKind
     # The state enums of the kind; a missed maintenance interval has states of its own.
