@@ -8,14 +8,14 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities.clues import ClueActivities
 from activities.deadlines import DeadlineActivities
 from activities.identities import IdentityActivities
+from activities.maintenance_record_schedule import ScheduleActivities
 from activities.notify import NotificationActivities
 from activities.outbox_delivery import OutboxDelivery
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
-from activities.schedule import ScheduleActivities
+from activities.violation_clue import ClueActivities
 from domain.calendar import WorkingDayCalendar
 from domain.policies import policy_table
 from elevator_orders.clock import Clock, system_clock
@@ -33,10 +33,9 @@ from store.tickets import TicketRepository
 from worker.workflow_runner import ContextFreeSandboxRunner
 from workflows.kind_modules import kind_workflows
 from workflows.mail_delivery import MailDeliveryWorkflow
-from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
 
-# Every kind's workflow, as its module declares it, and the workflows shared by the kinds.
-WORKFLOWS = [*kind_workflows(), MaintenanceScheduleWorkflow, MailDeliveryWorkflow]
+# Every kind's workflows, as its module declares them, and the mail delivery all kinds share.
+WORKFLOWS = [*kind_workflows(), MailDeliveryWorkflow]
 
 
 def mail_sender(settings: Settings, clock: Clock = system_clock) -> MailSender:

@@ -351,8 +351,8 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = ComplaintWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (ComplaintWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -354,8 +354,8 @@ class DirectiveWorkflow(DirectiveTicket):
             raise invalid_input("reason", "a directive is revoked with a reason")
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = DirectiveWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (DirectiveWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -324,8 +324,8 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = FaultRepairWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (FaultRepairWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -144,8 +144,8 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = FeedbackWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (FeedbackWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -299,8 +299,8 @@ class HazardWorkflow(ClockedTicket[HazardState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = HazardWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (HazardWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -1,4 +1,4 @@
-"""Each kind's workflow module, found by the kind's name: `workflows/<kind>.py` declares WORKFLOW and UPDATES.
+"""Each kind's workflow module, found by the kind's name: `workflows/<kind>.py` declares WORKFLOWS and UPDATES.
 
 For the worker and the API, which register and call what the kinds declare; workflow code never imports it.
 """
@@ -19,13 +19,13 @@ def _module(kind: TicketKind) -> ModuleType:
 
 
 def kind_workflows() -> list[type]:
-    """The workflow class of every kind, in the registry's order."""
+    """The workflows of every kind, in the registry's order."""
     workflows: list[type] = []
     for spec in KINDS:
-        workflow = getattr(_module(spec.kind), "WORKFLOW", None)
-        if not isinstance(workflow, type):
-            raise TypeError(f"workflows/{spec.kind.value}.py declares no WORKFLOW class")
-        workflows.append(workflow)
+        declared = getattr(_module(spec.kind), "WORKFLOWS", None)
+        if not isinstance(declared, tuple) or not all(isinstance(w, type) for w in declared):
+            raise TypeError(f"workflows/{spec.kind.value}.py declares no WORKFLOWS tuple of workflow classes")
+        workflows += declared
     return workflows
 
 

@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.ladder import Rung, climb
     from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
+    from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
     from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import ReasonInput, StepInput
     from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent
@@ -233,8 +234,8 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = MaintenanceRecordWorkflow
+# The workflows of this kind, which the worker registers: each record, and each elevator's schedule.
+WORKFLOWS: tuple[type, ...] = (MaintenanceRecordWorkflow, MaintenanceScheduleWorkflow)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -266,8 +266,8 @@ class ReportWorkflow(ClockedTicket[ReportState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = ReportWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (ReportWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

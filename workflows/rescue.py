@@ -292,8 +292,8 @@ class RescueWorkflow(RescueDeadlines):
         return self._state.value
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = RescueWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (RescueWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

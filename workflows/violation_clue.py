@@ -215,8 +215,8 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
         )
 
 
-# The workflow that runs each ticket of this kind (the worker registers it).
-WORKFLOW = ViolationClueWorkflow
+# The workflows of this kind, which the worker registers.
+WORKFLOWS: tuple[type, ...] = (ViolationClueWorkflow,)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

@@ -10,7 +10,7 @@ from domain.maintenance_record import MaintenanceLevel, maintenance_schedule_wor
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
 from workflows.maintenance_record import MaintenanceRecordWorkflow
-from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
 
 MAINTAINER = Actor("u-maintainer-shenda", "黄工", "mu-shenda", Role.MAINTAINER)
 OTHER_MANAGER = Actor("u-safety-xujiahui", "周经理", "uu-xujiahui", Role.SAFETY_MANAGER)

@@ -73,7 +73,7 @@ from workflows.feedback_models import AnswerInput
 from workflows.hazard import HazardWorkflow
 from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
-from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
 from workflows.report import ReportWorkflow
 from workflows.report_models import InformInput, ReporterContact
 from workflows.rescue import RescueWorkflow

@@ -26,7 +26,7 @@ from tests.support.temporal_test_server import time_skipping_wrapper
 from worker.main import running_worker
 from workflows.fault_repair_models import StepInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
-from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
 
 ELEVATOR = "31011500001"
 

@@ -24,7 +24,7 @@ from worker.main import running_worker
 from workflows.fault_repair_models import ExtendInput, ReasonInput, StepInput
 from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
-from workflows.maintenance_schedule import MaintenanceScheduleWorkflow
+from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
 
 ELEVATOR = "31011500002"
 REGULATOR = Actor("u-regulator-pudong", "孙科长", "reg-pudong", Role.REGULATOR)

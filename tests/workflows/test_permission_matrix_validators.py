@@ -31,8 +31,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.clues import ClueActivities
 from activities.contracts import OpenClueInput
+from activities.violation_clue import ClueActivities
 from api.complaint_service import receive_complaint
 from api.feedback_service import receive_feedback
 from api.report_service import receive_report

@@ -9,8 +9,8 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.clues import ClueActivities
 from activities.contracts import OpenClueInput, OpenedClue
+from activities.violation_clue import ClueActivities
 from domain.registry import OrganisationRef
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
