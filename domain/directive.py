@@ -364,7 +364,7 @@ SPEC = KindSpec(
     clocked=open_states(final_states(DirectiveState)),
     finals=final_states(DirectiveState),
     # Either addressee signs and rectifies: the use unit's safety manager or the maintenance unit.
-    transitions=tuple(directive_transitions(role) for role in (Role.SAFETY_MANAGER, Role.MAINTAINER)),
+    transitions=tuple(directive_transitions(addressee.role) for addressee in Addressee),
     pausers=DISTRICT_REGULATOR,
     policies=POLICIES,
     # The addressee the directive is issued to.

@@ -54,8 +54,9 @@ ACTION_LABELS_ZH: dict[HazardAction, str] = {
     HazardAction.WITHDRAW: "撤回",
 }
 
-# Who may report a hazard, and so who verifies it: the verifying role is always the reporter's own.
-REPORTER_ROLES: frozenset[Role] = frozenset({Role.MAINTAINER, Role.INSPECTOR})
+# Who may report a hazard, and so who verifies it (the verifying role is always the reporter's own), in
+# the order their grants are tried.
+REPORTER_ROLES: tuple[Role, ...] = (Role.MAINTAINER, Role.INSPECTOR)
 
 S = HazardState
 
@@ -200,12 +201,11 @@ SPEC = KindSpec(
     # A reported hazard has no running clock yet: it is dispatched to its use unit at once.
     clocked=lambda s: s in (HazardState.RECTIFYING, HazardState.RECTIFIED),
     finals=final_states(HazardState),
-    transitions=tuple(hazard_transitions(role) for role in (Role.MAINTAINER, Role.INSPECTOR)),
+    transitions=tuple(hazard_transitions(role) for role in REPORTER_ROLES),
     # Whoever must act now stops its own clock: the use unit while rectifying, the reporter verifying.
     pausers=(
         Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT, frozenset({HazardState.RECTIFYING.value})),
-        Grant(Role.MAINTAINER, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
-        Grant(Role.INSPECTOR, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})),
+        *(Grant(role, Scope.REPORTER, frozenset({HazardState.RECTIFIED.value})) for role in REPORTER_ROLES),
     ),
     policies=POLICIES,
     visible_to=EVERY_PARTY,
