@@ -19,7 +19,7 @@ REGULATOR_PAUSES_ZH = "计时中止与恢复由{regulator}办理"
 
 
 class ClockedTicket(SteppedTicket[StateT]):
-    """The clock Updates; a kind implements `_check_clock_actor` besides the hooks of `SteppedTicket`."""
+    """The clock Updates; a kind says who pauses its clock (`_check_clock_actor`) unless the regulator does."""
 
     def _check_clock_actor(self, actor: Actor) -> None:
         """Raise unless `actor` may stop and restart the running clock (the party that must act).
