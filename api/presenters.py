@@ -9,9 +9,10 @@ from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
 from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
 from store.models import Ticket, TicketEvent, TicketReport
+from store.ticket_listing import TicketRow
 
 
-def ticket_out(ticket: Ticket, temporal_ui_url: str, namespace: str) -> TicketOut:
+def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str, namespace: str) -> TicketOut:
     kind = TicketKind(ticket.kind)
     return TicketOut(
         ticket_id=ticket.ticket_id,
@@ -61,7 +62,7 @@ async def present_ticket(resources: AppResources, ticket_id: str) -> TicketDetai
 
 
 def ticket_detail_out(
-    ticket: Ticket,
+    ticket: Ticket | TicketRow,
     timeline: list[TicketEvent],
     reports: list[TicketReport],
     spawned: list[str],

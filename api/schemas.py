@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from domain.kinds import TicketKind
 from domain.rescue import ReportSource
 
 # A person or a machine opens a repair through the API; a rescue opens its own from inside the engine.
@@ -137,6 +138,20 @@ class TicketDetailOut(TicketOut):
     spawned_tickets: list[str] = Field(
         description="Tickets opened from this one, e.g. the repair after a rescue"
     )
+
+
+class TicketQuery(BaseModel):
+    """A listing's filters and page, read from the query string in one validation."""
+
+    kind: TicketKind | None = None
+    state: str | None = Field(default=None, max_length=40)
+    district: str | None = Field(default=None, max_length=40)
+    elevator_code: str | None = Field(default=None, max_length=64)
+    overdue: bool | None = None
+    opened_from: AwareDatetime | None = None
+    opened_to: AwareDatetime | None = None
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=1_000_000)
 
 
 class TicketPageOut(BaseModel):

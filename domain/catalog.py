@@ -8,13 +8,23 @@ from domain.kinds import TicketKind
 CATALOG: dict[TicketKind, KindSpec] = SPECS
 
 
+def _labels(entry: KindSpec) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    # The first of a kind's enums to name a state labels it; every state enum labels its members.
+    for enum in reversed(entry.states):
+        labels |= {member.value: getattr(member, "label_zh") for member in enum}  # noqa: B009
+    return labels
+
+
+# Looked up for every ticket a listing shows.
+_STATE_LABELS: dict[TicketKind, dict[str, str]] = {kind: _labels(entry) for kind, entry in CATALOG.items()}
+
+
 def state_label(kind: TicketKind, state: str) -> str:
-    for enum in CATALOG[kind].states:
-        if state in enum.__members__.values():
-            # Every state enum of every kind labels its members in Chinese.
-            label: str = getattr(enum(state), "label_zh")  # noqa: B009
-            return label
-    raise ValueError(f"{state!r} is no state of {kind.value}")
+    label = _STATE_LABELS[kind].get(state)
+    if label is None:
+        raise ValueError(f"{state!r} is no state of {kind.value}")
+    return label
 
 
 def is_final(kind: TicketKind, state: str) -> bool:
@@ -22,10 +32,20 @@ def is_final(kind: TicketKind, state: str) -> bool:
     return state in CATALOG[kind].finals
 
 
+# Every ticket a listing shows asks; the answer depends on the state and a few details only.
+_ACTIONS: dict[tuple[TicketKind, str, bool, tuple[object, ...]], tuple[str, ...]] = {}
+
+
 def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[str]:
     """The actions a ticket in `state` takes now; who may take them is checked when they are taken."""
     entry = CATALOG[kind]
-    allowed = entry.actions(state, details)
-    if entry.clocked(state):
-        allowed += ["extend", "resume" if details.get("paused") else "pause"]
-    return allowed
+    paused = bool(details.get("paused"))
+    read = tuple(details.get(name) for name in entry.action_details)
+    key = (kind, state, paused, read)
+    allowed = _ACTIONS.get(key)
+    if allowed is None:
+        allowed = tuple(entry.actions(state, details))
+        if entry.clocked(state):
+            allowed += ("extend", "resume" if paused else "pause")
+        _ACTIONS[key] = allowed
+    return list(allowed)

@@ -187,6 +187,7 @@ SPEC = KindSpec(
     kind=TicketKind.COMPLAINT,
     states=(ComplaintState,),
     actions=lambda s, d: allowed_actions(ComplaintState(s), referred=bool(d.get("violation_referred"))),
+    action_details=("violation_referred",),
     # Only the regulator's own steps run on a clock it may extend or pause; not the evaluation.
     clocked=lambda s: s in REGULATOR_STEPS,
     finals=final_states(ComplaintState),

@@ -63,6 +63,8 @@ class KindSpec:
     visible_to: frozenset[Relation] = frozenset()
     # Roles that see every ticket of the kind, wherever it is (the 110 platform's dispatcher: rescues).
     visible_to_roles: frozenset[Role] = frozenset()
+    # The details `actions` reads: the actions of a state are looked up once per state and these values.
+    action_details: tuple[str, ...] = ()
 
     def grants(self) -> dict[str, tuple[Grant, ...]]:
         """Who may take each action, in the order roles are tried: the variants' transitions, then the clock."""

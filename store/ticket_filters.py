@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, false, or_, select, true
 
 from domain.catalog import CATALOG
 from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal
@@ -32,12 +34,6 @@ class TicketFilter:
 
 
 @dataclass(frozen=True)
-class TicketPage:
-    items: list[Ticket]
-    total: int
-
-
-@dataclass(frozen=True)
 class OpenCount:
     kind: str
     district: str
@@ -45,31 +41,68 @@ class OpenCount:
     overdue: int
 
 
-def filter_conditions(filters: TicketFilter) -> list[ColumnElement[bool]]:
-    """The WHERE conditions of a listing with `filters`."""
-    conditions: list[ColumnElement[bool]] = []
-    if filters.kind is not None:
-        conditions.append(Ticket.kind == filters.kind)
-    if filters.state is not None:
-        conditions.append(Ticket.state == filters.state)
-    if filters.district is not None:
-        conditions.append(Ticket.district == filters.district)
-    if filters.elevator_code is not None:
-        conditions.append(Ticket.elevator_code == filters.elevator_code)
-    if filters.overdue is not None:
-        conditions.append(Ticket.overdue == filters.overdue)
-    if filters.opened_from is not None:
-        conditions.append(Ticket.opened_at >= filters.opened_from)
-    if filters.opened_to is not None:
-        conditions.append(Ticket.opened_at < filters.opened_to)
-    if filters.assigned_unit_id is not None:
-        conditions.append(Ticket.assigned_unit_id == filters.assigned_unit_id)
-    if filters.use_unit_id is not None:
-        conditions.append(Ticket.use_unit_id == filters.use_unit_id)
-    if filters.open_only:
-        conditions.append(open_condition())
+# The filters that compare one column with one value, by the column's name (and the bind's).
+_EQUAL_FILTERS = (
+    "kind",
+    "state",
+    "district",
+    "elevator_code",
+    "overdue",
+    "assigned_unit_id",
+    "use_unit_id",
+)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """How a principal's visibility is decided, without whose it is: the shape of its condition."""
+
+    # "all" (city regulators, the operator), "district" (a district regulator) or "parties" (a unit).
+    scope: str
+    # For "parties": the kinds the principal's roles see wherever they are (the 110 dispatcher: rescues).
+    role_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListingShape:
+    """All of a listing's SQL but its values: which filters are set and how visibility is decided.
+
+    Listings of one shape share their statements, built and compiled once; a request only binds values
+    (building and compiling them took more time than the SQL itself: `make bench`'s read model).
+    """
+
+    filters: tuple[str, ...]
+    open_only: bool
+    visibility: Visibility | None
+
+
+def listing_shape(filters: TicketFilter) -> tuple[ListingShape, dict[str, object]]:
+    """The shape of a listing with `filters`, and the values its statements bind, by name."""
+    values: dict[str, object] = {
+        name: getattr(filters, name) for name in (*_EQUAL_FILTERS, "opened_from", "opened_to")
+    }
+    values = {name: value for name, value in values.items() if value is not None}
+    visibility = None
     if filters.visible_to is not None:
-        conditions.append(visible_to_condition(filters.visible_to))
+        visibility, visible_values = principal_visibility(filters.visible_to)
+        values |= visible_values
+    return ListingShape(tuple(values), filters.open_only, visibility), values
+
+
+def shape_conditions(shape: ListingShape) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of listings of `shape`, each value a bind named as in `listing_shape`."""
+    columns = Ticket.__table__.c
+    conditions: list[ColumnElement[bool]] = [
+        columns[name] == bindparam(name) for name in shape.filters if name in _EQUAL_FILTERS
+    ]
+    if "opened_from" in shape.filters:
+        conditions.append(Ticket.opened_at >= bindparam("opened_from"))
+    if "opened_to" in shape.filters:
+        conditions.append(Ticket.opened_at < bindparam("opened_to"))
+    if shape.open_only:
+        conditions.append(open_condition())
+    if shape.visibility is not None:
+        conditions.append(visibility_condition(shape.visibility))
     return conditions
 
 
@@ -84,24 +117,48 @@ def open_condition() -> ColumnElement[bool]:
     )
 
 
-def visible_to_condition(principal: Principal) -> ColumnElement[bool]:
-    """The tickets `principal` may see, as a condition: the same rule as `may_view`, in SQL."""
+def principal_visibility(principal: Principal) -> tuple[Visibility, dict[str, object]]:
+    """How `principal`'s visibility is decided, and the values its condition binds."""
     if principal.organisation_kind in (OrganisationKind.CITY_REGULATOR, OrganisationKind.PLATFORM_OPERATOR):
         # The operator lists tickets (metadata only; the API leaves their content out).
-        return true()
+        return Visibility("all"), {}
     if principal.organisation_kind is OrganisationKind.DISTRICT_REGULATOR:
-        return Ticket.district == principal.district
+        return Visibility("district"), {"visible_district": principal.district}
     by_role = {kind.value for role in principal.roles for kind in VISIBLE_BY_ROLE.get(role, frozenset())}
-    conditions: list[ColumnElement[bool]] = [Ticket.kind.in_(sorted(by_role))] if by_role else []
+    return Visibility("parties", tuple(sorted(by_role))), {"visible_organisation": principal.organisation_id}
+
+
+def visibility_condition(
+    visibility: Visibility, values: Mapping[str, object] | None = None
+) -> ColumnElement[bool]:
+    """The tickets a principal may see: the same rule as `may_view`, in SQL; its binds take `values`,
+    or are left for each execution to give.
+    """
+
+    def bind(name: str) -> BindParameter[Any]:
+        return bindparam(name) if values is None else bindparam(name, values[name])
+
+    if visibility.scope == "all":
+        return true()
+    if visibility.scope == "district":
+        return Ticket.district == bind("visible_district")
+    conditions: list[ColumnElement[bool]] = (
+        [Ticket.kind.in_(visibility.role_kinds)] if visibility.role_kinds else []
+    )
     for relation, kinds in VISIBLE_BY_RELATION.items():
         party = (
             select(TicketParty.ticket_id)
             .where(
                 TicketParty.ticket_id == Ticket.ticket_id,
-                TicketParty.organisation_id == principal.organisation_id,
+                TicketParty.organisation_id == bind("visible_organisation"),
                 TicketParty.relation == relation.value,
             )
             .exists()
         )
         conditions.append(and_(Ticket.kind.in_(sorted(kind.value for kind in kinds)), party))
     return or_(false(), *conditions)
+
+
+def visible_to_condition(principal: Principal) -> ColumnElement[bool]:
+    """The tickets `principal` may see, as a condition with its values bound (for one-off statements)."""
+    return visibility_condition(*principal_visibility(principal))

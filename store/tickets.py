@@ -21,11 +21,11 @@ from store.outbox import QueuedMail, queue_mails
 from store.ticket_filters import (
     OpenCount,
     TicketFilter,
-    TicketPage,
-    filter_conditions,
+    listing_shape,
     open_condition,
     visible_to_condition,
 )
+from store.ticket_listing import TicketPage, TicketRow, listing_statements
 from store.ticket_rows import ProjectionStatements, event_row, ticket_row
 
 _PARTY_CACHE_SIZE = 10_000
@@ -316,17 +316,9 @@ class TicketRepository:
         return [(ticket_id, at) for ticket_id, at in rows]
 
     async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
-        conditions = filter_conditions(filters)
-
-        def read(session: Session) -> TicketPage:
-            total = session.scalar(select(func.count()).select_from(Ticket).where(*conditions))
-            items = session.scalars(
-                select(Ticket)
-                .where(*conditions)
-                .order_by(Ticket.opened_at.desc(), Ticket.ticket_id)
-                .limit(limit)
-                .offset(offset)
-            )
-            return TicketPage(items=list(items), total=total or 0)
-
-        return await self._database.read(read)
+        shape, values = listing_shape(filters)
+        counted, page = await self._database.select(
+            *listing_statements(shape), values=values | {"limit": limit, "offset": offset}
+        )
+        # The page selects the row's fields in their order.
+        return TicketPage(items=[TicketRow(*row) for row in page], total=counted[0][0])

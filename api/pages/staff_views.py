@@ -15,6 +15,7 @@ from domain.kinds import TicketKind
 from domain.permissions import Principal
 from store.models import Ticket
 from store.ticket_filters import TicketFilter
+from store.ticket_listing import TicketRow
 
 # A directive waits for the unit it is addressed to: for its signature, then its rectification report.
 DIRECTIVE_STATES_AWAITING_ADDRESSEE = frozenset({"awaiting_signature", "rectifying"})
@@ -69,7 +70,7 @@ def district_label(district: str) -> str:
     return DISTRICTS_ZH.get(district, district)
 
 
-async def ticket_views(resources: AppResources, tickets: Sequence[Ticket]) -> list[TicketView]:
+async def ticket_views(resources: AppResources, tickets: Sequence[Ticket | TicketRow]) -> list[TicketView]:
     """The tickets with their elevators' addresses, looked up once per elevator."""
     settings = resources.settings
     addresses: dict[str, str] = {}

@@ -24,8 +24,8 @@ from api.presenters import ticket_detail_out
 from api.schemas import ErrorOut, TicketDetailOut
 from domain.kinds import TicketKind
 from domain.permissions import Principal, reads_metadata_only
-from store.models import Ticket
 from store.ticket_filters import TicketFilter
+from store.ticket_listing import TicketRow
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 
@@ -153,7 +153,7 @@ async def _exported_tickets(
 
 
 async def _stream(
-    resources: AppResources, filters: TicketFilter, page: list[Ticket], limit: int
+    resources: AppResources, filters: TicketFilter, page: list[TicketRow], limit: int
 ) -> AsyncIterator[TicketDetailOut]:
     settings = resources.settings
     # Pages are read by offset, newest first: a ticket opened meanwhile shifts the later pages by one,

@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from api.access import visible_ticket
 from api.deps import CurrentPrincipal, Resources
 from api.presenters import metadata_only, present_ticket, ticket_out
-from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut
-from domain.kinds import TicketKind
+from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut, TicketQuery
 from domain.permissions import reads_metadata_only
 from store.ticket_filters import TicketFilter
 
@@ -20,29 +18,21 @@ router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 @router.get("", response_model=TicketPageOut)
 async def list_tickets(
-    resources: Resources,
-    principal: CurrentPrincipal,
-    kind: TicketKind | None = None,
-    state: str | None = Query(default=None, max_length=40),
-    district: str | None = Query(default=None, max_length=40),
-    elevator_code: str | None = Query(default=None, max_length=64),
-    overdue: bool | None = None,
-    opened_from: Annotated[AwareDatetime | None, Query()] = None,
-    opened_to: Annotated[AwareDatetime | None, Query()] = None,
-    limit: int = Query(default=50, ge=1, le=200),
-    offset: int = Query(default=0, ge=0, le=1_000_000),
+    resources: Resources, principal: CurrentPrincipal, query: Annotated[TicketQuery, Query()]
 ) -> TicketPageOut:
+    # One model for the query string: FastAPI validated nine parameters one by one in a quarter of a
+    # millisecond, as long as the listing's own SQL (`make bench`'s read model).
     filters = TicketFilter(
-        kind=kind.value if kind else None,
-        state=state,
-        district=district,
-        elevator_code=elevator_code,
-        overdue=overdue,
-        opened_from=opened_from,
-        opened_to=opened_to,
+        kind=query.kind.value if query.kind else None,
+        state=query.state,
+        district=query.district,
+        elevator_code=query.elevator_code,
+        overdue=query.overdue,
+        opened_from=query.opened_from,
+        opened_to=query.opened_to,
         visible_to=principal,
     )
-    page = await resources.tickets.list(filters, limit=limit, offset=offset)
+    page = await resources.tickets.list(filters, limit=query.limit, offset=query.offset)
     settings = resources.settings
     items = [
         ticket_out(t, settings.effective_temporal_ui_url, settings.temporal_namespace) for t in page.items
@@ -52,8 +42,8 @@ async def list_tickets(
     return TicketPageOut(
         items=items,
         total=page.total,
-        limit=limit,
-        offset=offset,
+        limit=query.limit,
+        offset=query.offset,
     )
 
 

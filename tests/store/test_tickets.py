@@ -16,6 +16,7 @@ from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store.database import Database
 from store.models import Ticket, TicketEvent, TicketReport
 from store.ticket_filters import TicketFilter
+from store.ticket_listing import TicketRow
 from store.tickets import TicketRepository
 
 SHANGHAI = timezone(timedelta(hours=8))
@@ -153,6 +154,26 @@ async def test_datetimes_come_back_aware_utc_and_equal(repo: TicketRepository) -
     [stored_report] = await repo.reports(TICKET_ID)
     assert stored_report.received_at == ALARM_AT
     assert stored_report.received_at.utcoffset() == timedelta(0)
+
+
+async def test_a_listed_ticket_holds_what_the_ticket_read_whole_holds(repo: TicketRepository) -> None:
+    # Listings read rows past the ORM (on PostgreSQL, on the driver): the values must be the same.
+    projected = replace(
+        snapshot(),
+        closed_at=ALARM_AT + timedelta(hours=1),
+        flags=["overdue_notified"],
+        spawned_from="hazard-31011500001-1",
+        linked_tickets=["directive-1"],
+    )
+    await repo.apply_projection(projected, [event(1, "report", "reported")])
+
+    [listed] = (await repo.list(TicketFilter(elevator_code="31011500001"), limit=10, offset=0)).items
+
+    ticket = await repo.get(TICKET_ID)
+    assert listed._asdict() == {name: getattr(ticket, name) for name in TicketRow._fields}
+    assert listed.details == {"address": "浦东新区陆家嘴环路 1000 号", "trapped": 2}
+    assert listed.opened_at == ALARM_AT
+    assert listed.opened_at.utcoffset() == timedelta(0)
 
 
 async def test_naive_datetimes_are_refused(repo: TicketRepository) -> None:

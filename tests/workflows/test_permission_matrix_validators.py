@@ -47,7 +47,6 @@ from domain.roles import PUBLIC_ACTOR, Actor, Role
 from elevator_orders.settings import Settings
 from store.database import Database
 from store.db import make_engine
-from store.models import Ticket
 from store.ticket_filters import TicketFilter
 from store.tickets import TicketRepository
 from tests.support.complaint import new_complaint
@@ -445,7 +444,7 @@ async def _end_open_runs(client: Client, settings: Settings) -> None:
     engine = make_engine(settings.effective_database_url)
     try:
         page = await TicketRepository(Database(engine)).list(TicketFilter(), limit=200, offset=0)
-        tickets: list[Ticket] = page.items
+        tickets = page.items
     finally:
         await engine.dispose()
     for ticket in tickets:

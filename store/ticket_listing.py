@@ -1,0 +1,68 @@
+"""A page of tickets: statements built once per listing shape, rows read without the ORM's bookkeeping."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Integer, Select, bindparam, func, select
+
+from store.models import Ticket
+from store.ticket_filters import ListingShape, shape_conditions
+
+
+class TicketRow(NamedTuple):
+    """A ticket as listings read it: the columns of `tickets` (all but the tracking token's digest).
+
+    A named tuple: a page makes one per row, and a frozen dataclass took six times as long to build (2 µs).
+    """
+
+    ticket_id: str
+    kind: str
+    state: str
+    seq: int
+    workflow_id: str
+    run_id: str
+    elevator_code: str
+    district: str
+    use_unit_id: str
+    maintenance_unit_id: str
+    assigned_unit_id: str
+    opened_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    overdue: bool
+    closed_at: datetime | None
+    deadlines: dict[str, Any]
+    provisional_deadlines: list[str]
+    flags: list[str]
+    details: dict[str, Any]
+    spawned_from: str | None
+    linked_tickets: list[str]
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    items: list[TicketRow]
+    total: int
+
+
+# The columns a page selects, named by the row's fields: a field without its column fails at import.
+_COLUMNS = tuple(Ticket.__table__.c[name] for name in TicketRow._fields)
+
+
+@lru_cache(maxsize=256)
+def listing_statements(shape: ListingShape) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page of listings of `shape`; they bind the shape's values and `limit`, `offset`."""
+    conditions = shape_conditions(shape)
+    count = select(func.count().label("total")).select_from(Ticket).where(*conditions)
+    page = (
+        select(*_COLUMNS)
+        .where(*conditions)
+        .order_by(Ticket.opened_at.desc(), Ticket.ticket_id)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
+    return count, page
