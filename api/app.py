@@ -93,13 +93,16 @@ def create_app(
     app.add_middleware(AuditTrail)
     app.include_router(auth.router)
     app.include_router(api_keys.router)
+    # Routes are matched in order, one pattern at a time: the reads every page asks for come before the
+    # forty-odd other routes under /tickets (0.12 ms of a listing went to matching them). No other GET
+    # route under /tickets has a single segment, so none is shadowed.
+    app.include_router(tickets.router)
     # Each kind's own routes (opening its tickets), then what several kinds share.
     for router in kind_routers():
         app.include_router(router)
     app.include_router(reporter_identity.router)
     app.include_router(tracking.router)
     app.include_router(actions.router)
-    app.include_router(tickets.router)
     app.include_router(elevators.router)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.

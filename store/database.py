@@ -14,13 +14,14 @@ import asyncio
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.compiler import ExpandedState, SQLCompiler
 
 from store.db import JSON_DESERIALIZER, sqlite_pragmas
 
@@ -47,7 +48,7 @@ class Database:
         # of a 1.6 ms listing in a micro-benchmark of `make bench`'s read model).
         self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._async_read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
-        self._compiled: dict[int, tuple[Select[Any], SQLCompiler]] = {}
+        self._compiled: dict[int, _Compiled] = {}
         self._threaded: _ThreadedSessions | None = None
         if engine.dialect.name == "sqlite":
             self._threaded = _ThreadedSessions(engine)
@@ -96,15 +97,16 @@ class Database:
         if entry is None:
             if len(self._compiled) >= _COMPILED_LIMIT:
                 self._compiled.clear()
-            # The statement is kept with its compilation, so its id is not reused while it is here.
-            entry = self._compiled[id(statement)] = (
-                statement,
-                statement.compile(dialect=self._async_engine.dialect),
+            entry = self._compiled[id(statement)] = _Compiled(
+                statement, statement.compile(dialect=self._async_engine.dialect)
             )
-        compiled = entry[1]
-        state = compiled.construct_expanded_state(compiled.construct_params(params=dict(values)))
+        compiled = entry.compiled
+        parameters = compiled.construct_params(params=dict(values))
+        if entry.state is None or compiled.post_compile_params:
+            # An IN list is rendered per execution; any other statement's SQL is the same every time.
+            entry.state = compiled.construct_expanded_state(parameters)
+        state = entry.state
         processors = state.processors
-        parameters = state.parameters
         arguments = [
             processors[name](parameters[name]) if name in processors else parameters[name]
             for name in state.positiontup or ()
@@ -121,6 +123,15 @@ class Database:
     async def dispose(self) -> None:
         if self._threaded is not None:
             await asyncio.to_thread(self._threaded.close, wait=True)
+
+
+@dataclass
+class _Compiled:
+    # Kept with its compilation, so that its id is not reused while it is cached.
+    statement: Select[Any]
+    compiled: SQLCompiler
+    # The SQL and bind processors of its last execution.
+    state: ExpandedState | None = None
 
 
 class _ThreadedSessions:
