@@ -46,22 +46,22 @@ def queue_mails(session: Session, mails: Sequence[QueuedMail], now: datetime) ->
     """Add mails in the caller's transaction; a key already queued (a repeated projection) is kept as it was."""
     if not mails:
         return
-    insert = insert_for(session, OutboxMail)
+    # One statement, the rows as its parameters: a multi-row VALUES clause is compiled anew for every
+    # set of rows (6% of the worker's CPU in `make bench`'s lifecycle), this one once.
     session.execute(
-        insert.values(
-            [
-                {
-                    "idempotency_key": mail.idempotency_key,
-                    "ticket_id": mail.ticket_id,
-                    "template": mail.template,
-                    "notification": mail.notification,
-                    "created_at": now,
-                    "due_at": now,
-                    "attempts": 0,
-                }
-                for mail in mails
-            ]
-        ).on_conflict_do_nothing(index_elements=[OutboxMail.idempotency_key])
+        insert_for(session, OutboxMail).on_conflict_do_nothing(index_elements=[OutboxMail.idempotency_key]),
+        [
+            {
+                "idempotency_key": mail.idempotency_key,
+                "ticket_id": mail.ticket_id,
+                "template": mail.template,
+                "notification": mail.notification,
+                "created_at": now,
+                "due_at": now,
+                "attempts": 0,
+            }
+            for mail in mails
+        ],
     )
 
 
@@ -107,20 +107,20 @@ class MailOutbox:
                 .values(sent_at=now, last_error=None)
                 .execution_options(synchronize_session=False)
             )
-            insert = insert_for(session, SentMail)
             session.execute(
-                insert.values(
-                    [
-                        {
-                            "idempotency_key": record.idempotency_key,
-                            "recipient": record.recipient,
-                            "subject": record.subject,
-                            "ticket_id": record.ticket_id,
-                            "sent_at": now,
-                        }
-                        for record in sent
-                    ]
-                ).on_conflict_do_nothing(index_elements=[SentMail.idempotency_key])
+                insert_for(session, SentMail).on_conflict_do_nothing(
+                    index_elements=[SentMail.idempotency_key]
+                ),
+                [
+                    {
+                        "idempotency_key": record.idempotency_key,
+                        "recipient": record.recipient,
+                        "subject": record.subject,
+                        "ticket_id": record.ticket_id,
+                        "sent_at": now,
+                    }
+                    for record in sent
+                ],
             )
 
         await self._database.write(mark)
