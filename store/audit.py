@@ -287,8 +287,8 @@ def _take_append_lock(session: Session) -> None:
     if dialect == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _POSTGRES_LOCK_KEY})
     elif dialect == "sqlite":
-        # The sqlite3 driver opens transactions lazily and DEFERRED, so two appends could both read the
-        # same last row; an IMMEDIATE transaction takes the database's write lock before reading it.
-        session.execute(text("BEGIN IMMEDIATE"))
+        # Every unit of work `Database.write` runs on SQLite begins IMMEDIATE: it holds the database's
+        # write lock before it reads the last row, so two appends never read the same one.
+        pass
     else:
         raise NotImplementedError(f"no append lock for the {dialect} database")

@@ -35,13 +35,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# How long SQLite statements wait for a lock another connection holds before they fail.
+SQLITE_LOCK_WAIT_SECONDS = 30
+
+
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"json_deserializer": JSON_DESERIALIZER}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": 30}
+        kwargs["connect_args"] = {"timeout": SQLITE_LOCK_WAIT_SECONDS}
     elif parsed.get_driver_name() != "asyncpg":
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
@@ -74,7 +78,7 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_LOCK_WAIT_SECONDS * 1000}")
     cursor.close()
 
 

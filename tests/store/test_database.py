@@ -51,7 +51,8 @@ async def test_the_event_loop_runs_on_while_a_unit_of_work_waits_for_the_write_l
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_write_lock(session: Session) -> None:
-        session.execute(text("BEGIN IMMEDIATE"))
+        # A write takes the lock when it begins, at its first statement.
+        session.execute(text("SELECT 1"))
         holding.set()
         release.wait(timeout=30)
 
