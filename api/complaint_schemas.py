@@ -4,6 +4,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas import ElevatorCodeIn, TicketCreated
+
 # A mainland mobile (optionally +86) or a landline, with or without its area code and extension.
 PHONE_PATTERN = r"^(?:(?:\+86)?1[3-9][0-9]{9}|(?:0[0-9]{2,3}-?)?[2-9][0-9]{6,7}(?:-[0-9]{1,6})?)$"
 
@@ -15,7 +17,7 @@ class ComplaintCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    elevator_code: str = Field(min_length=1, max_length=64)
+    elevator_code: ElevatorCodeIn
     complaint: Text = Field(max_length=2000, description="投诉内容: what happened")
     request: Text = Field(max_length=1000, description="诉求: what the complainant asks for")
     complainant_name: Text = Field(
@@ -37,10 +39,7 @@ class ComplaintCreate(BaseModel):
     )
 
 
-class ComplaintCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
+class ComplaintCreated(TicketCreated):
     tracking_token: str | None = Field(
         description=(
             "The complainant's token for GET /track/{token}; given once, on the submission that opened "
@@ -74,3 +73,11 @@ class ReferViolationBody(BaseModel):
     suspect: Literal["use_unit", "maintenance_unit"] = Field(
         description="Whom the clue is against: the use-management unit or the maintenance unit"
     )
+
+
+# The bodies of the actions only this kind takes (`api/ticket_actions.py` gathers them).
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "reject": RejectBody,
+    "record_result": RecordResultBody,
+    "refer_violation": ReferViolationBody,
+}

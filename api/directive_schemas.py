@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import ElevatorCodeIn, TicketCreated
+
 AddresseeIn = Literal["use_unit", "maintenance_unit"]
 
 
@@ -25,7 +27,7 @@ class DirectiveDraft(BaseModel):
 class DirectiveCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    elevator_code: str = Field(min_length=1, max_length=64)
+    elevator_code: ElevatorCodeIn
     addressee: AddresseeIn = Field(description="use_unit 使用管理单位 | maintenance_unit 维护保养单位")
     problems: str = Field(min_length=1, max_length=4000, description="存在的问题")
     article_violated: str = Field(min_length=1, max_length=1000, description="违反的条款")
@@ -36,10 +38,7 @@ class DirectiveCreate(BaseModel):
     )
 
 
-class DirectiveCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
+class DirectiveCreated(TicketCreated):
     document_number: str
 
 
@@ -53,3 +52,10 @@ class RefusalBody(BaseModel):
     note: str = Field(
         min_length=1, max_length=1000, description="拒绝签收的情况: when, where, who witnessed it (留置送达)"
     )
+
+
+# The bodies of the actions only this kind takes (`api/ticket_actions.py` gathers them).
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "sign": SignBody,
+    "record_refusal": RefusalBody,
+}

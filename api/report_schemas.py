@@ -4,6 +4,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import ElevatorCodeIn, TicketCreated
+
 # A mainland mobile number, or a landline with its area code (021-12345678).
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
 
@@ -13,7 +15,7 @@ class ReportCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    elevator_code: str = Field(min_length=1, max_length=64)
+    elevator_code: ElevatorCodeIn
     text: str = Field(min_length=1, max_length=2000, description="举报内容")
     suspect: Literal["use_unit", "maintenance_unit"] = Field(
         default="use_unit",
@@ -30,10 +32,7 @@ class ReportCreate(BaseModel):
     )
 
 
-class ReportCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
+class ReportCreated(TicketCreated):
     tracking_token: str | None = Field(
         description=(
             "Follow the report at GET /track/{token}. Shown this once and never stored: a repeated "
@@ -57,3 +56,9 @@ class InformReporterBody(BaseModel):
         max_length=2000,
         description="How and what the real-name reporter was told (告知方式和内容), without their name or phone",
     )
+
+
+# The bodies of the actions only this kind takes (`api/ticket_actions.py` gathers them).
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "inform_reporter": InformReporterBody,
+}

@@ -1,46 +1,21 @@
-"""Request and response bodies of the HTTP API."""
+"""Bodies of the HTTP API that every kind shares: tickets as read, and the actions several kinds take.
+
+A kind's own bodies (opening its tickets, its own actions) are in `api/<kind>_schemas.py`.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.kinds import TicketKind
-from domain.rescue import ReportSource
 
-# A person or a machine opens a repair through the API; a rescue opens its own from inside the engine.
-FaultSourceIn = Literal["alarm", "use_unit"]
-
-
-class RescueCreate(BaseModel):
-    """An entrapment report: from a monitoring alarm, a 110 call, or a passenger's QR scan."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    elevator_code: str = Field(min_length=1, max_length=64, description="智慧电梯码 / 电梯编号")
-    source: ReportSource
-    ref: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=120,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The source's own id (alarm id, 110 call number); for QR scans the Idempotency-Key header may stand in.",
-    )
-    alarm_at: AwareDatetime | None = Field(
-        default=None, description="When the entrapment began, per the source"
-    )
-    alarm_type: str = Field(default="", max_length=40, description="e.g. 用户报警, 平层关人, 非平层关人")
-    description: str = Field(default="", max_length=500)
-    callback_phone: str | None = Field(default=None, pattern=r"^\+?[0-9 -]{5,20}$")
-
-
-class RescueCreated(BaseModel):
-    ticket_id: str
-    state: str
-    joined_existing: bool
-    duplicate: bool
+# An elevator as a request names it: its 智慧电梯码 or registry number.
+ElevatorCodeIn = Annotated[str, Field(min_length=1, max_length=64)]
+# The id a report has at its source (an alarm id, a unit's own number): a repeat opens nothing new.
+SourceRef = Annotated[str, Field(min_length=1, max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")]
 
 
 class AcceptBody(BaseModel):
@@ -54,17 +29,6 @@ class ArriveBody(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-class ReleaseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    people_freed: int = Field(ge=0, le=100, description="解困人数")
-    handler_name: str = Field(min_length=1, max_length=100, description="处置人员")
-    released_at: AwareDatetime | None = None
-    note: str = Field(default="", max_length=500)
-    car_stopped: bool = Field(
-        default=False, description="停梯检修: opens a fault repair for the car by itself"
-    )
-
-
 class ConfirmBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     remark: str = Field(default="", max_length=500)
@@ -73,6 +37,14 @@ class ConfirmBody(BaseModel):
 class CancelBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500, description="撤销原因, e.g. 误报")
+
+
+class TicketCreated(BaseModel):
+    """The answer to opening a ticket: the ticket, and whether the report had opened it already."""
+
+    ticket_id: str
+    state: str
+    duplicate: bool
 
 
 class TimelineEventOut(BaseModel):
@@ -181,19 +153,6 @@ class ErrorOut(BaseModel):
     detail: str | dict[str, Any]
 
 
-class NotFixableBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    plan: str = Field(min_length=1, max_length=2000, description="书面维修方案; the car stays stopped")
-    planned_fix_by: AwareDatetime = Field(description="When the repair will be done; becomes the deadline")
-
-
-class FixBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    fault_type: str = Field(min_length=1, max_length=40, description="故障类型 code, see GET /fault-types")
-    handler_name: str = Field(min_length=1, max_length=100, description="处置人员")
-    description: str = Field(default="", max_length=2000)
-
-
 class DisputeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500, description="异议理由")
@@ -217,91 +176,9 @@ class ResumeBody(BaseModel):
     note: str = Field(default="", max_length=500)
 
 
-class FaultRepairCreate(BaseModel):
-    """A fault to repair: from a monitoring alarm or reported by the use-management unit."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    elevator_code: str = Field(min_length=1, max_length=64)
-    source: FaultSourceIn
-    ref: str = Field(
-        min_length=1,
-        max_length=120,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The source's own id (alarm id, the unit's report number): a repeat opens nothing new",
-    )
-    fault_type: str = Field(default="other", max_length=40, description="故障类型 code, see GET /fault-types")
-    description: str = Field(default="", max_length=2000)
-
-
-class FaultRepairCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
-
-
-class MaintenanceRecordCreate(BaseModel):
-    """A maintenance record (维保记录) as the maintenance unit submits it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    elevator_code: str = Field(min_length=1, max_length=64)
-    ref: str = Field(
-        min_length=1,
-        max_length=120,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The maintenance unit's record number",
-    )
-    level: Literal["half_month", "quarterly", "half_year", "annual"] = Field(
-        description="TSG T5002 Art 6 level"
-    )
-    performed_at: AwareDatetime = Field(description="When the maintenance was done")
-    handler_name: str = Field(min_length=1, max_length=100, description="维保人员")
-    items: list[str] = Field(min_length=1, max_length=100, description="The items maintained")
-    remarks: str = Field(default="", max_length=2000)
-
-
-class MaintenanceRecordCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
-
-
-class ResubmitBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    items: list[str] = Field(min_length=1, max_length=100)
-    remarks: str = Field(default="", max_length=2000)
-
-
 class WithdrawBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500)
-
-
-HazardSeverityIn = Literal["serious", "general"]
-
-
-class HazardCreate(BaseModel):
-    """A hazard (隐患) as a maintenance unit or an inspection agency reports it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    elevator_code: str = Field(min_length=1, max_length=64)
-    ref: str = Field(
-        min_length=1,
-        max_length=120,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="The reporter's own report number: a repeat opens nothing new",
-    )
-    hazard_type: str = Field(max_length=40, description="隐患类型 code, see GET /hazard-types")
-    severity: HazardSeverityIn = Field(description="serious 重大隐患 | general 一般隐患")
-    description: str = Field(default="", max_length=2000)
-
-
-class HazardCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
 
 
 class RectificationBody(BaseModel):
@@ -323,23 +200,32 @@ class VerifyFailBody(BaseModel):
     rectify_by: date | None = Field(default=None, description="Directive: the new date to correct by")
 
 
-class FeedbackCreate(BaseModel):
-    """A passenger's rating or suggestion, from the elevator's QR page; no sign-in, no personal data."""
+class OpenCaseBody(BaseModel):
+    """A case opened (立案) on a report or a violation clue."""
 
     model_config = ConfigDict(extra="forbid")
-
-    elevator_code: str = Field(min_length=1, max_length=64)
-    feedback_type: Literal["evaluation", "suggestion"]
-    rating: int | None = Field(default=None, ge=1, le=5, description="1-5 stars; for an evaluation")
-    text: str = Field(min_length=1, max_length=1000)
+    note: str = Field(default="", max_length=2000, description="立案意见")
 
 
-class FeedbackCreated(BaseModel):
-    ticket_id: str
-    state: str
-    duplicate: bool
-
-
-class AnswerBody(BaseModel):
+class DeclineCaseBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answer: str = Field(min_length=1, max_length=2000, description="The use unit's answer to the passenger")
+    reason: str = Field(min_length=1, max_length=2000, description="不予立案的理由")
+
+
+# The body each action takes that several kinds have, whichever kind it is taken on.
+SHARED_ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "accept": AcceptBody,
+    "arrive": ArriveBody,
+    "confirm": ConfirmBody,
+    "dispute": DisputeBody,
+    "cancel": CancelBody,
+    "extend": ExtendBody,
+    "pause": PauseBody,
+    "resume": ResumeBody,
+    "withdraw": WithdrawBody,
+    "submit_rectification": RectificationBody,
+    "verify_pass": VerifyPassBody,
+    "verify_fail": VerifyFailBody,
+    "open_case": OpenCaseBody,
+    "decline_case": DeclineCaseBody,
+}

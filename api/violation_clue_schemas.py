@@ -1,18 +1,8 @@
-"""Bodies of the actions on violation clues and reports: a case opened (立案) or not, a penalty decided."""
+"""Bodies of the violation clue's own actions (违法线索): a penalty decided, or none."""
 
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
-
-
-class OpenCaseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str = Field(default="", max_length=2000, description="立案意见")
-
-
-class DeclineCaseBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    reason: str = Field(min_length=1, max_length=2000, description="不予立案的理由")
 
 
 class PenaltyBody(BaseModel):
@@ -30,3 +20,10 @@ class PenaltyBody(BaseModel):
 class NoPenaltyBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, description="不予行政处罚的理由")
+
+
+# The bodies of the actions only this kind takes (`api/ticket_actions.py` gathers them).
+ACTION_BODIES: dict[str, type[BaseModel]] = {
+    "record_penalty": PenaltyBody,
+    "record_no_penalty": NoPenaltyBody,
+}

@@ -17,10 +17,11 @@ from pydantic import BaseModel
 
 from api.deps import Resources
 from api.directive_schemas import SignBody
+from api.feedback_schemas import AnswerBody
 from api.pages.session import PageRefused, StaffSession, staff_page
 from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.schemas import AnswerBody, ConfirmBody, DisputeBody, RectificationBody
+from api.schemas import ConfirmBody, DisputeBody, RectificationBody
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.models import Elevator

@@ -18,10 +18,11 @@ from pydantic import BaseModel
 
 from api.deps import Resources
 from api.directive_schemas import SignBody
+from api.maintenance_record_schemas import ResubmitBody
 from api.pages.session import PageRefused, StaffSession, staff_page
 from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.schemas import RectificationBody, ResubmitBody, VerifyFailBody, VerifyPassBody
+from api.schemas import RectificationBody, VerifyFailBody, VerifyPassBody
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.ticket_filters import TicketFilter

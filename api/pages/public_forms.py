@@ -15,8 +15,9 @@ from typing import Generic, Literal, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from api.complaint_schemas import ComplaintCreate
+from api.feedback_schemas import FeedbackCreate
 from api.report_schemas import ReportCreate
-from api.schemas import FeedbackCreate, RescueCreate
+from api.rescue_schemas import RescueCreate
 from api.tracking_schemas import EvaluateBody
 
 Body = TypeVar("Body", bound=BaseModel)

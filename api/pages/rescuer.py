@@ -25,7 +25,8 @@ from api.pages.session import (
 )
 from api.pages.staff_views import TicketView, listed_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.schemas import AcceptBody, ArriveBody, ReleaseBody
+from api.rescue_schemas import ReleaseBody
+from api.schemas import AcceptBody, ArriveBody
 from domain.kinds import TicketKind
 from domain.rescue import ReportSource, RescueState
 from domain.roles import Role

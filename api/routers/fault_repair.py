@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, HTTPException, Response, status
 
 from api.deps import Resources, scoped_actor
 from api.errors import field_error
+from api.fault_repair_schemas import FaultRepairCreate, FaultRepairCreated
 from api.fault_repair_service import NewFault, open_fault_repair
-from api.schemas import ErrorOut, FaultRepairCreate, FaultRepairCreated
+from api.schemas import ErrorOut
 from domain.fault_repair import FAULT_TYPES_ZH, FaultSource, fault_repair_ticket_id
 from domain.roles import Actor, Role
 

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Depends, Header, Response, status
 
 from api.deps import Resources
 from api.errors import field_error
+from api.feedback_schemas import FeedbackCreate, FeedbackCreated
 from api.feedback_service import receive_feedback
 from api.rate_limit import public_rate_limit
-from api.schemas import ErrorOut, FeedbackCreate, FeedbackCreated
+from api.schemas import ErrorOut
 from domain.feedback import FeedbackType, feedback_ticket_id
 
 router = APIRouter(tags=["public"], dependencies=[Depends(public_rate_limit("feedback"))])

@@ -6,8 +6,9 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from api.deps import CurrentActor, Resources
 from api.errors import field_error
+from api.hazard_schemas import HazardCreate, HazardCreated
 from api.hazard_service import NewHazard, open_hazard
-from api.schemas import ErrorOut, HazardCreate, HazardCreated
+from api.schemas import ErrorOut
 from domain.hazard import HAZARD_TYPES_ZH, HazardSeverity, hazard_ticket_id
 from domain.registry import OrganisationRef
 from domain.roles import Role

@@ -7,8 +7,9 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from api.deps import CurrentActor, Resources
 from api.errors import field_error
+from api.maintenance_record_schemas import MaintenanceRecordCreate, MaintenanceRecordCreated
 from api.maintenance_record_service import NewRecord, submit_maintenance_record
-from api.schemas import ErrorOut, MaintenanceRecordCreate, MaintenanceRecordCreated
+from api.schemas import ErrorOut
 from domain.maintenance_record import MaintenanceLevel, maintenance_record_ticket_id
 from domain.roles import Role
 

@@ -11,12 +11,9 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response, status
 from api.deps import Resources, scoped_actor
 from api.errors import field_error
 from api.rate_limit import anonymous_rate_limit
+from api.rescue_schemas import RescueCreate, RescueCreated
 from api.rescue_service import NewReport, open_rescue
-from api.schemas import (
-    ErrorOut,
-    RescueCreate,
-    RescueCreated,
-)
+from api.schemas import ErrorOut
 from domain.rescue import ReportSource
 from domain.roles import PUBLIC_ACTOR, Actor
 
