@@ -8,11 +8,12 @@ from domain.permissions import Principal, TicketScope, acting_role, may_view, re
 from domain.roles import Role
 from domain.scopes import Relation
 from store.models import Ticket
+from store.ticket_listing import TicketRow
 
 
 async def ticket_scope(
     resources: AppResources,
-    ticket: Ticket,
+    ticket: Ticket | TicketRow,
     *,
     acting: bool = False,
     parties: dict[Relation, set[str]] | None = None,
@@ -31,7 +32,7 @@ async def ticket_scope(
     )
 
 
-async def visible_ticket(resources: AppResources, principal: Principal, ticket_id: str) -> Ticket:
+async def visible_ticket(resources: AppResources, principal: Principal, ticket_id: str) -> TicketRow:
     """The ticket if the caller may read it; a 404 when it does not exist, a 403 when it is not theirs."""
     found = await resources.tickets.with_parties(ticket_id)
     if found is None:
@@ -47,7 +48,7 @@ async def visible_ticket(resources: AppResources, principal: Principal, ticket_i
 async def role_for_action(
     resources: AppResources,
     principal: Principal,
-    ticket: Ticket,
+    ticket: Ticket | TicketRow,
     action: str,
     parties: dict[Relation, set[str]] | None = None,
 ) -> Role:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from fastapi import HTTPException, status
 
 from api.deps import AppResources
@@ -10,6 +12,7 @@ from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
 from store.models import Ticket, TicketEvent, TicketReport
 from store.ticket_listing import TicketRow
+from store.ticket_reads import EventRow, ReportRow
 
 
 def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str, namespace: str) -> TicketOut:
@@ -63,8 +66,8 @@ async def present_ticket(resources: AppResources, ticket_id: str) -> TicketDetai
 
 def ticket_detail_out(
     ticket: Ticket | TicketRow,
-    timeline: list[TicketEvent],
-    reports: list[TicketReport],
+    timeline: Sequence[TicketEvent | EventRow],
+    reports: Sequence[TicketReport | ReportRow],
     spawned: list[str],
     temporal_ui_url: str,
     namespace: str,

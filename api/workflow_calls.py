@@ -10,6 +10,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import TemporalUnavailable, TicketNotActionable
 from store.models import Ticket
+from store.ticket_listing import TicketRow
 from workflows.step_models import Registered, RegisterInput
 
 
@@ -24,7 +25,7 @@ async def temporal_reachable() -> AsyncIterator[None]:
         raise
 
 
-async def act(client: Client, ticket: Ticket, update: Any, payload: Any) -> None:
+async def act(client: Client, ticket: Ticket | TicketRow, update: Any, payload: Any) -> None:
     """Send one human action to the run that owns the ticket (never a later run on the same elevator)."""
     handle = client.get_workflow_handle(ticket.workflow_id, run_id=ticket.run_id)
     try:

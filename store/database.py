@@ -30,6 +30,8 @@ from store.db import JSON_DESERIALIZER, SQLITE_LOCK_WAIT_SECONDS, sqlite_pragmas
 T = TypeVar("T")
 Work = Callable[[Session], T]
 
+# A SELECT of any columns.
+AnySelect = Select[*tuple[Any, ...]]
 # A statement's rows, each its values in the order the statement selects them.
 Rows = Sequence[Sequence[Any]]
 
@@ -70,7 +72,7 @@ class Database:
         async with self._async_read_sessions() as session:
             return await session.run_sync(work)
 
-    async def select(self, *statements: Select[Any], values: Mapping[str, object]) -> list[Rows]:
+    async def select(self, *statements: AnySelect, values: Mapping[str, object]) -> list[Rows]:
         """Each statement's rows (values in column order), on one connection, with `values` bound by name.
 
         For the hot listings: the statements are built once per shape and kept by the caller, so on
@@ -80,10 +82,7 @@ class Database:
         times and decodes JSON with the engine's deserializer.
         """
         if self._threaded is not None:
-            return await self._threaded.run(
-                lambda session: [session.execute(s, dict(values)).all() for s in statements],
-                write=False,
-            )
+            return await self._threaded.select(statements, values)
         async with self._read_engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None
@@ -93,7 +92,7 @@ class Database:
                 results.append(await driver.fetch(sql, *arguments))
             return results
 
-    def _bound(self, statement: Select[Any], values: Mapping[str, object]) -> tuple[str, list[object]]:
+    def _bound(self, statement: AnySelect, values: Mapping[str, object]) -> tuple[str, list[object]]:
         """`statement`'s SQL for the driver and its arguments in order, bind processors applied."""
         entry = self._compiled.get(id(statement))
         if entry is None:
@@ -130,7 +129,7 @@ class Database:
 @dataclass
 class _Compiled:
     # Kept with its compilation, so that its id is not reused while it is cached.
-    statement: Select[Any]
+    statement: AnySelect
     compiled: SQLCompiler
     # The SQL and bind processors of its last execution.
     state: ExpandedState | None = None
@@ -159,6 +158,15 @@ class _ThreadedSessions:
     async def run(self, work: Work[T], *, write: bool) -> T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(self._in_session, work, write))
+
+    async def select(self, statements: Sequence[AnySelect], values: Mapping[str, object]) -> list[Rows]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(self._select, statements, dict(values)))
+
+    def _select(self, statements: Sequence[AnySelect], values: dict[str, object]) -> list[Rows]:
+        # A connection, not a session: rows in column order need none of the ORM's bookkeeping.
+        with self.engine.connect() as connection:
+            return [connection.execute(statement, values).all() for statement in statements]
 
     def _in_session(self, work: Work[T], write: bool) -> T:
         if write:

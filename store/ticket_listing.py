@@ -7,8 +7,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 
+from store.database import AnySelect
 from store.models import Ticket
 from store.ticket_filters import ListingShape, shape_conditions
 
@@ -50,16 +51,16 @@ class TicketPage:
 
 
 # The columns a page selects, named by the row's fields: a field without its column fails at import.
-_COLUMNS = tuple(Ticket.__table__.c[name] for name in TicketRow._fields)
+TICKET_COLUMNS = tuple(Ticket.__table__.c[name] for name in TicketRow._fields)
 
 
 @lru_cache(maxsize=256)
-def listing_statements(shape: ListingShape) -> tuple[Select[Any], Select[Any]]:
+def listing_statements(shape: ListingShape) -> tuple[AnySelect, AnySelect]:
     """The count and the page of listings of `shape`; they bind the shape's values and `limit`, `offset`."""
     conditions = shape_conditions(shape)
     count = select(func.count().label("total")).select_from(Ticket).where(*conditions)
     page = (
-        select(*_COLUMNS)
+        select(*TICKET_COLUMNS)
         .where(*conditions)
         .order_by(Ticket.opened_at.desc(), Ticket.ticket_id)
         .limit(bindparam("limit", type_=Integer))

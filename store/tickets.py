@@ -15,6 +15,7 @@ from domain.maintenance_record import MaintenanceRecordState
 from domain.permissions import Principal, ticket_parties
 from domain.scopes import Relation
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
+from store import ticket_reads as reads
 from store.database import Database
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
 from store.outbox import QueuedMail, queue_mails
@@ -26,6 +27,7 @@ from store.ticket_filters import (
     visible_to_condition,
 )
 from store.ticket_listing import TicketPage, TicketRow, listing_statements
+from store.ticket_reads import EventRow, ReportRow
 from store.ticket_rows import ProjectionStatements, event_row, ticket_row
 
 _PARTY_CACHE_SIZE = 10_000
@@ -33,9 +35,9 @@ _PARTY_CACHE_SIZE = 10_000
 
 @dataclass(frozen=True)
 class TicketDetail:
-    ticket: Ticket
-    timeline: list[TicketEvent]
-    reports: list[TicketReport]
+    ticket: TicketRow
+    timeline: list[EventRow]
+    reports: list[ReportRow]
     spawned: list[str]
 
 
@@ -194,31 +196,30 @@ class TicketRepository:
         return await self._database.read(lambda session: _parties(session, ticket_id))
 
     async def detail(self, ticket_id: str) -> TicketDetail | None:
-        """The ticket with its timeline, reports and the tickets opened from it, read in one session."""
+        """The ticket with its timeline, reports and the tickets opened from it, read on one connection."""
+        ticket, timeline, reports, spawned = await self._database.select(
+            reads.TICKET, reads.TIMELINE, reads.REPORTS, reads.SPAWNED, values={"ticket_id": ticket_id}
+        )
+        if not ticket:
+            return None
+        return TicketDetail(
+            TicketRow(*ticket[0]),
+            [EventRow(*row) for row in timeline],
+            [ReportRow(*row) for row in reports],
+            [row[0] for row in spawned],
+        )
 
-        def read(session: Session) -> TicketDetail | None:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                return None
-            return TicketDetail(
-                ticket,
-                _timeline(session, ticket_id),
-                _reports(session, ticket_id),
-                _spawned_by(session, ticket_id),
-            )
-
-        return await self._database.read(read)
-
-    async def with_parties(self, ticket_id: str) -> tuple[Ticket, dict[Relation, set[str]]] | None:
-        """The ticket and its parties (what a permission check needs), read in one session."""
-
-        def read(session: Session) -> tuple[Ticket, dict[Relation, set[str]]] | None:
-            ticket = session.get(Ticket, ticket_id)
-            if ticket is None:
-                return None
-            return ticket, _parties(session, ticket_id)
-
-        return await self._database.read(read)
+    async def with_parties(self, ticket_id: str) -> tuple[TicketRow, dict[Relation, set[str]]] | None:
+        """The ticket and its parties (what a permission check needs), read on one connection."""
+        ticket, parties = await self._database.select(
+            reads.TICKET, reads.PARTIES, values={"ticket_id": ticket_id}
+        )
+        if not ticket:
+            return None
+        by_relation: dict[Relation, set[str]] = {}
+        for relation, organisation_id in parties:
+            by_relation.setdefault(Relation(relation), set()).add(organisation_id)
+        return TicketRow(*ticket[0]), by_relation
 
     async def ticket_for_report(self, source: str, ref: str) -> Ticket | None:
         """The ticket a report (its source and the source's own id) opened or joined, in one statement."""
