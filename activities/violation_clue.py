@@ -8,6 +8,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.contracts import OPEN_VIOLATION_CLUE, OpenClueInput, OpenedClue
+from activities.kind_activities import KindActivityContext
 from domain.violation_clue import violation_clue_ticket_id
 from elevator_orders.clock import Clock, system_clock
 from workflows.names import REGISTER_UPDATE, VIOLATION_CLUE_WORKFLOW
@@ -60,3 +61,9 @@ class ClueActivities:
             # The clue was opened and has been decided since: it stays the one clue of this source.
             return OpenedClue(ticket_id=ticket_id, created=False)
         return OpenedClue(ticket_id=ticket_id, created=not registered.duplicate)
+
+
+def kind_activities(context: KindActivityContext) -> list[object]:
+    return [
+        ClueActivities(context.client, context.task_queue, context.settings.mail_grace_seconds, context.clock)
+    ]

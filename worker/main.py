@@ -10,12 +10,11 @@ from temporalio.worker import Worker
 
 from activities.deadlines import DeadlineActivities
 from activities.identities import IdentityActivities
-from activities.maintenance_record_schedule import ScheduleActivities
+from activities.kind_activities import KindActivityContext, kind_activities
 from activities.notify import NotificationActivities
 from activities.outbox_delivery import OutboxDelivery
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
-from activities.violation_clue import ClueActivities
 from domain.calendar import WorkingDayCalendar
 from domain.policies import policy_table
 from elevator_orders.clock import Clock, system_clock
@@ -91,9 +90,8 @@ def build_activities(
             settings.effective_public_base_url,
             clock,
         ),
-        ScheduleActivities(client, task_queue),
-        ClueActivities(client, task_queue, settings.mail_grace_seconds, clock),
         IdentityActivities(IdentityRepository(database, clock)),
+        *kind_activities(KindActivityContext(client, task_queue, settings, clock)),
     ]
     return activity_objects
 

@@ -1,10 +1,11 @@
-"""Keeping each elevator's maintenance schedule told of every maintenance visit."""
+"""The maintenance record's activities: keeping each elevator's maintenance schedule told of every visit."""
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.contracts import NOTE_MAINTENANCE, NoteMaintenanceInput
+from activities.kind_activities import KindActivityContext
 from domain.maintenance_record import maintenance_schedule_workflow_id
 from workflows.maintenance_models import RecordPerformed, ScheduleInput
 from workflows.names import MAINTENANCE_SCHEDULE_WORKFLOW, RECORD_PERFORMED_SIGNAL
@@ -28,3 +29,7 @@ class ScheduleActivities:
             start_signal=RECORD_PERFORMED_SIGNAL,
             start_signal_args=[RecordPerformed(ticket_id=input.ticket_id, performed_at=input.performed_at)],
         )
+
+
+def kind_activities(context: KindActivityContext) -> list[object]:
+    return [ScheduleActivities(context.client, context.task_queue)]

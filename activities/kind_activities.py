@@ -1,0 +1,41 @@
+"""Each kind's own activities, found by the kind's name: `activities/<kind>.py` declares `kind_activities`.
+
+A kind whose work needs no activity of its own (most: the shared store, deadline and mail activities
+serve them) has no module there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from importlib.util import find_spec
+
+from temporalio.client import Client
+
+from domain.kind_registry import KINDS
+from elevator_orders.clock import Clock
+from elevator_orders.settings import Settings
+
+
+@dataclass(frozen=True)
+class KindActivityContext:
+    """What a kind's activities may be built with."""
+
+    client: Client
+    task_queue: str
+    settings: Settings
+    clock: Clock
+
+
+def kind_activities(context: KindActivityContext) -> list[object]:
+    """The activity objects of every kind that has some, in the registry's order."""
+    built: list[object] = []
+    for spec in KINDS:
+        name = f"activities.{spec.kind.value}"
+        if find_spec(name) is None:
+            continue
+        declare = getattr(import_module(name), "kind_activities", None)
+        if not callable(declare):
+            raise TypeError(f"{name} declares no kind_activities(context)")
+        built += declare(context)
+    return built
