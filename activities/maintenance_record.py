@@ -7,7 +7,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.contracts import NOTE_MAINTENANCE, NoteMaintenanceInput
 from activities.kind_activities import KindActivityContext
 from domain.maintenance_record import maintenance_schedule_workflow_id
-from workflows.maintenance_models import RecordPerformed, ScheduleInput
+from workflows.maintenance_record_models import RecordPerformed, ScheduleInput
 from workflows.names import MAINTENANCE_SCHEDULE_WORKFLOW, RECORD_PERFORMED_SIGNAL
 
 

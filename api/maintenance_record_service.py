@@ -8,8 +8,8 @@ from temporalio.client import Client
 from api.workflow_calls import open_ticket
 from domain.maintenance_record import MaintenanceLevel, maintenance_record_ticket_id
 from domain.roles import Actor
-from workflows.maintenance_models import MaintenanceRecordInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.maintenance_record_models import MaintenanceRecordInput
 from workflows.step_models import Registered
 
 

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.ladder import Rung, climb
-    from workflows.maintenance_models import MaintenanceRecordInput, ResubmitInput
+    from workflows.maintenance_record_models import MaintenanceRecordInput, ResubmitInput
     from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
     from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import ReasonInput, StepInput

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.tickets import TicketSnapshot
     from workflows.clock import Clock, ClockState
-    from workflows.maintenance_models import RecordPerformed, ScheduleInput, ScheduleState
+    from workflows.maintenance_record_models import RecordPerformed, ScheduleInput, ScheduleState
     from workflows.names import MAINTENANCE_SCHEDULE_WORKFLOW, RECORD_PERFORMED_SIGNAL
     from workflows.ticket_io import MailEvent, TicketIO
 

@@ -71,8 +71,8 @@ from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput
 from workflows.feedback import FeedbackWorkflow
 from workflows.feedback_models import AnswerInput
 from workflows.hazard import HazardWorkflow
-from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.maintenance_record_models import ResubmitInput
 from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
 from workflows.report import ReportWorkflow
 from workflows.report_models import InformInput, ReporterContact

@@ -22,8 +22,8 @@ from tests.support.rescue import (
 from tests.support.smtp import MailCatcher
 from worker.main import running_worker
 from workflows.fault_repair_models import ExtendInput, ReasonInput, StepInput
-from workflows.maintenance_models import ResubmitInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
+from workflows.maintenance_record_models import ResubmitInput
 from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
 
 ELEVATOR = "31011500002"
