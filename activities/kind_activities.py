@@ -7,13 +7,11 @@ serve them) has no module there.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import import_module
-from importlib.util import find_spec
 
 from temporalio.client import Client
 
-from domain.kind_registry import KINDS
 from elevator_orders.clock import Clock
+from elevator_orders.kind_lookup import kind_modules
 from elevator_orders.settings import Settings
 
 
@@ -30,12 +28,9 @@ class KindActivityContext:
 def kind_activities(context: KindActivityContext) -> list[object]:
     """The activity objects of every kind that has some, in the registry's order."""
     built: list[object] = []
-    for spec in KINDS:
-        name = f"activities.{spec.kind.value}"
-        if find_spec(name) is None:
-            continue
-        declare = getattr(import_module(name), "kind_activities", None)
+    for _, module in kind_modules("activities.{kind}", every_kind=False):
+        declare = getattr(module, "kind_activities", None)
         if not callable(declare):
-            raise TypeError(f"{name} declares no kind_activities(context)")
+            raise TypeError(f"{module.__name__} declares no kind_activities(context)")
         built += declare(context)
     return built

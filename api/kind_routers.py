@@ -5,23 +5,17 @@ A kind without one (a violation clue is only ever opened by another ticket) has 
 
 from __future__ import annotations
 
-from importlib import import_module
-from importlib.util import find_spec
-
 from fastapi import APIRouter
 
-from domain.kind_registry import KINDS
+from elevator_orders.kind_lookup import kind_modules
 
 
 def kind_routers() -> list[APIRouter]:
     """The routers of the kinds that have one, in the registry's order."""
     routers: list[APIRouter] = []
-    for spec in KINDS:
-        name = f"api.routers.{spec.kind.value}"
-        if find_spec(name) is None:
-            continue
-        router = getattr(import_module(name), "router", None)
+    for _, module in kind_modules("api.routers.{kind}", every_kind=False):
+        router = getattr(module, "router", None)
         if not isinstance(router, APIRouter):
-            raise TypeError(f"{name} declares no APIRouter named router")
+            raise TypeError(f"{module.__name__} declares no APIRouter named router")
         routers.append(router)
     return routers

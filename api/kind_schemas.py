@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import import_module
 
 from pydantic import BaseModel
 
-from domain.kind_registry import KINDS
+from elevator_orders.kind_lookup import kind_modules
 
 
 def kind_action_bodies(shared: Mapping[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:
     """`shared` and the bodies of the actions each kind alone takes; one action has one body."""
     bodies = dict(shared)
-    for spec in KINDS:
-        name = f"api.{spec.kind.value}_schemas"
-        declared = getattr(import_module(name), "ACTION_BODIES", None)
+    for _, module in kind_modules("api.{kind}_schemas", every_kind=True):
+        declared = getattr(module, "ACTION_BODIES", None)
         if not isinstance(declared, Mapping):
-            raise TypeError(f"{name} declares no ACTION_BODIES table")
+            raise TypeError(f"{module.__name__} declares no ACTION_BODIES table")
         for action, body in declared.items():
             if bodies.setdefault(action, body) is not body:
-                raise TypeError(f"{name} gives {action!r} a body of its own; it already has {bodies[action]}")
+                raise TypeError(
+                    f"{module.__name__} gives {action!r} a body of its own; it already has {bodies[action]}"
+                )
     return bodies

@@ -6,25 +6,19 @@ For the worker and the API, which register and call what the kinds declare; work
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib import import_module
-from types import ModuleType
 
-from domain.kind_registry import KINDS
 from domain.kinds import TicketKind
+from elevator_orders.kind_lookup import kind_modules
 from workflows.update_spec import UpdateTable
-
-
-def _module(kind: TicketKind) -> ModuleType:
-    return import_module(f"workflows.{kind.value}")
 
 
 def kind_workflows() -> list[type]:
     """The workflows of every kind, in the registry's order."""
     workflows: list[type] = []
-    for spec in KINDS:
-        declared = getattr(_module(spec.kind), "WORKFLOWS", None)
+    for _, module in kind_modules("workflows.{kind}", every_kind=True):
+        declared = getattr(module, "WORKFLOWS", None)
         if not isinstance(declared, tuple) or not all(isinstance(w, type) for w in declared):
-            raise TypeError(f"workflows/{spec.kind.value}.py declares no WORKFLOWS tuple of workflow classes")
+            raise TypeError(f"{module.__name__} declares no WORKFLOWS tuple of workflow classes")
         workflows += declared
     return workflows
 
@@ -32,9 +26,9 @@ def kind_workflows() -> list[type]:
 def kind_updates() -> dict[TicketKind, UpdateTable]:
     """The actions of every kind, as its workflow module declares them."""
     updates: dict[TicketKind, UpdateTable] = {}
-    for spec in KINDS:
-        table = getattr(_module(spec.kind), "UPDATES", None)
+    for kind, module in kind_modules("workflows.{kind}", every_kind=True):
+        table = getattr(module, "UPDATES", None)
         if not isinstance(table, Mapping):
-            raise TypeError(f"workflows/{spec.kind.value}.py declares no UPDATES table")
-        updates[spec.kind] = table
+            raise TypeError(f"{module.__name__} declares no UPDATES table")
+        updates[kind] = table
     return updates
