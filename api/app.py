@@ -26,6 +26,7 @@ from api.pages import regulator as regulator_page
 from api.pages import rescuer as rescuer_page
 from api.pages import session as staff_session
 from api.pages import staff_home
+from api.pages.public_common import install_public_page_errors
 from api.pages.rendering import STATIC_DIR
 from api.pages.session import install_page_errors
 from api.rate_limit import install_public_rate_limit
@@ -110,6 +111,7 @@ def create_app(
     app.include_router(public_pages.router)
     # Staff pages: signed in with a session cookie; every form POST carries its CSRF token.
     install_page_errors(app)
+    install_public_page_errors(app)
     app.include_router(staff_session.router)
     app.include_router(staff_home.router)
     app.include_router(rescuer_page.router)

@@ -8,12 +8,12 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import HTTPException, Path, Request, status
+from fastapi import Depends, FastAPI, HTTPException, Path, Request, status
 from fastapi.responses import HTMLResponse
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 
-from api.deps import AppResources
+from api.deps import AppResources, Resources
 from api.errors import TemporalUnavailable, TicketNotActionable
 from api.pages import public_forms
 from api.pages.rendering import render
@@ -106,6 +106,32 @@ def not_found(request: Request, resources: AppResources, message: str) -> HTMLRe
 
 
 UNKNOWN_ELEVATOR = "未找到这部电梯。请核对电梯内张贴的智慧电梯码，或重新扫码。"
+
+
+class UnknownElevator(Exception):
+    """A public page was asked for an elevator the registry does not hold."""
+
+
+async def _known_elevator(code: ElevatorCode, resources: Resources) -> Elevator:
+    elevator = await resources.registry.elevator(code)
+    if elevator is None:
+        raise UnknownElevator(code)
+    return elevator
+
+
+# The elevator a public page's `{code}` names; a code the registry does not hold gets the 404 page.
+KnownElevator = Annotated[Elevator, Depends(_known_elevator)]
+
+
+async def _unknown_elevator_page(request: Request, _error: Exception) -> HTMLResponse:
+    return not_found(request, request.app.state.resources, UNKNOWN_ELEVATOR)
+
+
+def install_public_page_errors(app: FastAPI) -> None:
+    """The public pages' own refusals: an unknown elevator gets the page that says so."""
+    app.add_exception_handler(UnknownElevator, _unknown_elevator_page)
+
+
 UNKNOWN_TOKEN = "未找到与此查询链接对应的事项。请核对链接是否完整。"
 
 

@@ -14,11 +14,10 @@ from api.deps import AppResources, Resources
 from api.pages import public_forms
 from api.pages.public_common import (
     PRIVATE_HEADERS,
-    UNKNOWN_ELEVATOR,
     WORKFLOW_FAILURES,
     ElevatorCode,
+    KnownElevator,
     form_values,
-    not_found,
     page,
     public_elevator,
     too_many,
@@ -62,23 +61,17 @@ async def _filing_form(
 
 @router.get("/e/{code}/complaint", response_class=HTMLResponse)
 async def filing_form(
-    request: Request, code: ElevatorCode, resources: Resources, kind: str = "complaint"
+    request: Request, elevator: KnownElevator, resources: Resources, kind: str = "complaint"
 ) -> HTMLResponse:
     """The form for a complaint (投诉, real-name) or a report (举报, may be anonymous)."""
-    elevator = await resources.registry.elevator(code)
-    if elevator is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
     return await _filing_form(request, resources, elevator, {"kind": kind})
 
 
 @router.post("/e/{code}/complaint", response_class=HTMLResponse)
 async def file_complaint_or_report(
-    request: Request, code: ElevatorCode, resources: Resources
+    request: Request, code: ElevatorCode, elevator: KnownElevator, resources: Resources
 ) -> HTMLResponse:
     """Opens the complaint or the report; the page that answers shows its tracking link, this once."""
-    elevator = await resources.registry.elevator(code)
-    if elevator is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
     typed = await form_values(request)
     kind = public_forms.filing_kind(typed)
     if kind is None:

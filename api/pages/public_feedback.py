@@ -12,11 +12,10 @@ from api.deps import AppResources, Resources
 from api.feedback_service import receive_feedback
 from api.pages import public_forms
 from api.pages.public_common import (
-    UNKNOWN_ELEVATOR,
     WORKFLOW_FAILURES,
     ElevatorCode,
+    KnownElevator,
     form_values,
-    not_found,
     page,
     public_elevator,
     too_many,
@@ -54,19 +53,15 @@ async def _feedback_form(
 
 
 @router.get("/e/{code}/feedback", response_class=HTMLResponse)
-async def feedback_form(request: Request, code: ElevatorCode, resources: Resources) -> HTMLResponse:
+async def feedback_form(request: Request, elevator: KnownElevator, resources: Resources) -> HTMLResponse:
     """A passenger rates the elevator (1-5 stars) or suggests something; no name, no phone."""
-    elevator = await resources.registry.elevator(code)
-    if elevator is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
     return await _feedback_form(request, resources, elevator, {"feedback_type": "evaluation"})
 
 
 @router.post("/e/{code}/feedback", response_class=HTMLResponse)
-async def send_feedback(request: Request, code: ElevatorCode, resources: Resources) -> HTMLResponse:
-    elevator = await resources.registry.elevator(code)
-    if elevator is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
+async def send_feedback(
+    request: Request, code: ElevatorCode, elevator: KnownElevator, resources: Resources
+) -> HTMLResponse:
     typed = await form_values(request)
     if refused := await too_many(request, "feedback"):
         return await _feedback_form(

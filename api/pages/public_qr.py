@@ -12,8 +12,7 @@ from markupsafe import Markup
 from api.deps import AppResources, Resources
 from api.pages import qr_codes
 from api.pages.public_common import (
-    UNKNOWN_ELEVATOR,
-    ElevatorCode,
+    KnownElevator,
     not_found,
     page,
 )
@@ -27,20 +26,18 @@ def _page_url(resources: AppResources, code: str) -> str:
 
 
 @router.get("/e/{code}/qr.png", response_model=None)
-async def qr_png(request: Request, code: ElevatorCode, resources: Resources) -> Response:
+async def qr_png(elevator: KnownElevator, resources: Resources) -> Response:
     """The elevator's 智慧电梯码 as a PNG image."""
-    if await resources.registry.elevator(code) is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
-    return Response(qr_codes.png(_page_url(resources, code)), media_type="image/png", headers=_QR_CACHE)
+    return Response(
+        qr_codes.png(_page_url(resources, elevator.code)), media_type="image/png", headers=_QR_CACHE
+    )
 
 
 @router.get("/e/{code}/qr.svg", response_model=None)
-async def qr_svg(request: Request, code: ElevatorCode, resources: Resources) -> Response:
+async def qr_svg(elevator: KnownElevator, resources: Resources) -> Response:
     """The elevator's 智慧电梯码 as an SVG document, for print."""
-    if await resources.registry.elevator(code) is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
     return Response(
-        qr_codes.svg(_page_url(resources, code), title=f"智慧电梯码 {code}"),
+        qr_codes.svg(_page_url(resources, elevator.code), title=f"智慧电梯码 {elevator.code}"),
         media_type="image/svg+xml",
         headers=_QR_CACHE,
     )

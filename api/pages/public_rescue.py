@@ -12,11 +12,10 @@ from api.audit import audit
 from api.deps import AppResources, Resources
 from api.pages import public_forms
 from api.pages.public_common import (
-    UNKNOWN_ELEVATOR,
     WORKFLOW_FAILURES,
     ElevatorCode,
+    KnownElevator,
     form_values,
-    not_found,
     page,
     public_elevator,
     too_many,
@@ -59,11 +58,8 @@ async def _elevator_page(
 
 
 @router.get("/e/{code}", response_class=HTMLResponse)
-async def elevator_page(request: Request, code: ElevatorCode, resources: Resources) -> HTMLResponse:
+async def elevator_page(request: Request, elevator: KnownElevator, resources: Resources) -> HTMLResponse:
     """The page the 智慧电梯码 opens: the car's public facts, 困人报警, 投诉/举报, 评价建议."""
-    elevator = await resources.registry.elevator(code)
-    if elevator is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
     return await _elevator_page(request, resources, elevator)
 
 
@@ -74,11 +70,10 @@ async def rescue_page(code: ElevatorCode) -> RedirectResponse:
 
 
 @router.post("/e/{code}/rescue", response_class=HTMLResponse)
-async def report_entrapment(request: Request, code: ElevatorCode, resources: Resources) -> HTMLResponse:
+async def report_entrapment(
+    request: Request, code: ElevatorCode, elevator: KnownElevator, resources: Resources
+) -> HTMLResponse:
     """困人报警 from the QR page: opens a rescue on the car, or joins the one already open there."""
-    elevator = await resources.registry.elevator(code)
-    if elevator is None:
-        return not_found(request, resources, UNKNOWN_ELEVATOR)
     typed = await form_values(request)
     hotline = resources.settings.rescue_hotline
     if refused := await too_many(request, "rescue"):
