@@ -3,12 +3,13 @@
 # can build them inside the workflow sandbox.
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 
 LOOKUP_ELEVATOR = "lookup_elevator"
+PREPARE_TICKET = "prepare_ticket"
 COMPUTE_DEADLINES = "compute_deadlines"
 PROJECT_TICKET = "project_ticket"
 SEND_NOTIFICATION = "send_notification"
@@ -48,6 +49,43 @@ class ComputedDeadline:
 @dataclass
 class ComputeDeadlinesOutput:
     deadlines: list[ComputedDeadline]
+
+
+@dataclass
+class DeadlineTerms:
+    """A policy row whose limit is a fixed duration (no calendar), as it stood when the ticket opened."""
+
+    policy_key: str
+    limit: timedelta
+    # The share of the time after which the party that must act is reminded; None: no reminder.
+    remind_at: float | None = None
+    opens_clue: bool = False
+
+    def starting(self, starts_at: datetime) -> ComputedDeadline:
+        """The deadline of a clock started at `starts_at`: pure arithmetic on what the row said."""
+        due_at = starts_at + self.limit
+        reminder = None if self.remind_at is None else starts_at + self.limit * self.remind_at
+        return ComputedDeadline(
+            policy_key=self.policy_key, due_at=due_at, remind_at=reminder, opens_clue=self.opens_clue
+        )
+
+
+@dataclass
+class PrepareTicketInput:
+    elevator_code: str
+    # Clocks that start as the ticket opens.
+    deadlines: list[DeadlineRequest]
+    # Policy rows of clocks the ticket starts later; those of fixed duration come back as terms.
+    later: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PreparedTicket:
+    """What a ticket needs from outside the workflow as it opens, in one call (one history event)."""
+
+    registration: ElevatorRegistration
+    deadlines: list[ComputedDeadline]
+    later: list[DeadlineTerms]
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -13,6 +12,8 @@ from activities.contracts import (
     ComputedDeadline,
     ComputeDeadlinesInput,
     ComputeDeadlinesOutput,
+    DeadlineRequest,
+    DeadlineTerms,
 )
 from domain.calendar import WorkingDayCalendar
 from domain.policies import DeadlinePolicy, TimeUnit
@@ -23,41 +24,46 @@ class DeadlineActivities:
         self._policies = policies
         self._calendar = calendar
 
+    def policy(self, key: str) -> DeadlinePolicy:
+        policy = self._policies.get(key)
+        if policy is None:
+            raise ApplicationError(f"no policy row {key!r}", type="UnknownPolicy", non_retryable=True)
+        return policy
+
     @activity.defn(name=COMPUTE_DEADLINES)
     async def compute_deadlines(self, input: ComputeDeadlinesInput) -> ComputeDeadlinesOutput:
-        deadlines = []
-        for request in input.requests:
-            policy = self._policies.get(request.policy_key)
-            if policy is None:
-                raise ApplicationError(
-                    f"no policy row {request.policy_key!r}", type="UnknownPolicy", non_retryable=True
-                )
-            if policy.unit is TimeUnit.WORKING_DAYS:
-                counted = self._calendar.add_working_days(request.starts_at, int(policy.limit))
-                if counted.provisional:
-                    activity.logger.warning(
-                        "%s from %s reaches a year the official calendar does not cover; "
-                        "due %s is provisional (Monday-Friday plus the configured holidays)",
-                        policy.key,
-                        request.starts_at.isoformat(),
-                        counted.due_at.isoformat(),
-                    )
-                due_at, provisional = counted.due_at, counted.provisional
-            else:
-                due_at, provisional = request.starts_at + policy.duration(), False
-            deadlines.append(
-                ComputedDeadline(
-                    policy_key=policy.key,
-                    due_at=due_at,
-                    provisional=provisional,
-                    remind_at=_reminder(policy, request.starts_at, due_at),
-                    opens_clue=policy.opens_clue,
-                )
+        return ComputeDeadlinesOutput(deadlines=[self._computed(request) for request in input.requests])
+
+    def _computed(self, request: DeadlineRequest) -> ComputedDeadline:
+        policy = self.policy(request.policy_key)
+        if policy.unit is not TimeUnit.WORKING_DAYS:
+            return terms(policy).starting(request.starts_at)
+        counted = self._calendar.add_working_days(request.starts_at, int(policy.limit))
+        if counted.provisional:
+            activity.logger.warning(
+                "%s from %s reaches a year the official calendar does not cover; "
+                "due %s is provisional (Monday-Friday plus the configured holidays)",
+                policy.key,
+                request.starts_at.isoformat(),
+                counted.due_at.isoformat(),
             )
-        return ComputeDeadlinesOutput(deadlines=deadlines)
+        reminder = None
+        if policy.remind_at is not None:
+            reminder = request.starts_at + (counted.due_at - request.starts_at) * policy.remind_at
+        return ComputedDeadline(
+            policy_key=policy.key,
+            due_at=counted.due_at,
+            provisional=counted.provisional,
+            remind_at=reminder,
+            opens_clue=policy.opens_clue,
+        )
 
 
-def _reminder(policy: DeadlinePolicy, starts_at: datetime, due_at: datetime) -> datetime | None:
-    if policy.remind_at is None:
-        return None
-    return starts_at + (due_at - starts_at) * policy.remind_at
+def terms(policy: DeadlinePolicy) -> DeadlineTerms:
+    """The row's terms for a clock of fixed duration; working-day rows need the calendar, not these."""
+    return DeadlineTerms(
+        policy_key=policy.key,
+        limit=policy.duration(),
+        remind_at=policy.remind_at,
+        opens_clue=policy.opens_clue,
+    )

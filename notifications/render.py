@@ -69,6 +69,8 @@ class MailRenderer:
             undefined=StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the release: checking each file's mtime before every mail is wasted work.
+            auto_reload=False,
         )
         self._env.filters["local_time"] = local_time
         self._env.globals["limit"] = lambda key: table[key].limit_zh

@@ -12,6 +12,7 @@ from activities.deadlines import DeadlineActivities
 from activities.identities import IdentityActivities
 from activities.kind_activities import KindActivityContext, kind_activities
 from activities.notify import NotificationActivities
+from activities.opening import OpeningActivities
 from activities.outbox_delivery import OutboxDelivery
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
@@ -75,12 +76,15 @@ def build_activities(
 ) -> list[object]:
     """`working_days` replaces the official calendar and its fallback (a test's calendar of its own)."""
     sender = mail_sender(settings, clock)
+    registry = RegistryActivities(RegistryRepository(database))
+    deadlines = DeadlineActivities(
+        policy_table(settings.policy_overrides),
+        working_days or load_working_day_calendar(settings.working_day_fallback_file),
+    )
     activity_objects = [
-        RegistryActivities(RegistryRepository(database)),
-        DeadlineActivities(
-            policy_table(settings.policy_overrides),
-            working_days or load_working_day_calendar(settings.working_day_fallback_file),
-        ),
+        registry,
+        deadlines,
+        OpeningActivities(registry, deadlines),
         ProjectionActivities(TicketRepository(database), delivery.wake if delivery else lambda: None, clock),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
         NotificationActivities(

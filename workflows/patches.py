@@ -11,14 +11,24 @@ check from its history, which has no BASELINE marker, and the SDK keeps the answ
 run: every bundled patch then decides from its own marker, as it always did. A run whose first check
 happens live takes the new branches, as `workflow.patched` would have for each of them.
 
-A patch added after this baseline calls `workflow.patched` itself until the next baseline bundles it.
+Baselines are cut again as patches accumulate; each bundles the patches added since the one before,
+and a run started today records only the newest. `applies` asks the baselines from the newest down to
+the one that bundled the patch, so a run recorded under an older baseline keeps the branches it took:
+its replay finds no marker for the newer baselines (no, for the whole run) and decides from the marker
+it has. A patch never consults a baseline older than its own: a run of that baseline never took it.
 """
 
 from temporalio import workflow
 
-BASELINE = "baseline-2026-12"
+# Oldest first; a new baseline goes at the end, and no baseline is ever removed or renamed.
+BASELINES = ("baseline-2026-12", "baseline-2026-12-07")
+FIRST_BASELINE, SECOND_BASELINE = BASELINES
 
 
-def applies(patch_id: str) -> bool:
-    """Whether this run takes the new branch of a bundled patch (`workflow.patched`, one marker per run)."""
-    return workflow.patched(BASELINE) or workflow.patched(patch_id)
+def applies(patch_id: str, bundled_in: str = FIRST_BASELINE) -> bool:
+    """Whether this run takes the new branch of a bundled patch (`workflow.patched`, one marker per run).
+
+    `bundled_in` is the first baseline that bundled the patch.
+    """
+    newer_first = reversed(BASELINES[BASELINES.index(bundled_in) :])
+    return any(workflow.patched(baseline) for baseline in newer_first) or workflow.patched(patch_id)

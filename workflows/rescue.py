@@ -80,13 +80,24 @@ class RescueWorkflow(RescueDeadlines):
     @workflow.run
     async def run(self, input: RescueInput) -> RescueOutcome:
         self._receive_report(input.report)
-        registration = await self._io.lookup(input.report.elevator_code)
-        self._registration = registration
-        alarm_at = self._alarm_at()
+        if self._io.opens_in_one_call():
+            alarm_at = self._alarm_at()
+            registration = await self._io.prepare(
+                input.report.elevator_code,
+                ("rescue.accept", workflow.now()),
+                ("rescue.arrive", alarm_at),
+                ("rescue.accident", alarm_at),
+                later=("rescue.confirm",),
+            )
+            self._registration = registration
+        else:
+            registration = await self._io.lookup(input.report.elevator_code)
+            self._registration = registration
+            alarm_at = self._alarm_at()
+            await self._io.compute_deadlines(
+                ("rescue.accept", workflow.now()), ("rescue.arrive", alarm_at), ("rescue.accident", alarm_at)
+            )
         self._details["alarm_at"] = alarm_at.isoformat()
-        await self._io.compute_deadlines(
-            ("rescue.accept", workflow.now()), ("rescue.arrive", alarm_at), ("rescue.accident", alarm_at)
-        )
         if self._state is RescueState.REPORTED:
             self._dispatch(registration.maintenance_unit, redispatched=False)
             self._notify("rescue_use_unit_notified", registration.use_unit)

@@ -16,17 +16,21 @@ with workflow.unsafe.imports_passed_through():
         COMPUTE_DEADLINES,
         LOOKUP_ELEVATOR,
         OPEN_VIOLATION_CLUE,
+        PREPARE_TICKET,
         PROJECT_TICKET,
         SEND_NOTIFICATION,
         ComputedDeadline,
         ComputeDeadlinesInput,
         ComputeDeadlinesOutput,
         DeadlineRequest,
+        DeadlineTerms,
         LookupElevatorInput,
         MailTicketFacts,
         NotificationInput,
         OpenClueInput,
         OpenedClue,
+        PreparedTicket,
+        PrepareTicketInput,
         ProjectTicketInput,
     )
     from domain.kinds import TicketKind
@@ -51,6 +55,10 @@ LOCAL_STORE_PATCH = "store-calls-as-local-activities"
 # nothing to hand off when the ticket closes (see bench/, cpu-per-lifecycle). Older histories keep
 # sending through an activity each.
 OUTBOX_PATCH = "mail-through-outbox"
+# The registry lookup and the opening clocks in one local activity, which also keeps the terms of the
+# ticket's later fixed-duration clocks, so starting one is arithmetic on history (see bench/,
+# cpu-per-lifecycle: two local activities fewer per rescue).
+ONE_OPENING_CALL_PATCH = "one-opening-call"
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 STORE_TIMEOUT = timedelta(seconds=30)
 MailEvent = dict[str, str | int | bool | None]
@@ -101,6 +109,8 @@ class TicketIO:
         self.flags: list[str] = []
         # Policy rows whose breach opens a violation clue, as the computed deadlines said.
         self.clue_policies: set[str] = set()
+        # Fixed-duration policy rows as they stood when the ticket opened, for clocks started later.
+        self._terms: dict[str, DeadlineTerms] = {}
         self._projection_seq = 0
         self._projected_seq = 0
         self._events: list[TimelineEvent] = []
@@ -118,21 +128,57 @@ class TicketIO:
             LOOKUP_ELEVATOR, LookupElevatorInput(elevator_code=elevator_code), ElevatorRegistration
         )
 
-    async def compute_deadlines(self, *requests: tuple[str, datetime]) -> list[ComputedDeadline]:
-        # Policies live outside the workflow (settings, calendars); computing them in an activity records
-        # the result in history, so a replay never recomputes a deadline under a changed policy.
-        result = await call_store(
-            COMPUTE_DEADLINES,
-            ComputeDeadlinesInput([DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests]),
-            ComputeDeadlinesOutput,
+    def opens_in_one_call(self) -> bool:
+        """Whether this run opens with `prepare` (new runs) or a lookup and a computation, as it recorded."""
+        return patches.applies(ONE_OPENING_CALL_PATCH, bundled_in=patches.SECOND_BASELINE)
+
+    async def prepare(
+        self, elevator_code: str, *requests: tuple[str, datetime], later: tuple[str, ...] = ()
+    ) -> ElevatorRegistration:
+        """Look the elevator up and start the opening clocks in one call; `later` names clocks started after.
+
+        The answer brings the terms of the `later` policies of fixed duration as they stand now, so
+        `compute_deadlines` starts those without another call.
+        """
+        prepared = await call_store(
+            PREPARE_TICKET,
+            PrepareTicketInput(
+                elevator_code=elevator_code,
+                deadlines=[DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests],
+                later=list(later),
+            ),
+            PreparedTicket,
         )
-        for deadline in result.deadlines:
+        self._terms.update((terms.policy_key, terms) for terms in prepared.later)
+        self._note(prepared.deadlines)
+        return prepared.registration
+
+    async def compute_deadlines(self, *requests: tuple[str, datetime]) -> list[ComputedDeadline]:
+        held = [self._terms.get(key) for key, _ in requests]
+        if all(terms is not None for terms in held):
+            # Terms the opening call recorded in history: the same answer on every replay.
+            computed = [terms.starting(at) for terms, (_, at) in zip(held, requests, strict=True) if terms]
+        else:
+            # Policies live outside the workflow (settings, calendars); computing them in an activity
+            # records the result in history, so a replay never recomputes a deadline under a changed policy.
+            result = await call_store(
+                COMPUTE_DEADLINES,
+                ComputeDeadlinesInput(
+                    [DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests]
+                ),
+                ComputeDeadlinesOutput,
+            )
+            computed = result.deadlines
+        self._note(computed)
+        return computed
+
+    def _note(self, deadlines: list[ComputedDeadline]) -> None:
+        for deadline in deadlines:
             self.deadlines[deadline.policy_key] = deadline.due_at
             if deadline.opens_clue:
                 self.clue_policies.add(deadline.policy_key)
             if deadline.provisional and deadline.policy_key not in self.provisional:
                 self.provisional.append(deadline.policy_key)
-        return result.deadlines
 
     async def open_clue_on_breach(self, policy_key: str, clue: OpenClueInput) -> None:
         """Open `clue` and store it on the timeline if the breached policy row opens one (违法线索)."""

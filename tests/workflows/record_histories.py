@@ -560,6 +560,15 @@ async def _hazard_every_path_patch_baseline(client: Client, settings: Settings) 
     await _hazard_every_path(client, settings, "hazard_every_path_patch_baseline")
 
 
+async def _rescue_closed_one_opening_call(client: Client, settings: Settings) -> None:
+    """The same lifecycle opened by one call that also keeps the confirmation clock's terms."""
+    await _rescue_closed_outbox(client, settings, "rescue_closed_one_opening_call")
+
+
+async def _every_breach_one_opening_call(client: Client, settings: Settings) -> None:
+    await _every_breach(client, settings, "rescue_every_breach_one_opening_call")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -584,6 +593,8 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("rescue_closed_patch_baseline", _rescue_closed_patch_baseline, {}),
     ("rescue_every_breach_patch_baseline", _every_breach_patch_baseline, FAST_CLOCKS),
     ("hazard_every_path_patch_baseline", _hazard_every_path_patch_baseline, {}),
+    ("rescue_closed_one_opening_call", _rescue_closed_one_opening_call, {}),
+    ("rescue_every_breach_one_opening_call", _every_breach_one_opening_call, FAST_CLOCKS),
 )
 
 
