@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy import Connection, Dialect, Engine, Select, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.compiler import ExpandedState, SQLCompiler
@@ -52,7 +52,7 @@ class Database:
         # of a 1.6 ms listing in a micro-benchmark of `make bench`'s read model).
         self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._async_read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
-        self._compiled: dict[int, _Compiled] = {}
+        self._statements = _Statements(engine.dialect)
         self._threaded: _ThreadedSessions | None = None
         if engine.dialect.name == "sqlite":
             self._threaded = _ThreadedSessions(engine)
@@ -88,31 +88,9 @@ class Database:
             assert driver is not None
             results: list[Rows] = []
             for statement in statements:
-                sql, arguments = self._bound(statement, values)
+                sql, arguments = self._statements.bound(statement, values)
                 results.append(await driver.fetch(sql, *arguments))
             return results
-
-    def _bound(self, statement: AnySelect, values: Mapping[str, object]) -> tuple[str, list[object]]:
-        """`statement`'s SQL for the driver and its arguments in order, bind processors applied."""
-        entry = self._compiled.get(id(statement))
-        if entry is None:
-            if len(self._compiled) >= _COMPILED_LIMIT:
-                self._compiled.clear()
-            entry = self._compiled[id(statement)] = _Compiled(
-                statement, statement.compile(dialect=self._async_engine.dialect)
-            )
-        compiled = entry.compiled
-        parameters = compiled.construct_params(params=dict(values))
-        if entry.state is None or compiled.post_compile_params:
-            # An IN list is rendered per execution; any other statement's SQL is the same every time.
-            entry.state = compiled.construct_expanded_state(parameters)
-        state = entry.state
-        processors = state.processors
-        arguments = [
-            processors[name](parameters[name]) if name in processors else parameters[name]
-            for name in state.positiontup or ()
-        ]
-        return state.statement, arguments
 
     async def write(self, work: Work[T]) -> T:
         """`work` in a transaction, committed when it returns and rolled back when it raises."""
@@ -131,8 +109,51 @@ class _Compiled:
     # Kept with its compilation, so that its id is not reused while it is cached.
     statement: AnySelect
     compiled: SQLCompiler
-    # The SQL and bind processors of its last execution.
-    state: ExpandedState | None = None
+    # What turns each column's driver value into the one the ORM would give: None where it is the same.
+    column_processors: Sequence[Callable[[Any], Any] | None]
+    # The SQL of its last execution, and the bind processors of its parameters by name.
+    expanded: tuple[ExpandedState, Mapping[str, Any]] | None = None
+
+
+class _Statements:
+    """Statements compiled once for one dialect, bound by name for the driver at each execution."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._compiled: dict[int, _Compiled] = {}
+
+    def compiled(self, statement: AnySelect) -> _Compiled:
+        entry = self._compiled.get(id(statement))
+        if entry is None:
+            if len(self._compiled) >= _COMPILED_LIMIT:
+                self._compiled.clear()
+            compiled = statement.compile(dialect=self._dialect)
+            processors = [
+                column.type._cached_result_processor(self._dialect, None)
+                for column in compiled._result_columns
+            ]
+            entry = self._compiled[id(statement)] = _Compiled(statement, compiled, processors)
+        return entry
+
+    def bound(self, statement: AnySelect, values: Mapping[str, object]) -> tuple[str, list[object]]:
+        """`statement`'s SQL for the driver and its arguments in order, bind processors applied."""
+        entry = self.compiled(statement)
+        compiled = entry.compiled
+        parameters = compiled.construct_params(params=dict(values))
+        if entry.expanded is None or compiled.post_compile_params:
+            # An IN list is rendered per execution; any other statement's SQL is the same every time.
+            state = compiled.construct_expanded_state(parameters)
+            # The state's own processors are only those of the names an IN list was expanded into.
+            # One assignment: a pool thread running the same statement sees both or neither.
+            entry.expanded = (state, {**compiled._bind_processors, **state.processors})
+        state, processors = entry.expanded
+        # An expanded IN list's values are under the names it was rendered with, in this execution's state.
+        expanded = state.parameters if compiled.post_compile_params else parameters
+        arguments = [
+            processors[name](expanded[name]) if name in processors else expanded[name]
+            for name in state.positiontup or ()
+        ]
+        return state.statement, arguments
 
 
 class _ThreadedSessions:
@@ -154,6 +175,7 @@ class _ThreadedSessions:
             self.engine.execution_options(**{_WRITES: True}), expire_on_commit=False
         )
         self._executor = ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="store")
+        self._statements = _Statements(self.engine.dialect)
 
     async def run(self, work: Work[T], *, write: bool) -> T:
         loop = asyncio.get_running_loop()
@@ -164,9 +186,26 @@ class _ThreadedSessions:
         return await loop.run_in_executor(self._executor, partial(self._select, statements, dict(values)))
 
     def _select(self, statements: Sequence[AnySelect], values: dict[str, object]) -> list[Rows]:
-        # A connection, not a session: rows in column order need none of the ORM's bookkeeping.
+        # On the driver, as on PostgreSQL: SQLAlchemy's execution and result objects cost more than the
+        # statements (the API reads its account and the ticket this way on every request).
         with self.engine.connect() as connection:
-            return [connection.execute(statement, values).all() for statement in statements]
+            dbapi_connection = connection.connection.dbapi_connection
+            assert isinstance(dbapi_connection, sqlite3.Connection)
+            results: list[Rows] = []
+            for statement in statements:
+                sql, arguments = self._statements.bound(statement, values)
+                rows = dbapi_connection.execute(sql, arguments).fetchall()
+                processors = self._statements.compiled(statement).column_processors
+                if any(processors):
+                    rows = [
+                        tuple(
+                            value if process is None else process(value)
+                            for process, value in zip(processors, row, strict=True)
+                        )
+                        for row in rows
+                    ]
+                results.append(rows)
+            return results
 
     def _in_session(self, work: Work[T], write: bool) -> T:
         if write:

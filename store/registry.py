@@ -94,7 +94,9 @@ class RegistryRepository:
         if regulator is None:
             raise LookupError(f"no district regulator registered for district {district!r}")
         # The units are inner joins: a registered elevator has all three.
-        assert use_unit is not None and maintenance_unit is not None and rescue_station is not None
+        assert use_unit is not None
+        assert maintenance_unit is not None
+        assert rescue_station is not None
         return ElevatorRegistration(
             code=code,
             address=address,

@@ -57,7 +57,7 @@ LOCAL_STORE_PATCH = "store-calls-as-local-activities"
 OUTBOX_PATCH = "mail-through-outbox"
 # The registry lookup and the opening clocks in one local activity, which also keeps the terms of the
 # ticket's later fixed-duration clocks, so starting one is arithmetic on history (see bench/,
-# cpu-per-lifecycle: two local activities fewer per rescue).
+# cpu-per-lifecycle: two local activities fewer in a lifecycle with a later clock).
 ONE_OPENING_CALL_PATCH = "one-opening-call"
 STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
 STORE_TIMEOUT = timedelta(seconds=30)
