@@ -12,6 +12,7 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from elevator_orders.settings import Settings, get_settings
+from elevator_orders.startup_heap import freeze_startup_objects
 
 logger = logging.getLogger("elevator_orders")
 
@@ -151,7 +152,9 @@ async def _api(settings: Settings) -> None:
     from api.app import create_app
     from api.server import api_server
 
-    await api_server(create_app(settings), settings.api_host, settings.api_port).serve()
+    server = api_server(create_app(settings), settings.api_host, settings.api_port)
+    freeze_startup_objects()
+    await server.serve()
 
 
 async def _worker(settings: Settings) -> None:
@@ -162,6 +165,7 @@ async def _worker(settings: Settings) -> None:
     stop = asyncio.Event()
     _stop_on_signals(stop)
     async with running_worker(client, settings):
+        freeze_startup_objects()
         logger.info("worker polling task queue %s", settings.temporal_task_queue)
         await stop.wait()
     await asyncio.sleep(0.5)
