@@ -88,7 +88,7 @@ class Database:
             assert driver is not None
             results: list[Rows] = []
             for statement in statements:
-                sql, arguments = self._statements.bound(statement, values)
+                sql, arguments = self._statements.bound(self._statements.compiled(statement), values)
                 results.append(await driver.fetch(sql, *arguments))
             return results
 
@@ -135,9 +135,8 @@ class _Statements:
             entry = self._compiled[id(statement)] = _Compiled(statement, compiled, processors)
         return entry
 
-    def bound(self, statement: AnySelect, values: Mapping[str, object]) -> tuple[str, list[object]]:
-        """`statement`'s SQL for the driver and its arguments in order, bind processors applied."""
-        entry = self.compiled(statement)
+    def bound(self, entry: _Compiled, values: Mapping[str, object]) -> tuple[str, list[object]]:
+        """The compiled statement's SQL for the driver and its arguments in order, bind processors applied."""
         compiled = entry.compiled
         parameters = compiled.construct_params(params=dict(values))
         if entry.expanded is None or compiled.post_compile_params:
@@ -193,9 +192,10 @@ class _ThreadedSessions:
             assert isinstance(dbapi_connection, sqlite3.Connection)
             results: list[Rows] = []
             for statement in statements:
-                sql, arguments = self._statements.bound(statement, values)
+                entry = self._statements.compiled(statement)
+                sql, arguments = self._statements.bound(entry, values)
                 rows = dbapi_connection.execute(sql, arguments).fetchall()
-                processors = self._statements.compiled(statement).column_processors
+                processors = entry.column_processors
                 if any(processors):
                     rows = [
                         tuple(
