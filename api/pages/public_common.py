@@ -94,6 +94,35 @@ def page(request: Request, resources: AppResources, template: str, **context: An
     )
 
 
+async def form_page(
+    request: Request,
+    resources: AppResources,
+    template: str,
+    elevator: Elevator,
+    typed: dict[str, str],
+    *,
+    title: str,
+    status_code: int = status.HTTP_200_OK,
+    errors: dict[str, str] | None = None,
+    error: str | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    """A public form on `elevator`, again with what the visitor typed and what was wrong with it."""
+    return page(
+        request,
+        resources,
+        template,
+        status_code=status_code,
+        title=title,
+        elevator=await public_elevator(resources, elevator),
+        submission=public_forms.submission_id(typed),
+        typed=typed,
+        errors=errors or {},
+        error=error,
+        **context,
+    )
+
+
 def not_found(request: Request, resources: AppResources, message: str) -> HTMLResponse:
     return page(
         request,

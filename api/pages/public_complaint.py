@@ -17,9 +17,9 @@ from api.pages.public_common import (
     WORKFLOW_FAILURES,
     ElevatorCode,
     KnownElevator,
+    form_page,
     form_values,
     page,
-    public_elevator,
     too_many,
     unavailable_message,
 )
@@ -44,18 +44,17 @@ async def _filing_form(
     errors: dict[str, str] | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
-    return page(
+    return await form_page(
         request,
         resources,
         "public/filing_form.html",
-        status_code=status_code,
+        elevator,
+        typed,
         title="投诉/举报",
-        elevator=await public_elevator(resources, elevator),
-        kind=public_forms.filing_kind(typed) or "complaint",
-        submission=public_forms.submission_id(typed),
-        typed=typed,
-        errors=errors or {},
+        status_code=status_code,
+        errors=errors,
         error=error,
+        kind=public_forms.filing_kind(typed) or "complaint",
     )
 
 

@@ -15,9 +15,9 @@ from api.pages.public_common import (
     WORKFLOW_FAILURES,
     ElevatorCode,
     KnownElevator,
+    form_page,
     form_values,
     page,
-    public_elevator,
     too_many,
     unavailable_message,
 )
@@ -38,16 +38,15 @@ async def _feedback_form(
     errors: dict[str, str] | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
-    return page(
+    return await form_page(
         request,
         resources,
         "public/feedback_form.html",
-        status_code=status_code,
+        elevator,
+        typed,
         title="评价建议",
-        elevator=await public_elevator(resources, elevator),
-        submission=public_forms.submission_id(typed),
-        typed=typed,
-        errors=errors or {},
+        status_code=status_code,
+        errors=errors,
         error=error,
     )
 
