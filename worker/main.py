@@ -30,7 +30,7 @@ from store.mail_log import MailLog
 from store.outbox import MailOutbox
 from store.registry import RegistryRepository
 from store.tickets import TicketRepository
-from worker.workflow_runner import ContextFreeSandboxRunner
+from worker.workflow_runner import WorkerSandboxRunner
 from workflows.kind_modules import kind_workflows
 from workflows.mail_delivery import MailDeliveryWorkflow
 
@@ -133,7 +133,7 @@ async def running_worker(
             task_queue=queue,
             workflows=WORKFLOWS,
             max_cached_workflows=settings.worker_max_cached_workflows,
-            workflow_runner=ContextFreeSandboxRunner(client.data_converter),
+            workflow_runner=WorkerSandboxRunner(client.data_converter),
             activities=activity_callables(
                 build_activities(settings, database, client, queue, delivery, working_days, clock)
             ),  # type: ignore[arg-type]

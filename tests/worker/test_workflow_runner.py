@@ -20,7 +20,7 @@ from temporalio.worker import Worker
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
 from tests.support.shout import ShoutWorkflow, shout
-from worker.workflow_runner import ContextFreeSandboxRunner, payload_bytes_ignore_context
+from worker.workflow_runner import WorkerSandboxRunner, payload_bytes_ignore_context
 
 
 class ContextRecordingCodec(PayloadCodec, WithSerializationContext):
@@ -61,7 +61,7 @@ async def test_a_context_aware_codec_still_gets_each_local_activitys_context(
         task_queue=task_queue,
         workflows=[ShoutWorkflow],
         activities=[shout],
-        workflow_runner=ContextFreeSandboxRunner(converter),
+        workflow_runner=WorkerSandboxRunner(converter),
     ):
         answer = await client.execute_workflow(
             ShoutWorkflow.run, "help", id=f"shout-{uuid.uuid4().hex}", task_queue=task_queue
