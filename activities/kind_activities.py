@@ -13,6 +13,7 @@ from temporalio.client import Client
 from elevator_orders.clock import Clock
 from elevator_orders.kind_lookup import kind_modules
 from elevator_orders.settings import Settings
+from store.database import Database
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class KindActivityContext:
     task_queue: str
     settings: Settings
     clock: Clock
+    database: Database
 
 
 def kind_activities(context: KindActivityContext) -> list[object]:

@@ -227,8 +227,23 @@ def default_rectify_by(calendar: WorkingDayCalendar, working_days: int, now: dat
     return china_date(end) - timedelta(days=1)
 
 
-def document_number(ticket_id: str, issued_at: datetime) -> str:
-    """文号, e.g. 沪市监特指〔2026〕483920号: the year of issue and a number derived from the ticket id."""
+# 特指: the directive's code within an authority's 文号. A placeholder: not checked against directives
+# the districts have issued.
+DOCUMENT_CODE = "特指"
+
+
+def document_number(authority_abbreviation: str, year: int, serial: int) -> str:
+    """文号 as the authority issues it, e.g. 浦市监特指〔2026〕1号: its abbreviation, the year, the serial."""
+    return f"{authority_abbreviation}{DOCUMENT_CODE}〔{year}〕{serial}号"
+
+
+def issue_year(issued_at: datetime) -> int:
+    """The year in a 文号: the year of issue, China time (a directive issued on 31 December at 23:30 UTC+8)."""
+    return china_date(issued_at).year
+
+
+def legacy_document_number(ticket_id: str, issued_at: datetime) -> str:
+    """The number directives carried before serials were allocated (they replay with it): a hash of the id."""
     serial = int(hashlib.sha256(ticket_id.encode()).hexdigest(), 16) % 900_000 + 100_000
     return f"沪市监特指〔{china_date(issued_at).year}〕{serial}号"
 

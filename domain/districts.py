@@ -21,3 +21,31 @@ DISTRICTS_ZH: dict[str, str] = {
     "chongming": "崇明区",
     "lingang": "临港新片区",
 }
+
+# The abbreviation each regulator puts at the head of its 文号 (浦市监特指〔2026〕1号), kept with the
+# organisation (`organisations.document_abbreviation`); the seed takes them from here. Placeholders: the
+# usual pattern (the district's first character and 市监), not checked against documents the
+# regulators issued; a deployment sets each authority's own.
+REGULATOR_ABBREVIATIONS: dict[str, str] = {
+    "pudong": "浦市监",
+    "huangpu": "黄市监",
+    "xuhui": "徐市监",
+    "changning": "长市监",
+    "jingan": "静市监",
+    "putuo": "普市监",
+    "hongkou": "虹市监",
+    "yangpu": "杨市监",
+    "minhang": "闵市监",
+    "baoshan": "宝市监",
+    "jiading": "嘉市监",
+    "jinshan": "金市监",
+    "songjiang": "松市监",
+    "qingpu": "青市监",
+    "fengxian": "奉市监",
+    "chongming": "崇市监",
+    "lingang": "临港市监",
+}
+CITY_REGULATOR_ABBREVIATION = "沪市监"
+ABBREVIATION_PLACEHOLDER_SOURCE = (
+    "placeholder: the usual pattern, not checked against the authority's documents"
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, true
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,6 +26,10 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(40))
     district: Mapped[str] = mapped_column(String(40), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
+    # What an authority puts at the head of its 文号 (浦市监); empty for organisations that issue none.
+    document_abbreviation: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    # Where the abbreviation comes from (a document of the authority), or that it is a placeholder.
+    document_abbreviation_source: Mapped[str] = mapped_column(String(300), default="", server_default="")
 
 
 class User(Base):
@@ -245,3 +249,18 @@ class AuditRecord(Base):
     payload_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     prev_hash: Mapped[str] = mapped_column(String(64))
     row_hash: Mapped[str] = mapped_column(String(64))
+
+
+class DocumentNumber(Base):
+    """A 文号 an authority issued: one serial per authority and year, from 1, never two documents on one."""
+
+    __tablename__ = "document_numbers"
+    __table_args__ = (UniqueConstraint("ticket_id", name="uq_document_numbers_ticket_id"),)
+
+    authority_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    serial: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The document that carries it: asking again for the same ticket gives the same number.
+    ticket_id: Mapped[str] = mapped_column(String(200))
+    number: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())

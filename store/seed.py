@@ -8,7 +8,12 @@ from functools import lru_cache
 from pwdlib import PasswordHash
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from domain.districts import DISTRICTS_ZH
+from domain.districts import (
+    ABBREVIATION_PLACEHOLDER_SOURCE,
+    CITY_REGULATOR_ABBREVIATION,
+    DISTRICTS_ZH,
+    REGULATOR_ABBREVIATIONS,
+)
 from domain.roles import OrganisationKind, Role
 from store.models import Elevator, Organisation, User, UserRole
 
@@ -25,12 +30,18 @@ def _organisations() -> list[Organisation]:
             kind=OrganisationKind.DISTRICT_REGULATOR.value,
             district=code,
             email=f"reg-{code}@{_MAIL_DOMAIN}",
+            document_abbreviation=REGULATOR_ABBREVIATIONS[code],
+            document_abbreviation_source=ABBREVIATION_PLACEHOLDER_SOURCE,
         )
         for code, name in DISTRICTS_ZH.items()
     ]
     orgs += [
         Organisation(
-            id="city-regulator", name="上海市市场监督管理局", kind=OrganisationKind.CITY_REGULATOR.value
+            id="city-regulator",
+            name="上海市市场监督管理局",
+            kind=OrganisationKind.CITY_REGULATOR.value,
+            document_abbreviation=CITY_REGULATOR_ABBREVIATION,
+            document_abbreviation_source=ABBREVIATION_PLACEHOLDER_SOURCE,
         ),
         Organisation(
             id="platform-operator",

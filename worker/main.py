@@ -95,7 +95,7 @@ def build_activities(
             clock,
         ),
         IdentityActivities(IdentityRepository(database, clock)),
-        *kind_activities(KindActivityContext(client, task_queue, settings, clock)),
+        *kind_activities(KindActivityContext(client, task_queue, settings, clock, database)),
     ]
     return activity_objects
 

@@ -26,9 +26,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES
     from workflows.directive_models import (
+        ALLOCATE_DOCUMENT_NUMBER,
+        AllocateDocumentNumberInput,
         DirectiveInput,
         DirectiveOutcome,
         DirectiveResult,
+        DocumentNumberOut,
         ReasonInput,
         RecheckFailedInput,
         RectificationReportInput,
@@ -39,6 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.directive_ticket import DirectiveTicket
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input
+    from workflows.ticket_io import call_store
     from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = DirectiveState
@@ -46,6 +50,8 @@ S = DirectiveState
 # The label of each step in mails and on the timeline.
 RECTIFY_LABEL = "按指令书整改"
 RECHECK_LABEL = "整改复查"
+# The 文号 is the issuing authority's next serial of the year, from the database (older runs: a hash).
+ALLOCATED_NUMBER_PATCH = "directive-allocated-document-number"
 
 
 def _done_or_moved(clock: Clock, done: Callable[[], bool]) -> Callable[[], bool]:
@@ -72,7 +78,8 @@ class DirectiveWorkflow(DirectiveTicket):
         self._overdue = False
         self._overdue_rounds = 0
         self._clue = None
-        self._number = rules.document_number(input.ticket_id, input.issued_at)
+        # Runs that allocate their number replace this one before anything is stored or mailed.
+        self._number = rules.legacy_document_number(input.ticket_id, input.issued_at)
         self._details = {
             "document_number": self._number,
             "addressee": input.addressee.value,
@@ -95,6 +102,8 @@ class DirectiveWorkflow(DirectiveTicket):
     async def run(self, input: DirectiveInput) -> DirectiveOutcome:
         registration = await self._io.lookup(input.elevator_code)
         self._registration = registration
+        if workflow.patched(ALLOCATED_NUMBER_PATCH):
+            await self._allocate_number(registration.district_regulator.id)
         unit = self._addressee_unit()
         self._details.update(
             addressee_unit_id=unit.id,
@@ -127,6 +136,21 @@ class DirectiveWorkflow(DirectiveTicket):
         return DirectiveOutcome(
             ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags)
         )
+
+    async def _allocate_number(self, authority_id: str) -> None:
+        issued_at = self._input.issued_at
+        allocated = await call_store(
+            ALLOCATE_DOCUMENT_NUMBER,
+            AllocateDocumentNumberInput(
+                ticket_id=self._input.ticket_id,
+                authority_id=authority_id,
+                year=rules.issue_year(issued_at),
+                issued_at=issued_at,
+            ),
+            DocumentNumberOut,
+        )
+        self._number = allocated.number
+        self._details["document_number"] = allocated.number
 
     async def _rectify(self) -> None:
         """One round of rectification, to the date of the directive or of the last failed re-check."""

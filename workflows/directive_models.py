@@ -66,13 +66,37 @@ class DirectiveOutcome:
     flags: list[str]
 
 
+# The activity that gives a directive its 文号.
+ALLOCATE_DOCUMENT_NUMBER = "allocate_document_number"
+
+
+@dataclass
+class AllocateDocumentNumberInput:
+    """Number the directive: the issuing authority's next serial of the year of issue, or the one it has."""
+
+    ticket_id: str
+    authority_id: str
+    # The year in the 文号 (China time), decided by the workflow from its own record of the issue.
+    year: int
+    issued_at: datetime
+
+
+@dataclass
+class DocumentNumberOut:
+    serial: int
+    number: str
+
+
 # Directives answer like every stepped kind.
 DirectiveResult = StepResult
 
 __all__ = [
+    "ALLOCATE_DOCUMENT_NUMBER",
+    "AllocateDocumentNumberInput",
     "DirectiveInput",
     "DirectiveOutcome",
     "DirectiveResult",
+    "DocumentNumberOut",
     "ExtendInput",
     "ReasonInput",
     "RecheckFailedInput",

@@ -20,7 +20,7 @@ from notifications.render import MailRenderer, RenderedMail
 ISSUED_AT = datetime(2026, 5, 6, 1, 0, tzinfo=UTC)
 TICKET_ID = "directive-31011500001-4f1c2b"
 TICKET_URL = f"http://127.0.0.1:8000/tickets/{TICKET_ID}"
-NUMBER = "沪市监特指〔2026〕483920号"
+NUMBER = "浦市监特指〔2026〕1号"
 ADDRESS = "浦东新区陆家嘴环路 1000 号 1 号楼 A 梯"
 USE_UNIT = "陆家嘴花园物业管理处"
 REGULATOR = "浦东新区市场监督管理局"

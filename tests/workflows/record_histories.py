@@ -461,7 +461,9 @@ def _new_directive(addressee: Addressee, rectify_in_days: int) -> NewDirective:
     )
 
 
-async def _directive_every_path(client: Client, settings: Settings) -> None:
+async def _directive_every_path(
+    client: Client, settings: Settings, name: str = "directive_every_path"
+) -> None:
     # The date to correct by cannot shrink to seconds, so this path runs every Update but no breach.
     new = _new_directive(Addressee.MAINTENANCE_UNIT, 20)
     registered = await issue_directive(client, settings.temporal_task_queue, new, mail_grace_seconds=1)
@@ -494,7 +496,7 @@ async def _directive_every_path(client: Client, settings: Settings) -> None:
         dr.RectificationReportInput(actor=MAINTAINER, evidence="重新组织应急演练并记录"),
     )
     await handle.execute_update(DirectiveWorkflow.verify_pass, dr.StepInput(actor=REGULATOR, note="复查合格"))
-    await _save(handle, "directive_every_path")
+    await _save(handle, name)
 
 
 async def _directive_signed_withdrawn(client: Client, settings: Settings) -> None:
@@ -569,6 +571,11 @@ async def _every_breach_one_opening_call(client: Client, settings: Settings) -> 
     await _every_breach(client, settings, "rescue_every_breach_one_opening_call")
 
 
+async def _directive_allocated_number(client: Client, settings: Settings) -> None:
+    """Every path of a directive numbered by its authority's serial of the year (文号 from the database)."""
+    await _directive_every_path(client, settings, "directive_every_path_allocated_number")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -595,6 +602,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("hazard_every_path_patch_baseline", _hazard_every_path_patch_baseline, {}),
     ("rescue_closed_one_opening_call", _rescue_closed_one_opening_call, {}),
     ("rescue_every_breach_one_opening_call", _every_breach_one_opening_call, FAST_CLOCKS),
+    ("directive_every_path_allocated_number", _directive_allocated_number, {}),
 )
 
 

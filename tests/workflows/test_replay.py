@@ -45,6 +45,7 @@ def test_histories_are_saved() -> None:
         "rescue_closed_patch_baseline",
         "rescue_every_breach_patch_baseline",
         "hazard_every_path_patch_baseline",
+        "directive_every_path_allocated_number",
     } <= set(HISTORIES)
 
 
