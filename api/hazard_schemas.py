@@ -19,7 +19,7 @@ class HazardCreate(BaseModel):
     elevator_code: ElevatorCodeIn
     ref: SourceRef = Field(description="The reporter's own report number: a repeat opens nothing new")
     hazard_type: str = Field(max_length=40, description="隐患类型 code, see GET /hazard-types")
-    severity: HazardSeverityIn = Field(description="serious 重大隐患 | general 一般隐患")
+    severity: HazardSeverityIn = Field(description="serious 重大事故隐患 | general 一般事故隐患")
     description: str = Field(default="", max_length=2000)
 
 

@@ -114,7 +114,7 @@ class HazardSeverity(StrEnum):
 
     @property
     def label_zh(self) -> str:
-        return {"serious": "重大隐患", "general": "一般隐患"}[self.value]
+        return {"serious": "重大事故隐患", "general": "一般事故隐患"}[self.value]
 
     @property
     def rectify_policy_key(self) -> str:
@@ -166,7 +166,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         TimeUnit.WORKING_DAYS,
         "report",
         Breach.ESCALATE,
-        "platform default for 重大隐患; 特种设备安全监督检查办法 (SAMR Order 57) Arts 23, 30: rectify by the date set",
+        "platform default for 重大事故隐患; 特种设备安全监督检查办法 (SAMR Order 57) Arts 23, 30: rectify by the date set",
         remind_at=0.6,
         opens_clue=True,
     ),
@@ -177,7 +177,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         TimeUnit.WORKING_DAYS,
         "report",
         Breach.ESCALATE,
-        "platform default for 一般隐患; 特种设备安全法 Art 83: a use unit corrects within the set period",
+        "platform default for 一般事故隐患; 特种设备安全法 Art 83: a use unit corrects within the set period",
         remind_at=0.8,
         opens_clue=True,
     ),

@@ -75,7 +75,7 @@ async def test_a_regulator_drafts_a_directive_from_a_hazard_issues_it_and_rechec
     assert draft["addressee_unit_name"] == "陆家嘴花园物业管理处"
     assert f"隐患上报工单（编号 {hazard_id}）" in draft["problems"]
     assert "当前环节期限" in draft["problems"]
-    assert "重大隐患·制动器异常：制动器闸瓦磨损超限" in draft["problems"]
+    assert "重大事故隐患·制动器异常：制动器闸瓦磨损超限" in draft["problems"]
     assert "第四十二条" in draft["article_violated"]
     assert "第八十三条" in draft["legal_basis"]
     # 15 working days from today, on the official calendar: the date is that last working day.

@@ -201,7 +201,7 @@ async def test_a_hazard_runs_from_report_to_verification_over_http(hazard_api: A
     ticket = await api.ticket(ticket_id)
     assert (ticket["district"], ticket["assigned_unit_id"]) == ("pudong", "uu-lujiazui")
     assert ticket["details"]["hazard_type_label"] == "制动器异常"
-    assert ticket["details"]["severity_label"] == "重大隐患"
+    assert ticket["details"]["severity_label"] == "重大事故隐患"
     assert ticket["due_at"] is not None
     assert datetime.fromisoformat(ticket["deadlines"]["hazard.rectify_serious"]) == datetime.fromisoformat(
         ticket["due_at"]

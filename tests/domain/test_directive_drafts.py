@@ -15,12 +15,12 @@ def test_a_draft_from_an_overdue_hazard_names_the_missed_step_its_deadline_and_t
         "整改中",
         ["escalated", "rectify_overdue"],
         DUE,
-        {"severity_label": "重大隐患", "hazard_type_label": "制动器异常", "description": "制动力不足"},
+        {"severity_label": "重大事故隐患", "hazard_type_label": "制动器异常", "description": "制动力不足"},
     )
 
     assert "hazard-31011500001-mu-shenda-YH1" in problems
     assert "逾期未完成（当前环节期限 2026-12-04 00:00）" in problems
-    assert "重大隐患·制动器异常：制动力不足" in problems
+    assert "重大事故隐患·制动器异常：制动力不足" in problems
 
 
 def test_a_draft_from_a_report_quotes_nothing_that_could_identify_the_whistleblower() -> None:

@@ -116,7 +116,7 @@ async def test_an_inspectors_hazard_runs_from_report_to_verification(
         assert not ticket.overdue
         assert ticket.details["hazard_type"] == "rope_wear"
         assert ticket.details["hazard_type_label"] == "曳引钢丝绳磨损"
-        assert (ticket.details["severity"], ticket.details["severity_label"]) == ("serious", "重大隐患")
+        assert (ticket.details["severity"], ticket.details["severity_label"]) == ("serious", "重大事故隐患")
         assert (ticket.details["reporter_unit_id"], ticket.details["reporter_role"]) == (
             "insp-sh",
             "inspector",
@@ -439,7 +439,7 @@ async def test_a_new_hazard_mails_the_use_unit_what_to_rectify_and_by_when(
         )
         messages = await mail_catcher.wait_for(lambda ms: len(mails_to(ms, USE_UNIT_MAIL)) == 1)
         body = _plain(mails_to(messages, USE_UNIT_MAIL)[0])
-        assert "重大隐患·紧急报警装置失效：五方通话无应答" in body
+        assert "重大事故隐患·紧急报警装置失效：五方通话无应答" in body
         assert "隐患整改" in body
         assert "维保单位上报" in body
         # The regulator hears of a hazard only when a step is overdue.
