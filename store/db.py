@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -57,6 +60,20 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+# Set while a read that can run again checks out its connection: it finds a dropped one by itself.
+_UNPINGED: ContextVar[bool] = ContextVar("unpinged_checkout", default=False)
+
+
+@contextmanager
+def unpinged_checkout() -> Iterator[None]:
+    """Connections checked out inside skip the ping; only for reads that run again on a fresh one."""
+    token = _UNPINGED.set(True)
+    try:
+        yield
+    finally:
+        _UNPINGED.reset(token)
+
+
 def _ping_asyncpg(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     """Make sure a pooled connection still works before it is used (a database restart drops them all).
 
@@ -67,6 +84,8 @@ def _ping_asyncpg(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     whether it saw the server close the connection costs nothing, but misses one the server ended a
     moment ago: the restart test failed with it one run in a few.
     """
+    if _UNPINGED.get():
+        return
     try:
         await_(dbapi_connection.driver_connection.fetchrow(";"))
     except Exception as error:

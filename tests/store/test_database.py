@@ -75,7 +75,31 @@ async def test_reads_and_writes_go_on_after_the_server_dropped_every_pooled_conn
     database_url: str, database: Database
 ) -> None:
     pooled = set(await asyncio.gather(*(database.read(_backend_pid) for _ in range(3))))
-    # A database restart, as the pool sees it: the server ends every session it has with us.
+    await _terminate_our_sessions(database_url)
+
+    await database.write(lambda session: session.add(_mail("t-after-restart")))
+
+    assert await database.read(_count) == 1
+    assert await database.read(_backend_pid) not in pooled
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_select_without_the_ping_runs_again_when_its_connection_was_dropped(
+    database_url: str, database: Database
+) -> None:
+    await database.write(lambda session: session.add(_mail("t-before-restart")))
+    counting = select(func.count()).select_from(SentMail)
+    # Warm connections in the pool, each of which the server is about to end.
+    await asyncio.gather(*(database.select(counting, values={}) for _ in range(3)))
+    await _terminate_our_sessions(database_url)
+
+    answers = await asyncio.gather(*(database.select(counting, values={}) for _ in range(3)))
+
+    assert [rows[0][0][0] for rows in answers] == [1, 1, 1]
+
+
+async def _terminate_our_sessions(database_url: str) -> None:
+    """A database restart, as the pool sees it: the server ends every session it has with us."""
     admin = await asyncpg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(False))
     try:
         await admin.execute(
@@ -84,11 +108,6 @@ async def test_reads_and_writes_go_on_after_the_server_dropped_every_pooled_conn
         )
     finally:
         await admin.close()
-
-    await database.write(lambda session: session.add(_mail("t-after-restart")))
-
-    assert await database.read(_count) == 1
-    assert await database.read(_backend_pid) not in pooled
 
 
 def _backend_pid(session: Session) -> int:
