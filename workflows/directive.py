@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.directive_ticket import DirectiveTicket
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input
-    from workflows.ticket_io import call_store
+    from workflows.store_calls import call_store
     from workflows.update_spec import UpdateSpec, UpdateTable
 
 S = DirectiveState

@@ -24,7 +24,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
     from workflows.rejections import invalid_input, not_permitted
     from workflows.step_models import ReasonInput, StepInput
-    from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT, MailEvent
+    from workflows.store_calls import STORE_RETRY, STORE_TIMEOUT
+    from workflows.ticket_io import MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
 
 M = MaintenanceRecordState

@@ -4,7 +4,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import KEEP_REPORTER_IDENTITY, KeepIdentityInput
-    from workflows.ticket_io import STORE_RETRY, STORE_TIMEOUT
+    from workflows.store_calls import STORE_RETRY, STORE_TIMEOUT
 
 
 async def keep_reporter_identity(ticket_id: str, name: str, phone: str, email: str = "") -> None:

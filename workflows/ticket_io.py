@@ -4,10 +4,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, CancelledError
 from temporalio.workflow import ActivityCancellationType, ParentClosePolicy
 
@@ -44,12 +42,9 @@ with workflow.unsafe.imports_passed_through():
         MailDeliveryWorkflow,
         mail_delivery_workflow_id,
     )
+    from workflows.store_calls import STORE_RETRY, STORE_TIMEOUT, call_store
 
 AUTO_CLUE_PATCH = "breach-opens-violation-clue"
-# Store calls (registry lookup, deadline computation, projection) run as local activities in new
-# histories: each is a short database call on this worker, and a regular activity would cost two more
-# workflow tasks and three history events per call for nothing (see bench/, goal lifecycle-ratio).
-LOCAL_STORE_PATCH = "store-calls-as-local-activities"
 # Mails go into the outbox with the projection that records their step, in one transaction, and a
 # worker's delivery loop sends them: no activity, no workflow task and no history events per mail, and
 # nothing to hand off when the ticket closes (see bench/, cpu-per-lifecycle). Older histories keep
@@ -59,27 +54,7 @@ OUTBOX_PATCH = "mail-through-outbox"
 # ticket's later fixed-duration clocks, so starting one is arithmetic on history (see bench/,
 # cpu-per-lifecycle: two local activities fewer in a lifecycle with a later clock).
 ONE_OPENING_CALL_PATCH = "one-opening-call"
-STORE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30))
-STORE_TIMEOUT = timedelta(seconds=30)
 MailEvent = dict[str, str | int | bool | None]
-Result = TypeVar("Result")
-
-
-async def call_store(activity: str, arg: Any, result_type: type[Result] | None = None) -> Result:
-    """Run a short store activity: locally on this worker in new histories, as before in old ones."""
-    if patches.applies(LOCAL_STORE_PATCH):
-        local: Result = await workflow.execute_local_activity(
-            activity,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=STORE_TIMEOUT,
-            retry_policy=STORE_RETRY,
-        )
-        return local
-    remote: Result = await workflow.execute_activity(
-        activity, arg, result_type=result_type, start_to_close_timeout=STORE_TIMEOUT, retry_policy=STORE_RETRY
-    )
-    return remote
 
 
 class TicketIO:
