@@ -4,6 +4,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
@@ -15,6 +16,7 @@ PROJECT_TICKET = "project_ticket"
 SEND_NOTIFICATION = "send_notification"
 NOTE_MAINTENANCE = "note_maintenance"
 OPEN_VIOLATION_CLUE = "open_violation_clue"
+OPEN_TICKET = "open_ticket"
 KEEP_REPORTER_IDENTITY = "keep_reporter_identity"
 
 
@@ -161,9 +163,19 @@ class OpenClueInput:
 
 
 @dataclass
-class OpenedClue:
+class OpenTicketInput:
+    """A ticket that another ticket opens: its workflow type, its id, and that workflow's input."""
+
+    workflow: str
     ticket_id: str
-    # False when the same source and reason had opened the clue before.
+    # The opened kind's own workflow input as JSON: its workflow reads it as its input type.
+    arg: dict[str, Any]
+
+
+@dataclass
+class OpenedTicket:
+    ticket_id: str
+    # False when the ticket had been opened before (the same source and reason, a retried activity).
     created: bool
 
 

@@ -16,6 +16,7 @@ from activities.opening import OpeningActivities
 from activities.outbox_delivery import OutboxDelivery
 from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
+from activities.ticket_opening import TicketOpening
 from domain.calendar import WorkingDayCalendar
 from domain.policies import policy_table
 from elevator_orders.clock import Clock, system_clock
@@ -95,6 +96,7 @@ def build_activities(
             clock,
         ),
         IdentityActivities(IdentityRepository(database, clock)),
+        TicketOpening(client, task_queue),
         *kind_activities(KindActivityContext(client, task_queue, settings, clock, database)),
     ]
     return activity_objects

@@ -9,6 +9,7 @@ when the use unit does not confirm.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -16,12 +17,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
+    from activities.contracts import OPEN_TICKET, OpenedTicket, OpenTicketInput
     from domain.fault_repair import FaultSource, fault_repair_ticket_id
     from domain.rescue import RescueAction, RescueState
     from domain.roles import Actor
     from workflows import patches
-    from workflows.fault_repair import FaultRepairWorkflow
     from workflows.fault_repair_models import FaultRepairInput
+    from workflows.names import FAULT_REPAIR_WORKFLOW
     from workflows.rejections import invalid_input
     from workflows.rescue_deadlines import RescueDeadlines
     from workflows.rescue_models import (
@@ -37,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         RescueInput,
         RescueOutcome,
     )
+    from workflows.store_calls import STORE_RETRY, STORE_TIMEOUT
     from workflows.ticket_io import TicketIO
     from workflows.update_spec import UpdateSpec, UpdateTable
 
@@ -45,6 +48,9 @@ with workflow.unsafe.imports_passed_through():
 ONE_PROJECTION_PER_STEP_PATCH = "rescue-one-projection-per-step"
 # A release with the car stopped opens a fault repair on the elevator (older runs did not).
 OPENS_FAULT_REPAIR_PATCH = "rescue-opens-fault-repair"
+# The repair is opened as every ticket opens another, by an activity that answers once it is stored
+# (older runs started it as a child workflow).
+FAULT_REPAIR_BY_ACTIVITY_PATCH = "rescue-opens-fault-repair-by-activity"
 
 
 @workflow.defn
@@ -217,24 +223,34 @@ class RescueWorkflow(RescueDeadlines):
         """The car stays stopped after the rescue: its fault repair starts now, as a ticket of its own."""
         elevator = self._first_report.elevator_code
         repair_id = fault_repair_ticket_id(elevator, FaultSource.RESCUE, self._ticket_id)
-        await workflow.start_child_workflow(
-            FaultRepairWorkflow.run,
-            FaultRepairInput(
-                ticket_id=repair_id,
-                elevator_code=elevator,
-                source=FaultSource.RESCUE,
-                ref=self._ticket_id,
-                reporter=rescuer,
-                reported_at=at,
-                fault_type="entrapment_follow_up",
-                description="困人救援后停梯检修",
-                spawned_from=self._ticket_id,
-                mail_grace_seconds=self._input_mail_grace_seconds,
-            ),
-            id=repair_id,
-            # The repair outlives the rescue: it has its own clocks and its own confirmation.
-            parent_close_policy=ParentClosePolicy.ABANDON,
+        repair = FaultRepairInput(
+            ticket_id=repair_id,
+            elevator_code=elevator,
+            source=FaultSource.RESCUE,
+            ref=self._ticket_id,
+            reporter=rescuer,
+            reported_at=at,
+            fault_type="entrapment_follow_up",
+            description="困人救援后停梯检修",
+            spawned_from=self._ticket_id,
+            mail_grace_seconds=self._input_mail_grace_seconds,
         )
+        if patches.applies(FAULT_REPAIR_BY_ACTIVITY_PATCH):
+            await workflow.execute_activity(
+                OPEN_TICKET,
+                OpenTicketInput(workflow=FAULT_REPAIR_WORKFLOW, ticket_id=repair_id, arg=asdict(repair)),
+                result_type=OpenedTicket,
+                start_to_close_timeout=STORE_TIMEOUT,
+                retry_policy=STORE_RETRY,
+            )
+        else:
+            await workflow.start_child_workflow(
+                FAULT_REPAIR_WORKFLOW,
+                repair,
+                id=repair_id,
+                # The repair outlives the rescue: it has its own clocks and its own confirmation.
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
         self._details["car_stopped"] = True
         self._details["fault_repair_ticket_id"] = repair_id
         self._io.record(

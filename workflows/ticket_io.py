@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         MailTicketFacts,
         NotificationInput,
         OpenClueInput,
-        OpenedClue,
+        OpenedTicket,
         PreparedTicket,
         PrepareTicketInput,
         ProjectTicketInput,
@@ -162,12 +162,12 @@ class TicketIO:
             await self.open_clue(clue)
             await self.project()
 
-    async def open_clue(self, clue: OpenClueInput) -> OpenedClue:
+    async def open_clue(self, clue: OpenClueInput) -> OpenedTicket:
         """Open a violation clue (违法线索) raised by this ticket, and put it on the timeline."""
-        opened: OpenedClue = await workflow.execute_activity(
+        opened: OpenedTicket = await workflow.execute_activity(
             OPEN_VIOLATION_CLUE,
             clue,
-            result_type=OpenedClue,
+            result_type=OpenedTicket,
             start_to_close_timeout=STORE_TIMEOUT,
             retry_policy=STORE_RETRY,
         )

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -123,13 +124,15 @@ async def _to_closure(handle: WorkflowHandle[Any, Any], release: ReleaseInput) -
     await handle.execute_update(RescueWorkflow.confirm, ConfirmInput(actor=SAFETY_MANAGER))
 
 
-async def _rescue_stopping_the_car(client: Client, settings: Settings) -> None:
+async def _rescue_stopping_the_car(
+    client: Client, settings: Settings, name: str = "rescue_stopping_the_car"
+) -> None:
     receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
     handle = await _handle(client, settings, receipt.ticket_id)
     await _to_closure(
         handle, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅", car_stopped=True)
     )
-    await _save(handle, "rescue_stopping_the_car")
+    await _save(handle, name)
     repair = client.get_workflow_handle_for(
         FaultRepairWorkflow.run, f"fault-repair-{ELEVATOR}-rescue-{receipt.ticket_id}"
     )
@@ -581,6 +584,12 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("rescue_cancelled", _cancelled, {}),
     ("rescue_every_breach", _every_breach, FAST_CLOCKS),
     ("rescue_stopping_the_car", _rescue_stopping_the_car, {}),
+    # The repair opened by an activity, as every ticket opens another (FAULT_REPAIR_BY_ACTIVITY_PATCH).
+    (
+        "rescue_stopping_the_car_by_activity",
+        partial(_rescue_stopping_the_car, name="rescue_stopping_the_car_by_activity"),
+        {},
+    ),
     ("fault_repair_every_path", _fault_repair_every_path, FAST_CLOCKS),
     ("hazard_every_path", _hazard_every_path, {}),
     ("maintenance_record_disputed", _maintenance_record_disputed, {}),

@@ -9,7 +9,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.contracts import OpenClueInput, OpenedClue
+from activities.contracts import OpenClueInput, OpenedTicket
 from activities.violation_clue import ClueActivities
 from domain.registry import OrganisationRef
 from elevator_orders.official_calendar import load_working_day_calendar
@@ -28,7 +28,7 @@ MAINTENANCE_UNIT = OrganisationRef(
 )
 
 
-async def _raise(client: Client, settings: Settings, *, case_opened: bool = False) -> OpenedClue:
+async def _raise(client: Client, settings: Settings, *, case_opened: bool = False) -> OpenedTicket:
     """Raise a clue the way a source ticket does: through the activity that opens clues."""
     source = f"rescue-{ELEVATOR}-alarm-{uuid.uuid4().hex}"
     activities = ClueActivities(client, settings.temporal_task_queue, mail_grace_seconds=1)
