@@ -10,12 +10,19 @@ from api.deps import AppResources
 from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
 from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
+from domain.permissions import Principal, sees_workflow_links
+from elevator_orders.settings import Settings
 from store.models import Ticket, TicketEvent, TicketReport
 from store.ticket_listing import TicketRow
 from store.ticket_reads import EventRow, ReportRow
 
 
-def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str, namespace: str) -> TicketOut:
+def workflow_links(settings: Settings, principal: Principal) -> str | None:
+    """Where the caller's workflow links point (Temporal's UI), or None: people see no engine links."""
+    return settings.effective_temporal_ui_url if sees_workflow_links(principal) else None
+
+
+def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str | None, namespace: str) -> TicketOut:
     kind = TicketKind(ticket.kind)
     return TicketOut(
         ticket_id=ticket.ticket_id,
@@ -44,11 +51,13 @@ def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str, namespace: str)
         run_id=ticket.run_id,
         temporal_ui_url=(
             f"{temporal_ui_url.rstrip('/')}/namespaces/{namespace}/workflows/{ticket.workflow_id}/{ticket.run_id}"
+            if temporal_ui_url is not None
+            else None
         ),
     )
 
 
-async def present_ticket(resources: AppResources, ticket_id: str) -> TicketDetailOut:
+async def present_ticket(resources: AppResources, principal: Principal, ticket_id: str) -> TicketDetailOut:
     """The ticket with its timeline and reports, as GET /tickets/{id} and every action answer it."""
     detail = await resources.tickets.detail(ticket_id)
     if detail is None:
@@ -59,7 +68,7 @@ async def present_ticket(resources: AppResources, ticket_id: str) -> TicketDetai
         detail.timeline,
         detail.reports,
         detail.spawned,
-        settings.effective_temporal_ui_url,
+        workflow_links(settings, principal),
         settings.temporal_namespace,
     )
 
@@ -69,7 +78,7 @@ def ticket_detail_out(
     timeline: Sequence[TicketEvent | EventRow],
     reports: Sequence[TicketReport | ReportRow],
     spawned: list[str],
-    temporal_ui_url: str,
+    temporal_ui_url: str | None,
     namespace: str,
 ) -> TicketDetailOut:
     return TicketDetailOut(

@@ -101,7 +101,9 @@ class TicketOut(BaseModel):
     )
     workflow_id: str
     run_id: str
-    temporal_ui_url: str
+    temporal_ui_url: str | None = Field(
+        description="The ticket's workflow in Temporal's UI: for the platform operator's staff only, else null"
+    )
 
 
 class TicketDetailOut(TicketOut):

@@ -103,6 +103,11 @@ def reads_metadata_only(principal: Principal) -> bool:
     return principal.organisation_kind is OrganisationKind.PLATFORM_OPERATOR
 
 
+def sees_workflow_links(principal: Principal) -> bool:
+    """The platform operator's staff run the engine: only they get a ticket's link into Temporal's UI."""
+    return principal.organisation_kind is OrganisationKind.PLATFORM_OPERATOR
+
+
 def is_regulator(principal: Principal) -> bool:
     """Staff of a market-regulation bureau: the only ones who may read who filed a report (举报人)."""
     return principal.organisation_kind in REGULATOR_ORGANISATIONS and bool(

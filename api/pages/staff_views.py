@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from api.deps import AppResources
-from api.presenters import ticket_out
 from domain.catalog import state_label
 from domain.districts import DISTRICTS_ZH
 from domain.kinds import TicketKind
@@ -55,7 +54,6 @@ class TicketView:
     deadlines: dict[str, datetime]
     details: dict[str, Any]
     flags: list[str]
-    temporal_ui_url: str
 
     def deadline(self, step: str) -> datetime | None:
         return self.deadlines.get(step)
@@ -72,7 +70,6 @@ def district_label(district: str) -> str:
 
 async def ticket_views(resources: AppResources, tickets: Sequence[Ticket | TicketRow]) -> list[TicketView]:
     """The tickets with their elevators' addresses, looked up once per elevator."""
-    settings = resources.settings
     addresses: dict[str, str] = {}
     for code in {ticket.elevator_code for ticket in tickets}:
         elevator = await resources.registry.elevator(code)
@@ -94,9 +91,6 @@ async def ticket_views(resources: AppResources, tickets: Sequence[Ticket | Ticke
             deadlines={step: datetime.fromisoformat(at) for step, at in ticket.deadlines.items()},
             details=dict(ticket.details),
             flags=list(ticket.flags),
-            temporal_ui_url=ticket_out(
-                ticket, settings.effective_temporal_ui_url, settings.temporal_namespace
-            ).temporal_ui_url,
         )
         for ticket in tickets
     ]

@@ -35,7 +35,7 @@ async def _act(
     resources: Resources, ticket_id: str, action: str, principal: Principal, body: BaseModel
 ) -> TicketDetailOut:
     await take_action(resources, principal, ticket_id, action, body)
-    return await present_ticket(resources, ticket_id)
+    return await present_ticket(resources, principal, ticket_id)
 
 
 # What each action is, as the OpenAPI document describes it; an action's body is the same for every kind.

@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from api.deps import AppResources, CurrentPrincipal, Resources
-from api.presenters import ticket_detail_out
+from api.presenters import ticket_detail_out, workflow_links
 from api.schemas import ErrorOut, TicketDetailOut
 from domain.kinds import TicketKind
 from domain.permissions import Principal, reads_metadata_only
@@ -149,11 +149,11 @@ async def _exported_tickets(
                 "请用 opened_from/opened_to、kind 或 state 缩小范围后分批导出"
             ),
         )
-    return _stream(resources, filters, first.items, limit)
+    return _stream(resources, principal, filters, first.items, limit)
 
 
 async def _stream(
-    resources: AppResources, filters: TicketFilter, page: list[TicketRow], limit: int
+    resources: AppResources, principal: Principal, filters: TicketFilter, page: list[TicketRow], limit: int
 ) -> AsyncIterator[TicketDetailOut]:
     settings = resources.settings
     # Pages are read by offset, newest first: a ticket opened meanwhile shifts the later pages by one,
@@ -175,7 +175,7 @@ async def _stream(
                 timelines[ticket.ticket_id],
                 reports[ticket.ticket_id],
                 spawned[ticket.ticket_id],
-                settings.effective_temporal_ui_url,
+                workflow_links(settings, principal),
                 settings.temporal_namespace,
             )
         if len(page) < _PAGE_SIZE:

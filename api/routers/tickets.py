@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from api.access import visible_ticket
 from api.deps import CurrentPrincipal, Resources
-from api.presenters import metadata_only, present_ticket, ticket_out
+from api.presenters import metadata_only, present_ticket, ticket_out, workflow_links
 from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut, TicketQuery
 from domain.permissions import reads_metadata_only
 from store.ticket_filters import TicketFilter
@@ -34,9 +34,8 @@ async def list_tickets(
     )
     page = await resources.tickets.list(filters, limit=query.limit, offset=query.offset)
     settings = resources.settings
-    items = [
-        ticket_out(t, settings.effective_temporal_ui_url, settings.temporal_namespace) for t in page.items
-    ]
+    links = workflow_links(settings, principal)
+    items = [ticket_out(t, links, settings.temporal_namespace) for t in page.items]
     if reads_metadata_only(principal):
         items = [metadata_only(item) for item in items]
     return TicketPageOut(
@@ -55,4 +54,4 @@ async def list_tickets(
 async def get_ticket(ticket_id: str, resources: Resources, principal: CurrentPrincipal) -> TicketDetailOut:
     """A ticket with its timeline, for the organisations it concerns and its regulators."""
     await visible_ticket(resources, principal, ticket_id)
-    return await present_ticket(resources, ticket_id)
+    return await present_ticket(resources, principal, ticket_id)

@@ -54,6 +54,12 @@ class StackApi:
         ticket: dict[str, Any] = response.json()
         return ticket
 
+    async def listing(self, user: str, **params: str) -> list[dict[str, Any]]:
+        response = await self._client.get("/tickets", params=params, headers=await self._headers(user))
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["items"]
+        return items
+
     async def act(self, user: str, ticket_id: str, action: str, body: dict[str, Any] | None = None) -> None:
         response = await self.post(user, f"/tickets/{ticket_id}/{action}", body or {})
         assert response.status_code == 200, response.text
