@@ -56,9 +56,8 @@ async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     assert [(r["source"], r["ref"]) for r in ticket["reports"]] == [("alarm", ref)]
     # People see no engine links; the platform operator's staff, who run the engine, get the workflow's.
     assert ticket["temporal_ui_url"] is None
-    listed = await api.http.get(
-        "/tickets", params={"elevator_code": PUDONG_A}, headers={"X-User-Id": "u-operator-admin"}
-    )
+    listed = await api.read("/tickets", "u-operator-admin", params={"elevator_code": PUDONG_A})
+    assert listed.status_code == 200, listed.text
     operator_view = next(t for t in listed.json()["items"] if t["ticket_id"] == ticket_id)
     assert operator_view["temporal_ui_url"].endswith(
         f"/namespaces/default/workflows/{ticket['workflow_id']}/{ticket['run_id']}"
