@@ -1,12 +1,28 @@
 """Bodies of sign-in, token refresh and API-key administration."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
-# What a machine client's key may do; each scope names the one kind of call it opens.
-KeyScope = Literal["rescue:report", "fault_repair:report"]
+from domain.permissions import INTAKE_SCOPES
+
+
+def _known_scope(scope: str) -> str:
+    if scope not in INTAKE_SCOPES:
+        expected = " or ".join(repr(known) for known in INTAKE_SCOPES)
+        raise PydanticCustomError("literal_error", "Input should be {expected}", {"expected": expected})
+    return scope
+
+
+# What a machine client's key may do; each scope names the one kind of ticket it opens. The kinds that
+# take machine intake say so in their specs; the schema lists the scopes as an enum, as before.
+KeyScope = Annotated[
+    str,
+    AfterValidator(_known_scope),
+    WithJsonSchema({"type": "string", "enum": list(INTAKE_SCOPES)}),
+]
 
 
 class TokenPair(BaseModel):

@@ -195,6 +195,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 
 SPEC = KindSpec(
     kind=TicketKind.FAULT_REPAIR,
+    machine_intake=True,
     states=(FaultRepairState,),
     actions=lambda s, _: allowed_actions(FaultRepairState(s)),
     clocked=open_states(final_states(FaultRepairState)),

@@ -65,6 +65,14 @@ class KindSpec:
     visible_to_roles: frozenset[Role] = frozenset()
     # The details `actions` reads: the actions of a state are looked up once per state and these values.
     action_details: tuple[str, ...] = ()
+    # Machine clients (a remote-monitoring platform, the 110 platform) may open tickets of the kind with an
+    # API key holding the kind's intake scope.
+    machine_intake: bool = False
+
+    @property
+    def intake_scope(self) -> str:
+        """The API-key scope that opens tickets of the kind ("<kind>:report")."""
+        return f"{self.kind.value}:report"
 
     def grants(self) -> dict[str, tuple[Grant, ...]]:
         """Who may take each action, in the order roles are tried: the variants' transitions, then the clock."""

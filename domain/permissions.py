@@ -26,7 +26,7 @@ class Principal:
     # The district of a district regulator (or a unit); "" for city-wide organisations.
     district: str
     roles: frozenset[Role]
-    # An API key's scopes ("rescue:report"); None for a user, who is limited by roles alone.
+    # An API key's scopes (`INTAKE_SCOPES`); None for a user, who is limited by roles alone.
     key_scopes: frozenset[str] | None = None
 
 
@@ -54,6 +54,9 @@ VISIBLE_BY_ROLE: dict[Role, frozenset[TicketKind]] = {
     for role in Role
     if (kinds := frozenset(spec.kind for spec in KINDS if role in spec.visible_to_roles))
 }
+
+# What a machine client's key may do: open tickets of a kind that takes machine intake.
+INTAKE_SCOPES: tuple[str, ...] = tuple(spec.intake_scope for spec in KINDS if spec.machine_intake)
 
 REGULATOR_ORGANISATIONS = frozenset({OrganisationKind.DISTRICT_REGULATOR, OrganisationKind.CITY_REGULATOR})
 

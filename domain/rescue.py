@@ -203,6 +203,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 
 SPEC = KindSpec(
     kind=TicketKind.RESCUE,
+    machine_intake=True,
     states=(RescueState,),
     actions=lambda s, _: allowed_actions(RescueState(s)),
     # The rescue's statutory clocks are never moved.

@@ -9,7 +9,6 @@ when the use unit does not confirm.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -18,12 +17,12 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import OPEN_TICKET, OpenedTicket, OpenTicketInput
-    from domain.fault_repair import FaultSource, fault_repair_ticket_id
+    from domain.kinds import TicketKind
     from domain.rescue import RescueAction, RescueState
     from domain.roles import Actor
     from workflows import patches
-    from workflows.fault_repair_models import FaultRepairInput
-    from workflows.names import FAULT_REPAIR_WORKFLOW
+    from workflows.follow_up_models import CAR_STOPPED, Opener
+    from workflows.follow_ups import follow_ups
     from workflows.rejections import invalid_input
     from workflows.rescue_deadlines import RescueDeadlines
     from workflows.rescue_models import (
@@ -46,11 +45,11 @@ with workflow.unsafe.imports_passed_through():
 # Release and confirm do the follow-up work of their step (the confirmation clock and its request, the
 # closing mails) before they project, so each step is stored once instead of twice.
 ONE_PROJECTION_PER_STEP_PATCH = "rescue-one-projection-per-step"
-# A release with the car stopped opens a fault repair on the elevator (older runs did not).
-OPENS_FAULT_REPAIR_PATCH = "rescue-opens-fault-repair"
-# The repair is opened as every ticket opens another, by an activity that answers once it is stored
+# A release with the car stopped opens the tickets that follow it, its repair (older runs did not).
+OPENS_FOLLOW_UPS_PATCH = "rescue-opens-fault-repair"
+# They open as every ticket opens another, by an activity that answers once each is stored
 # (older runs started it as a child workflow).
-FAULT_REPAIR_BY_ACTIVITY_PATCH = "rescue-opens-fault-repair-by-activity"
+FOLLOW_UPS_BY_ACTIVITY_PATCH = "rescue-opens-fault-repair-by-activity"
 
 
 @workflow.defn
@@ -202,10 +201,8 @@ class RescueWorkflow(RescueDeadlines):
             at=at,
             data={"people_freed": input.people_freed, "handler_name": input.handler_name.strip()},
         )
-        # A corrected release after a dispute does not open the repair a second time.
-        opened = "fault_repair_ticket_id" in self._details
-        if input.car_stopped and not opened and patches.applies(OPENS_FAULT_REPAIR_PATCH):
-            await self._open_fault_repair(input.actor, at)
+        if input.car_stopped and patches.applies(OPENS_FOLLOW_UPS_PATCH):
+            await self._open_follow_ups(CAR_STOPPED, input.actor, at)
         if self._release_requests_confirmation:
             # A corrected release restarts the clock from when it was corrected, as the ladder did.
             await self._request_confirmation(workflow.now() if corrected else at)
@@ -219,43 +216,41 @@ class RescueWorkflow(RescueDeadlines):
         self._notify("rescue_confirmation_requested", self._require_registration().use_unit)
         self._confirm_clock = computed
 
-    async def _open_fault_repair(self, rescuer: Actor, at: datetime) -> None:
-        """The car stays stopped after the rescue: its fault repair starts now, as a ticket of its own."""
-        elevator = self._first_report.elevator_code
-        repair_id = fault_repair_ticket_id(elevator, FaultSource.RESCUE, self._ticket_id)
-        repair = FaultRepairInput(
-            ticket_id=repair_id,
-            elevator_code=elevator,
-            source=FaultSource.RESCUE,
-            ref=self._ticket_id,
-            reporter=rescuer,
-            reported_at=at,
-            fault_type="entrapment_follow_up",
-            description="困人救援后停梯检修",
-            spawned_from=self._ticket_id,
+    async def _open_follow_ups(self, moment: str, actor: Actor, at: datetime) -> None:
+        """Open the tickets that follow `moment` (the car stays stopped: its repair), each once."""
+        opener = Opener(
+            kind=TicketKind.RESCUE,
+            ticket_id=self._ticket_id,
+            elevator_code=self._first_report.elevator_code,
+            actor=actor,
+            at=at,
             mail_grace_seconds=self._input_mail_grace_seconds,
         )
-        if patches.applies(FAULT_REPAIR_BY_ACTIVITY_PATCH):
-            await workflow.execute_activity(
-                OPEN_TICKET,
-                OpenTicketInput(workflow=FAULT_REPAIR_WORKFLOW, ticket_id=repair_id, arg=asdict(repair)),
-                result_type=OpenedTicket,
-                start_to_close_timeout=STORE_TIMEOUT,
-                retry_policy=STORE_RETRY,
-            )
-        else:
-            await workflow.start_child_workflow(
-                FAULT_REPAIR_WORKFLOW,
-                repair,
-                id=repair_id,
-                # The repair outlives the rescue: it has its own clocks and its own confirmation.
-                parent_close_policy=ParentClosePolicy.ABANDON,
-            )
-        self._details["car_stopped"] = True
-        self._details["fault_repair_ticket_id"] = repair_id
-        self._io.record(
-            "fault_repair_opened", note="停梯检修，已生成故障维修工单", data={"ticket_id": repair_id}
-        )
+        for follow_up in follow_ups(moment, opener):
+            # A corrected release after a dispute does not open the ticket a second time.
+            if follow_up.detail in self._details:
+                continue
+            if patches.applies(FOLLOW_UPS_BY_ACTIVITY_PATCH):
+                await workflow.execute_activity(
+                    OPEN_TICKET,
+                    OpenTicketInput(
+                        workflow=follow_up.workflow, ticket_id=follow_up.ticket_id, arg=follow_up.arg
+                    ),
+                    result_type=OpenedTicket,
+                    start_to_close_timeout=STORE_TIMEOUT,
+                    retry_policy=STORE_RETRY,
+                )
+            else:
+                await workflow.start_child_workflow(
+                    follow_up.workflow,
+                    follow_up.arg,
+                    id=follow_up.ticket_id,
+                    # The opened ticket outlives the rescue: it has its own clocks and its own confirmation.
+                    parent_close_policy=ParentClosePolicy.ABANDON,
+                )
+            self._details[moment] = True
+            self._details[follow_up.detail] = follow_up.ticket_id
+            self._io.record(follow_up.event, note=follow_up.note, data={"ticket_id": follow_up.ticket_id})
 
     @release.validator
     def _validate_release(self, input: ReleaseInput) -> None:

@@ -9,7 +9,7 @@ from api.errors import field_error
 from api.fault_repair_schemas import FaultRepairCreate, FaultRepairCreated
 from api.fault_repair_service import NewFault, open_fault_repair
 from api.schemas import ErrorOut
-from domain.fault_repair import FAULT_TYPES_ZH, FaultSource, fault_repair_ticket_id
+from domain.fault_repair import FAULT_TYPES_ZH, SPEC, FaultSource, fault_repair_ticket_id
 from domain.roles import Actor, Role
 
 router = APIRouter(tags=["fault repair"])
@@ -34,7 +34,7 @@ async def create_fault_repair(
     body: FaultRepairCreate,
     response: Response,
     resources: Resources,
-    caller: Annotated[Actor | None, Depends(scoped_actor("fault_repair:report"))],
+    caller: Annotated[Actor | None, Depends(scoped_actor(SPEC.intake_scope))],
 ) -> FaultRepairCreated:
     """Report a fault: a monitoring platform's alarm, or the use-management unit's own report."""
     if caller is None:

@@ -14,7 +14,7 @@ from api.rate_limit import anonymous_rate_limit
 from api.rescue_schemas import RescueCreate, RescueCreated
 from api.rescue_service import NewReport, open_rescue
 from api.schemas import ErrorOut
-from domain.rescue import ReportSource
+from domain.rescue import SPEC, ReportSource
 from domain.roles import PUBLIC_ACTOR, Actor
 
 # Public too: a passenger scanning the QR code reports an entrapment without signing in.
@@ -41,7 +41,7 @@ async def create_rescue(
     body: RescueCreate,
     response: Response,
     resources: Resources,
-    actor: Annotated[Actor | None, Depends(scoped_actor("rescue:report"))],
+    actor: Annotated[Actor | None, Depends(scoped_actor(SPEC.intake_scope))],
     idempotency_key: Annotated[str | None, Header(max_length=120)] = None,
 ) -> RescueCreated:
     """Report people trapped in an elevator; the same report, or a second source, never opens two."""

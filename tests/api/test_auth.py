@@ -194,6 +194,12 @@ async def test_api_keys_are_issued_used_rotated_and_revoked(api: Api) -> None:
     request = {"organisation_id": "emergency-110", "name": "某远程监测平台", "scopes": ["rescue:report"]}
     refused = await api.http.post("/api-keys", json=request, headers={"X-User-Id": USER})
     assert refused.status_code == 403
+    # Only kinds that take machine intake have a scope: a hazard is reported by people.
+    unknown = {**request, "scopes": ["hazard:report"]}
+    no_such_scope = await api.http.post("/api-keys", json=unknown, headers={"X-User-Id": ADMIN})
+    assert no_such_scope.status_code == 422
+    assert no_such_scope.json()["detail"][0]["loc"] == ["body", "scopes", 0]
+    assert "'rescue:report' or 'fault_repair:report'" in no_such_scope.json()["detail"][0]["msg"]
 
     issued = await api.http.post("/api-keys", json=request, headers={"X-User-Id": ADMIN})
     assert issued.status_code == 201, issued.text

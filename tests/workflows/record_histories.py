@@ -584,7 +584,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("rescue_cancelled", _cancelled, {}),
     ("rescue_every_breach", _every_breach, FAST_CLOCKS),
     ("rescue_stopping_the_car", _rescue_stopping_the_car, {}),
-    # The repair opened by an activity, as every ticket opens another (FAULT_REPAIR_BY_ACTIVITY_PATCH).
+    # The repair opened by an activity, as every ticket opens another (FOLLOW_UPS_BY_ACTIVITY_PATCH).
     (
         "rescue_stopping_the_car_by_activity",
         partial(_rescue_stopping_the_car, name="rescue_stopping_the_car_by_activity"),
