@@ -18,6 +18,11 @@ UPDATES: dict[TicketKind, UpdateTable] = kind_updates()
 ACTION_BODIES: dict[str, type[BaseModel]] = kind_action_bodies(SHARED_ACTION_BODIES)
 
 
+def action_bodies(*actions: str) -> dict[str, type[BaseModel]]:
+    """The bodies of `actions`, for a page whose forms take them (the same bodies the JSON API takes)."""
+    return {action: ACTION_BODIES[action] for action in actions}
+
+
 def update_for(kind: TicketKind, action: str, actor: Actor, body: BaseModel) -> tuple[Any, Any] | None:
     """The Update and its input, or None when this kind has no such action."""
     spec = UPDATES.get(kind, {}).get(action)

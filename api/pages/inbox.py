@@ -13,15 +13,12 @@ from collections import defaultdict
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 
 from api.deps import Resources
-from api.directive_schemas import SignBody
-from api.feedback_schemas import AnswerBody
 from api.pages.session import PageRefused, StaffSession, staff_page
 from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.schemas import ConfirmBody, DisputeBody, RectificationBody
+from api.ticket_actions import action_bodies
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.models import Elevator
@@ -39,13 +36,7 @@ AWAITING_USE_UNIT = frozenset(
         (TicketKind.FEEDBACK.value, "submitted"),
     }
 )
-ACTIONS: dict[str, type[BaseModel]] = {
-    "confirm": ConfirmBody,
-    "dispute": DisputeBody,
-    "sign": SignBody,
-    "submit_rectification": RectificationBody,
-    "answer": AnswerBody,
-}
+ACTIONS = action_bodies("confirm", "dispute", "sign", "submit_rectification", "answer")
 _LIMIT = 500
 
 

@@ -14,28 +14,19 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 
 from api.deps import Resources
-from api.directive_schemas import SignBody
-from api.maintenance_record_schemas import ResubmitBody
 from api.pages.session import PageRefused, StaffSession, staff_page
 from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.schemas import RectificationBody, VerifyFailBody, VerifyPassBody
+from api.ticket_actions import action_bodies
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/maintenance", include_in_schema=False)
 
-ACTIONS: dict[str, type[BaseModel]] = {
-    "sign": SignBody,
-    "submit_rectification": RectificationBody,
-    "verify_pass": VerifyPassBody,
-    "verify_fail": VerifyFailBody,
-    "resubmit": ResubmitBody,
-}
+ACTIONS = action_bodies("sign", "submit_rectification", "verify_pass", "verify_fail", "resubmit")
 # One queue of a unit's pending work fits on a page; the regulator's listing pages through the rest.
 _LIMIT = 500
 _OPEN_LIMIT = 50

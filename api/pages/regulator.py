@@ -17,7 +17,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
 
 from api.audit import audit
 from api.deps import Resources, actor_of
@@ -28,7 +27,7 @@ from api.pages.session import CheckedSession, PageRefused, StaffSession, StaffSe
 from api.pages.staff_actions import Refusal, explain, form_body, invalid_fields
 from api.pages.staff_views import TicketView, district_label, listed_views, ticket_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.schemas import VerifyFailBody, VerifyPassBody
+from api.ticket_actions import action_bodies
 from domain import directive as directive_rules
 from domain.kinds import TicketKind
 from domain.permissions import Principal
@@ -39,7 +38,7 @@ from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/regulator", include_in_schema=False)
 
-ACTIONS: dict[str, type[BaseModel]] = {"verify_pass": VerifyPassBody, "verify_fail": VerifyFailBody}
+ACTIONS = action_bodies("verify_pass", "verify_fail")
 # Timeline events that mark a ticket going overdue: the escalation ladder's, and the rescue's own breaches.
 OVERDUE_EVENTS = frozenset({"escalated", "arrival_overdue", "confirmation_overdue", "rectify_overdue"})
 CHART_DAYS = 14

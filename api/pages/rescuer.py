@@ -14,7 +14,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
 
 from api.deps import Resources
 from api.pages.session import (
@@ -25,8 +24,7 @@ from api.pages.session import (
 )
 from api.pages.staff_views import TicketView, listed_views
 from api.pages.work_page import WorkPage, add_work_page
-from api.rescue_schemas import ReleaseBody
-from api.schemas import AcceptBody, ArriveBody
+from api.ticket_actions import action_bodies
 from domain.kinds import TicketKind
 from domain.rescue import ReportSource, RescueState
 from domain.roles import Role
@@ -34,7 +32,7 @@ from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/rescuer", include_in_schema=False)
 
-ACTIONS: dict[str, type[BaseModel]] = {"accept": AcceptBody, "arrive": ArriveBody, "release": ReleaseBody}
+ACTIONS = action_bodies("accept", "arrive", "release")
 REFRESH_SECONDS = 5
 _LIST_LIMIT = 50
 
