@@ -196,6 +196,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 SPEC = KindSpec(
     kind=TicketKind.FAULT_REPAIR,
     machine_intake=True,
+    awaiting={Role.SAFETY_MANAGER: frozenset({FaultRepairState.FIXED.value})},
     states=(FaultRepairState,),
     actions=lambda s, _: allowed_actions(FaultRepairState(s)),
     clocked=open_states(final_states(FaultRepairState)),

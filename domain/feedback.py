@@ -90,6 +90,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 
 SPEC = KindSpec(
     kind=TicketKind.FEEDBACK,
+    awaiting={Role.SAFETY_MANAGER: frozenset({FeedbackState.SUBMITTED.value})},
     states=(FeedbackState,),
     actions=lambda s, _: allowed_actions(FeedbackState(s)),
     clocked=open_states(final_states(FeedbackState)),

@@ -196,6 +196,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 
 SPEC = KindSpec(
     kind=TicketKind.HAZARD,
+    awaiting={Role.SAFETY_MANAGER: frozenset({HazardState.RECTIFYING.value})},
     states=(HazardState,),
     actions=lambda s, _: allowed_actions(HazardState(s)),
     # A reported hazard has no running clock yet: it is dispatched to its use unit at once.

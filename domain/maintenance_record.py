@@ -153,6 +153,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 
 SPEC = KindSpec(
     kind=TicketKind.MAINTENANCE_RECORD,
+    awaiting={Role.SAFETY_MANAGER: frozenset({MaintenanceRecordState.SUBMITTED.value})},
     states=(MaintenanceRecordState, MissedMaintenanceState),
     # A missed interval is resolved by the next record, not by an action on it.
     actions=lambda s, _: [] if s in _MISSED else allowed_actions(MaintenanceRecordState(s)),

@@ -204,6 +204,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 SPEC = KindSpec(
     kind=TicketKind.RESCUE,
     machine_intake=True,
+    awaiting={Role.SAFETY_MANAGER: frozenset({RescueState.RELEASED.value})},
     states=(RescueState,),
     actions=lambda s, _: allowed_actions(RescueState(s)),
     # The rescue's statutory clocks are never moved.

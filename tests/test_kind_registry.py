@@ -50,3 +50,13 @@ def test_every_action_a_kind_offers_has_an_update_a_grant_and_a_body(spec: KindS
         assert update.update._defn.name == action  # type: ignore[attr-defined]
         assert ACTIONS[spec.kind].get(action), f"nobody may {action} a {spec.kind.value}"
         assert action in ACTION_BODIES, f"{action} has no request body"
+
+
+@pytest.mark.parametrize("spec", KINDS, ids=lambda spec: spec.kind.value)
+def test_a_state_awaiting_a_role_is_an_open_state_where_that_role_may_act(spec: KindSpec) -> None:
+    for role, states in spec.awaiting.items():
+        for state in states:
+            assert state not in spec.finals, f"{spec.kind.value} {state} is final: nothing awaits anyone"
+            offered = allowed_actions(spec.kind, state, {})
+            granted = [a for a in offered if any(g.role is role for g in ACTIONS[spec.kind].get(a, ()))]
+            assert granted, f"{role} has nothing to do in {spec.kind.value} {state}, yet it is in their list"

@@ -1,10 +1,9 @@
 """The use-management unit's inbox: what awaits my confirmation, by deadline, and my elevators.
 
-Awaiting the unit's safety manager: a rescue released (confirm the release record), a fault repair
-fixed, a maintenance record submitted (confirm, or dispute with a reason), a hazard reported on one of
-its elevators (report the rectification), a passenger's feedback (answer it), and supervisory
-directives addressed to the unit (sign for it, then report the rectification). Below: the unit's
-elevators with their open tickets.
+Awaiting the unit's safety manager: the tickets on its elevators whose next step is the use unit's, as
+each kind declares it (`awaiting` in its spec: confirm a release or a fix, dispute a record, answer a
+passenger, submit a rectification), and the supervisory orders addressed to the unit (sign for them, then
+submit the rectification). Below: the unit's elevators with their open tickets.
 """
 
 from __future__ import annotations
@@ -19,22 +18,16 @@ from api.pages.session import PageRefused, StaffSession, staff_page
 from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.ticket_actions import action_bodies
-from domain.kinds import TicketKind
+from domain.kind_registry import KINDS
 from domain.roles import Role
 from store.models import Elevator
 from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/inbox", include_in_schema=False)
 
-# (kind, state) of the work on the unit's elevators that waits for its safety manager.
+# (kind, state) of the work on the unit's elevators that waits for its safety manager, as each kind says.
 AWAITING_USE_UNIT = frozenset(
-    {
-        (TicketKind.RESCUE.value, "released"),
-        (TicketKind.FAULT_REPAIR.value, "fixed"),
-        (TicketKind.MAINTENANCE_RECORD.value, "submitted"),
-        (TicketKind.HAZARD.value, "rectifying"),
-        (TicketKind.FEEDBACK.value, "submitted"),
-    }
+    (spec.kind.value, state) for spec in KINDS for state in spec.awaiting.get(Role.SAFETY_MANAGER, ())
 )
 ACTIONS = action_bodies("confirm", "dispute", "sign", "submit_rectification", "answer")
 _LIMIT = 500
