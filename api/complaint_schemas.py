@@ -81,3 +81,10 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "record_result": RecordResultBody,
     "refer_violation": ReferViolationBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "reject": "Complaint: the district regulator does not accept it (不予受理), with the reason the complainant is told.",
+    "record_result": "Complaint: the regulator records the mediation's result (agreed or not); the complainant evaluates it.",
+    "refer_violation": "Complaint: a violation found splits off a violation clue (违法线索); the complaint goes on.",
+}

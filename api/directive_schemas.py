@@ -59,3 +59,9 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "sign": SignBody,
     "record_refusal": RefusalBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "sign": "Directive: the addressed unit signs for the directive (签收); its rectification is under way.",
+    "record_refusal": "Directive: the regulator records that the unit refused to sign; it is served anyway (留置送达).",
+}

@@ -48,3 +48,9 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "report_not_fixable": NotFixableBody,
     "fix": FixBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "report_not_fixable": "Fault repair: not fixable on the spot; a written plan, and the car stays stopped.",
+    "fix": "Fault repair: fixed, with the fault type (故障类型) and who fixed it (处置人员).",
+}

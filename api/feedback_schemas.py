@@ -33,3 +33,8 @@ class AnswerBody(BaseModel):
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "answer": AnswerBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "answer": "Passenger feedback: the use unit answers the passenger's evaluation or suggestion.",
+}

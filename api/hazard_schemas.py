@@ -29,3 +29,6 @@ class HazardCreated(TicketCreated):
 
 # The hazard's actions take bodies several kinds share (`api/schemas.py`).
 ACTION_BODIES: dict[str, type[BaseModel]] = {}
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {}

@@ -39,3 +39,8 @@ class ResubmitBody(BaseModel):
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "resubmit": ResubmitBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "resubmit": "Maintenance record: the maintenance unit revises a disputed record and submits it again.",
+}

@@ -62,3 +62,8 @@ class InformReporterBody(BaseModel):
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "inform_reporter": InformReporterBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "inform_reporter": "Report: the district regulator records how and what the real-name reporter was told; it closes.",
+}

@@ -51,3 +51,8 @@ class ReleaseBody(BaseModel):
 ACTION_BODIES: dict[str, type[BaseModel]] = {
     "release": ReleaseBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "release": "Rescue: the trapped people are freed (解困), how many, and who freed them (处置人员).",
+}

@@ -231,3 +231,21 @@ SHARED_ACTION_BODIES: dict[str, type[BaseModel]] = {
     "open_case": OpenCaseBody,
     "decline_case": DeclineCaseBody,
 }
+
+# What each shared action is, as the OpenAPI document describes it (a kind describes its own).
+SHARED_ACTION_DOCS: dict[str, str] = {
+    "accept": "The assigned unit takes the ticket (接单).",
+    "arrive": "The assigned unit is on site (到场).",
+    "confirm": "The use-management unit confirms the work (工单确认); the ticket closes.",
+    "dispute": "The use-management unit disputes the work, with a reason; it goes back to the performing unit.",
+    "cancel": "Call off a ticket opened by mistake (rescue: the dispatcher; fault repair: the use unit).",
+    "extend": "The district regulator approves an extension (延期) of the running step's deadline.",
+    "pause": "Stop the clock for time the law excludes (e.g. testing by an inspection agency).",
+    "resume": "Restart a paused clock; the deadline moves by the time it stood still.",
+    "withdraw": "Withdraw what one submitted or reported (a maintenance record; a hazard report) with a reason.",
+    "submit_rectification": "Hazard: the use-management unit reports the hazard rectified, with what it did (整改材料).",
+    "verify_pass": "Hazard: the reporting organisation verifies the rectification (验证通过); the ticket closes.",
+    "verify_fail": "Hazard: the rectification falls short, with a reason; the use unit rectifies again on a new clock.",
+    "open_case": "Violation clue or report: the district regulator opens a case (立案) after verification.",
+    "decline_case": "Violation clue or report: no case is opened (不予立案), with the reason.",
+}

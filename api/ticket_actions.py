@@ -4,8 +4,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from api.kind_schemas import kind_action_bodies
-from api.schemas import SHARED_ACTION_BODIES
+from api.kind_schemas import kind_action_bodies, kind_action_docs
+from api.schemas import SHARED_ACTION_BODIES, SHARED_ACTION_DOCS
 from domain.kinds import TicketKind
 from domain.roles import Actor
 from workflows.kind_modules import kind_updates
@@ -16,6 +16,8 @@ UPDATES: dict[TicketKind, UpdateTable] = kind_updates()
 
 # The body each action takes: shared by every kind that has the action, or the one kind's own.
 ACTION_BODIES: dict[str, type[BaseModel]] = kind_action_bodies(SHARED_ACTION_BODIES)
+# What each action is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = kind_action_docs(SHARED_ACTION_DOCS)
 
 
 def action_bodies(*actions: str) -> dict[str, type[BaseModel]]:

@@ -27,3 +27,9 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
     "record_penalty": PenaltyBody,
     "record_no_penalty": NoPenaltyBody,
 }
+
+# What each of those actions is, as the OpenAPI document describes it.
+ACTION_DOCS: dict[str, str] = {
+    "record_penalty": "Violation clue: the case is decided with a penalty (行政处罚信息: decision number, basis, amount).",
+    "record_no_penalty": "Violation clue: the case is decided without a penalty (不予行政处罚), with the reason.",
+}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from api.ticket_actions import ACTION_BODIES, UPDATES
+from api.ticket_actions import ACTION_BODIES, ACTION_DOCS, UPDATES
 from domain.catalog import allowed_actions
 from domain.kind_registry import KINDS
 from domain.kind_spec import KindSpec
@@ -50,6 +50,7 @@ def test_every_action_a_kind_offers_has_an_update_a_grant_and_a_body(spec: KindS
         assert update.update._defn.name == action  # type: ignore[attr-defined]
         assert ACTIONS[spec.kind].get(action), f"nobody may {action} a {spec.kind.value}"
         assert action in ACTION_BODIES, f"{action} has no request body"
+        assert ACTION_DOCS.get(action), f"{action} is not described for the OpenAPI document"
 
 
 @pytest.mark.parametrize("spec", KINDS, ids=lambda spec: spec.kind.value)
