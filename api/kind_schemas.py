@@ -3,35 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from elevator_orders.kind_lookup import kind_modules
 
+T = TypeVar("T")
+
+
+def _gathered(attribute: str, shared: Mapping[str, T]) -> dict[str, T]:
+    """`shared` and each kind's table `attribute`, one entry per action: two kinds never declare the same one."""
+    table = dict(shared)
+    for _, module in kind_modules("api.{kind}_schemas", every_kind=True):
+        declared = getattr(module, attribute, None)
+        if not isinstance(declared, Mapping):
+            raise TypeError(f"{module.__name__} declares no {attribute} table")
+        for action, value in declared.items():
+            if table.setdefault(action, value) != value:
+                raise TypeError(
+                    f"{module.__name__} declares {action!r} in {attribute}; it is declared elsewhere"
+                )
+    return table
+
 
 def kind_action_bodies(shared: Mapping[str, type[BaseModel]]) -> dict[str, type[BaseModel]]:
-    """`shared` and the bodies of the actions each kind alone takes; one action has one body."""
-    bodies = dict(shared)
-    for _, module in kind_modules("api.{kind}_schemas", every_kind=True):
-        declared = getattr(module, "ACTION_BODIES", None)
-        if not isinstance(declared, Mapping):
-            raise TypeError(f"{module.__name__} declares no ACTION_BODIES table")
-        for action, body in declared.items():
-            if bodies.setdefault(action, body) is not body:
-                raise TypeError(
-                    f"{module.__name__} gives {action!r} a body of its own; it already has {bodies[action]}"
-                )
-    return bodies
+    """`shared` and the bodies of the actions each kind alone takes (ACTION_BODIES); one action has one body."""
+    return _gathered("ACTION_BODIES", shared)
 
 
 def kind_action_docs(shared: Mapping[str, str]) -> dict[str, str]:
     """`shared` and what each kind says of the actions it alone takes (ACTION_DOCS), for the OpenAPI document."""
-    docs = dict(shared)
-    for _, module in kind_modules("api.{kind}_schemas", every_kind=True):
-        declared = getattr(module, "ACTION_DOCS", None)
-        if not isinstance(declared, Mapping):
-            raise TypeError(f"{module.__name__} declares no ACTION_DOCS table")
-        for action, doc in declared.items():
-            if docs.setdefault(action, doc) != doc:
-                raise TypeError(f"{module.__name__} describes {action!r} again; it is described elsewhere")
-    return docs
+    return _gathered("ACTION_DOCS", shared)
