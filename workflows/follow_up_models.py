@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.kinds import TicketKind
 from domain.roles import Actor
 
 # The car stays stopped after the opener's work: it needs a repair of its own.
@@ -18,7 +17,6 @@ CAR_STOPPED = "car_stopped"
 class Opener:
     """What the opening ticket tells the kinds that follow its moment."""
 
-    kind: TicketKind
     ticket_id: str
     elevator_code: str
     actor: Actor

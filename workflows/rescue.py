@@ -17,7 +17,6 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import OPEN_TICKET, OpenedTicket, OpenTicketInput
-    from domain.kinds import TicketKind
     from domain.rescue import RescueAction, RescueState
     from domain.roles import Actor
     from workflows import patches
@@ -219,7 +218,6 @@ class RescueWorkflow(RescueDeadlines):
     async def _open_follow_ups(self, moment: str, actor: Actor, at: datetime) -> None:
         """Open the tickets that follow `moment` (the car stays stopped: its repair), each once."""
         opener = Opener(
-            kind=TicketKind.RESCUE,
             ticket_id=self._ticket_id,
             elevator_code=self._first_report.elevator_code,
             actor=actor,
