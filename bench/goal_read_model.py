@@ -38,6 +38,7 @@ from api.app import create_app
 from domain.catalog import CATALOG
 from domain.districts import DISTRICTS_ZH
 from elevator_orders.settings import Settings
+from elevator_orders.startup_heap import freeze_startup_objects
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
@@ -485,6 +486,8 @@ async def measure(server_url: str, tickets: int, requests: int) -> tuple[list[Ca
         raw = await asyncpg.connect(dsn)
         try:
             async with app.router.lifespan_context(app):
+                # As `elevator-orders api` does once its app is built: startup objects leave the collector.
+                freeze_startup_objects()
                 engine_target = app.state.resources.tickets._database.sync_engine
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
