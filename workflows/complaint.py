@@ -27,10 +27,9 @@ with workflow.unsafe.imports_passed_through():
         ComplaintAction,
         ComplaintState,
     )
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import PUBLIC_ACTOR, Actor
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.tickets import DetailValue, ReportRef
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.complaint_models import (
@@ -46,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
     from workflows.reporter_identity import keep_reporter_identity
+    from workflows.ticket_base import TicketLinks
     from workflows.ticket_io import MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
 
@@ -60,10 +60,9 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
 
     @workflow.init
     def __init__(self, input: ComplaintInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, S.RECEIVED)
+        super().__init__(input, S.RECEIVED)
         self._input = input
         self._step_label = ""
-        self._overdue = False
         # The complainant's window has a deadline but no clock the regulator may move.
         self._evaluate_by: datetime | None = None
         self._referred = False
@@ -311,30 +310,17 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
             referred=self._referred,
         )
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        clock = self._clock
-        due_at: datetime | None = None
-        if not self._state.is_final:
-            if clock is not None:
-                due_at = self._running_due_at()
-            elif self._state is S.AWAITING_EVALUATION:
-                due_at = self._evaluate_by
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.COMPLAINT,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            # The district regulator handles the complaint: it is in that regulator's queue.
-            assigned_unit_id=registration.district_regulator.id if registration else "",
-            opened_at=self._opened_at,
-            due_at=due_at,
-            overdue=self._overdue,
-            closed_at=self._closed_at,
-            details=self._details,
-            deadlines=self._deadlines(),
-            tracking_digest=self._input.tracking_digest,
-        )
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        # The district regulator handles the complaint: it is in that regulator's queue.
+        return registration.district_regulator.id
+
+    def _snapshot_due_at(self) -> datetime | None:
+        if self._state is S.AWAITING_EVALUATION and self._clock is None:
+            return self._evaluate_by
+        return super()._snapshot_due_at()
+
+    def _links(self) -> TicketLinks:
+        return TicketLinks(tracking_digest=self._input.tracking_digest)
 
     def _summary(self) -> str:
         return f"{self._input.complaint}（诉求：{self._input.request}）"
@@ -344,7 +330,6 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
             template,
             recipient,
             event,
-            kind=TicketKind.COMPLAINT,
             source_label="公众扫码投诉",
             assigned_unit_name=self._registration_or_fail().district_regulator.name,
             step_label=self._step_label,

@@ -66,7 +66,7 @@ class DirectiveWorkflow(DirectiveTicket):
 
     @workflow.init
     def __init__(self, input: DirectiveInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, S.AWAITING_SIGNATURE)
+        super().__init__(input, S.AWAITING_SIGNATURE)
         self._input = input
         self._rectify_clock = None
         self._rectify_by = input.rectify_by
@@ -75,7 +75,6 @@ class DirectiveWorkflow(DirectiveTicket):
         self._rectify_rounds = 0
         self._steps_started = 0
         self._step_label = RECTIFY_LABEL
-        self._overdue = False
         self._overdue_rounds = 0
         self._clue = None
         # Runs that allocate their number replace this one before anything is stored or mailed.

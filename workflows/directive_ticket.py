@@ -4,20 +4,19 @@ Kept in a module of its own; workflows/directive.py holds the run and the Update
 """
 
 import asyncio
-from datetime import date
+from datetime import date, datetime
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import directive as rules
     from domain.directive import RECTIFY_POLICY_KEY, DirectiveAction, DirectiveState
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor
-    from domain.tickets import TicketSnapshot
     from workflows.clock import Clock
     from workflows.clock_actions import ClockedTicket
     from workflows.directive_models import DirectiveInput
+    from workflows.ticket_base import TicketLinks
     from workflows.ticket_io import MailEvent
 
 
@@ -55,30 +54,21 @@ class DirectiveTicket(ClockedTicket[DirectiveState]):
     def _opened(self) -> bool:
         return self._steps_started > 0
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        clock = self._clock
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        # The addressed unit carries out the work the directive orders.
+        return self._input.addressee.unit(registration).id
+
+    def _deadlines(self) -> dict[str, datetime]:
+        """The deadlines so far, with the rectification clock's and the running clock's as they stand now."""
         deadlines = dict(self._io.deadlines)
         if self._rectify_clock is not None:
             deadlines[RECTIFY_POLICY_KEY] = self._rectify_clock.state.due_at
-        if clock is not None:
-            deadlines[clock.state.policy_key] = clock.state.due_at
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.DIRECTIVE,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            # The addressed unit carries out the work the directive orders.
-            assigned_unit_id=self._input.addressee.unit(registration).id if registration else "",
-            opened_at=self._opened_at,
-            due_at=self._running_due_at(),
-            overdue=self._overdue,
-            closed_at=self._closed_at,
-            details=self._details,
-            deadlines=deadlines,
-            spawned_from=self._input.from_ticket_id,
-            linked_tickets=self._input.linked_tickets,
-        )
+        if self._clock is not None:
+            deadlines[self._clock.state.policy_key] = self._clock.state.due_at
+        return deadlines
+
+    def _links(self) -> TicketLinks:
+        return TicketLinks(spawned_from=self._input.from_ticket_id, linked_tickets=self._input.linked_tickets)
 
     def _addressee_unit(self) -> OrganisationRef:
         return self._input.addressee.unit(self._registration_or_fail())
@@ -104,7 +94,6 @@ class DirectiveTicket(ClockedTicket[DirectiveState]):
             template,
             recipient,
             event,
-            kind=TicketKind.DIRECTIVE,
             source_label=f"{issuer.name}签发（{self._number}）",
             assigned_unit_name=self._addressee_unit().name,
             step_label=self._step_label,

@@ -12,10 +12,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain import fault_repair as rules
     from domain.fault_repair import FAULT_TYPES_ZH, FaultRepairAction, FaultRepairState
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor, Role
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.tickets import DetailValue, ReportRef
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.fault_repair_models import (
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.ladder import Rung, climb
     from workflows.rejections import invalid_input, not_permitted
+    from workflows.ticket_base import TicketLinks
     from workflows.ticket_io import MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
 
@@ -51,7 +51,7 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
 
     @workflow.init
     def __init__(self, input: FaultRepairInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, S.REPORTED)
+        super().__init__(input, S.REPORTED)
         self._input = input
         self._assigned: OrganisationRef | None = None
         self._dispatched = False
@@ -285,21 +285,14 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
     def _opened(self) -> bool:
         return self._dispatched
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.FAULT_REPAIR,
-            elevator_code=self._input.elevator_code,
-            registration=self._registration,
-            assigned_unit_id=self._assigned.id if self._assigned else "",
-            opened_at=self._opened_at,
-            due_at=self._running_due_at(),
-            overdue=self._overdue_step is not None,
-            closed_at=self._closed_at,
-            details=self._details,
-            deadlines=self._deadlines(),
-            spawned_from=self._input.spawned_from,
-        )
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        return self._assigned_unit().id
+
+    def _is_overdue(self) -> bool:
+        return self._overdue_step is not None
+
+    def _links(self) -> TicketLinks:
+        return TicketLinks(spawned_from=self._input.spawned_from)
 
     def _summary(self) -> str:
         label = FAULT_TYPES_ZH.get(self._input.fault_type, self._input.fault_type)
@@ -316,7 +309,6 @@ class FaultRepairWorkflow(ClockedTicket[FaultRepairState]):
             template,
             recipient,
             event,
-            kind=TicketKind.FAULT_REPAIR,
             source_label=self._input.source.label_zh,
             assigned_unit_name=self._assigned_unit().name,
             step_label=self._step_label,

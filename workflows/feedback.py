@@ -9,10 +9,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain import feedback as rules
     from domain.feedback import FeedbackAction, FeedbackState
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import PUBLIC_ACTOR, Actor, Role
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.tickets import DetailValue, ReportRef
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.feedback_models import AnswerInput, FeedbackInput
@@ -29,10 +28,9 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
 
     @workflow.init
     def __init__(self, input: FeedbackInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, FeedbackState.SUBMITTED)
+        super().__init__(input, FeedbackState.SUBMITTED)
         self._input = input
         self._stored = False
-        self._overdue = False
         self._details: dict[str, DetailValue] = {
             "feedback_type": input.feedback_type.value,
             "feedback_type_label": input.feedback_type.label_zh,
@@ -113,20 +111,8 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
             registration.use_unit.id if registration else "",
         )
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.FEEDBACK,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            assigned_unit_id=registration.use_unit.id if registration else "",
-            opened_at=self._opened_at,
-            due_at=None if self._state.is_final else self._running_due_at(),
-            overdue=self._overdue,
-            closed_at=self._closed_at,
-            details=self._details,
-        )
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        return registration.use_unit.id
 
     def _summary(self) -> str:
         rating = f"（{self._input.rating} 星）" if self._input.rating is not None else ""
@@ -137,7 +123,6 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
             template,
             recipient,
             event,
-            kind=TicketKind.FEEDBACK,
             source_label="乘客扫码提交",
             assigned_unit_name=self._registration_or_fail().use_unit.name,
             step_label="答复",

@@ -14,10 +14,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import OpenClueInput
     from domain import hazard as rules
     from domain.hazard import HAZARD_TYPES_ZH, VERIFY_POLICY_KEY, HazardAction, HazardState
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor, Role
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.tickets import DetailValue, ReportRef
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.hazard_models import (
@@ -48,7 +47,7 @@ class HazardWorkflow(ClockedTicket[HazardState]):
 
     @workflow.init
     def __init__(self, input: HazardInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, S.REPORTED)
+        super().__init__(input, S.REPORTED)
         self._input = input
         self._dispatched = False
         # Counts the steps whose clock has started and been stored; Updates that end a step wait on it.
@@ -256,22 +255,12 @@ class HazardWorkflow(ClockedTicket[HazardState]):
     def _opened(self) -> bool:
         return self._dispatched
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.HAZARD,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            # The use unit carries out the work (rectification) on a hazard.
-            assigned_unit_id=registration.use_unit.id if registration else "",
-            opened_at=self._opened_at,
-            due_at=self._running_due_at(),
-            overdue=self._overdue_step is not None,
-            closed_at=self._closed_at,
-            details=self._details,
-            deadlines=self._deadlines(),
-        )
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        # The use unit carries out the work (rectification) on a hazard.
+        return registration.use_unit.id
+
+    def _is_overdue(self) -> bool:
+        return self._overdue_step is not None
 
     def _summary(self) -> str:
         label = HAZARD_TYPES_ZH.get(self._input.hazard_type, self._input.hazard_type)
@@ -291,7 +280,6 @@ class HazardWorkflow(ClockedTicket[HazardState]):
             template,
             recipient,
             event,
-            kind=TicketKind.HAZARD,
             source_label=rules.reporter_label_zh(self._input.reporter.role),
             assigned_unit_name=self._use_unit().name,
             step_label=self._step_label,

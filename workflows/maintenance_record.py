@@ -12,11 +12,10 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import NOTE_MAINTENANCE, NoteMaintenanceInput
     from domain import maintenance_record as rules
     from domain.calendar import CHINA_TIME
-    from domain.kinds import TicketKind
     from domain.maintenance_record import MaintenanceRecordAction, MaintenanceRecordState
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor, Role
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.tickets import DetailValue, ReportRef
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.ladder import Rung, climb
@@ -38,10 +37,9 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
 
     @workflow.init
     def __init__(self, input: MaintenanceRecordInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, M.SUBMITTED)
+        super().__init__(input, M.SUBMITTED)
         self._input = input
         self._submitted_at = self._opened_at
-        self._overdue = False
         self._steps_started = 0
         self._details: dict[str, DetailValue] = {
             "level": input.level.value,
@@ -197,20 +195,8 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
     def _opened(self) -> bool:
         return self._steps_started > 0
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.MAINTENANCE_RECORD,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            assigned_unit_id=registration.use_unit.id if registration else "",
-            opened_at=self._opened_at,
-            due_at=self._running_due_at(),
-            overdue=self._overdue,
-            closed_at=self._closed_at,
-            details=self._details,
-        )
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        return registration.use_unit.id
 
     def _summary(self) -> str:
         performed = self._input.performed_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d")
@@ -227,7 +213,6 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
             template,
             recipient,
             event,
-            kind=TicketKind.MAINTENANCE_RECORD,
             source_label="维保单位提交",
             assigned_unit_name=self._maintenance_unit().name,
             step_label="确认",

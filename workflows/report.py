@@ -17,11 +17,10 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import OpenClueInput
     from domain import report as rules
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.report import STEP_LABELS_ZH, STEP_POLICIES, ReportAction, ReportState, SuspectParty
     from domain.roles import PUBLIC_ACTOR, Actor
-    from domain.tickets import DetailValue, ReportRef, TicketSnapshot
+    from domain.tickets import DetailValue, ReportRef
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
     from workflows.ladder import Rung, climb
@@ -29,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.report_models import InformInput, ReportInput
     from workflows.reporter_identity import keep_reporter_identity
     from workflows.step_models import ReasonInput, StepInput, StepResult
+    from workflows.ticket_base import TicketLinks
     from workflows.ticket_io import MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
 
@@ -44,12 +44,11 @@ class ReportWorkflow(ClockedTicket[ReportState]):
 
     @workflow.init
     def __init__(self, input: ReportInput) -> None:
-        super().__init__(input.ticket_id, input.mail_grace_seconds, S.VERIFYING)
+        super().__init__(input, S.VERIFYING)
         self._input = input
         self._decided_at: datetime | None = None
         self._decision: ReportAction | None = None
         self._stored = False
-        self._overdue = False
         # Counts the steps whose clock has started (and the end) once stored; a decision waits on it.
         self._steps_started = 0
         reporter = input.reporter
@@ -230,24 +229,16 @@ class ReportWorkflow(ClockedTicket[ReportState]):
             return registration.maintenance_unit
         return registration.use_unit
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.REPORT,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            # The regulator works the report; the unit reported on is named in the details.
-            assigned_unit_id=registration.district_regulator.id if registration else "",
-            opened_at=self._opened_at,
-            due_at=None if self._state.is_final else self._running_due_at(),
-            overdue=self._overdue,
-            closed_at=self._closed_at,
-            details=self._details,
-            deadlines=self._deadlines(),
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        # The regulator works the report; the unit reported on is named in the details.
+        return registration.district_regulator.id
+
+    def _links(self) -> TicketLinks:
+        spawned_from = self._input.spawned_from
+        return TicketLinks(
+            spawned_from=spawned_from,
+            linked_tickets=[spawned_from] if spawned_from else None,
             tracking_digest=self._input.tracking_digest,
-            spawned_from=self._input.spawned_from,
-            linked_tickets=[self._input.spawned_from] if self._input.spawned_from else None,
         )
 
     def _summary(self) -> str:
@@ -259,7 +250,6 @@ class ReportWorkflow(ClockedTicket[ReportState]):
             template,
             recipient,
             event,
-            kind=TicketKind.REPORT,
             source_label="公众扫码举报",
             assigned_unit_name=self._registration_or_fail().district_regulator.name,
             step_label=STEP_LABELS_ZH.get(self._state, ""),

@@ -7,7 +7,7 @@ that raise `NotImplementedError` and overrides a default only where the kind rea
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import ClassVar, Generic, ParamSpec, Protocol, TypeVar
+from typing import ClassVar, Generic, NamedTuple, ParamSpec, Protocol, TypeVar
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -15,7 +15,6 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import MailTicketFacts
     from domain.kind_spec import KindSpec
-    from domain.kinds import TicketKind
     from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor
     from domain.tickets import DetailValue, TicketSnapshot
@@ -40,6 +39,27 @@ class TicketState(Protocol):
     def is_final(self) -> bool: ...
 
 
+class OpeningInput(Protocol):
+    """What the shared code reads of a kind's workflow input."""
+
+    @property
+    def ticket_id(self) -> str: ...
+
+    @property
+    def mail_grace_seconds(self) -> float: ...
+
+    @property
+    def elevator_code(self) -> str: ...
+
+
+class TicketLinks(NamedTuple):
+    """How a ticket stands to others and to the public, as its snapshot stores it; none by default."""
+
+    spawned_from: str | None = None
+    linked_tickets: list[str] | None = None
+    tracking_digest: str | None = None
+
+
 StateT = TypeVar("StateT", bound=TicketState)
 CheckParams = ParamSpec("CheckParams")
 Checked = TypeVar("Checked")
@@ -54,20 +74,23 @@ class SteppedTicket(Generic[StateT]):
     # Counted by kinds whose actions end a step: steps whose clock has started and been stored (and the end).
     _steps_started: int
 
-    def __init__(self, ticket_id: str, mail_grace_seconds: float, state: StateT) -> None:
+    def __init__(self, opening: OpeningInput, state: StateT) -> None:
         """The ticket as it opens: its timeline and projection, its first state, no registration or clock yet."""
         self._io = TicketIO(
-            ticket_id,
-            timedelta(seconds=mail_grace_seconds),
+            opening.ticket_id,
+            timedelta(seconds=opening.mail_grace_seconds),
             state=lambda: self._state.value,
             snapshot=self._snapshot,
         )
+        self._elevator_code = opening.elevator_code
         self._state = state
         self._opened_at = workflow.now()
         self._closed_at: datetime | None = None
         self._registration: ElevatorRegistration | None = None
         self._registered = False
         self._clock: Clock | None = None
+        # Set while the running step's deadline has passed; kinds that track it per step say so instead.
+        self._overdue = False
 
     # --- Hooks each kind implements ---------------------------------------------------------------
 
@@ -79,8 +102,8 @@ class SteppedTicket(Generic[StateT]):
         """True once the run has dispatched the ticket and asked the store for it: `register` waits on it."""
         raise NotImplementedError
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        """The ticket as the read model stores it, as projection number `projection_seq`."""
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        """The organisation whose queue holds the ticket: the one that does the work now."""
         raise NotImplementedError
 
     # --- Hooks with a default every kind so far shares --------------------------------------------
@@ -104,6 +127,15 @@ class SteppedTicket(Generic[StateT]):
 
     async def _project(self) -> None:
         await self._io.project()
+
+    def _snapshot_due_at(self) -> datetime | None:
+        return None if self._state.is_final else self._running_due_at()
+
+    def _is_overdue(self) -> bool:
+        return self._overdue
+
+    def _links(self) -> TicketLinks:
+        return TicketLinks()
 
     # --- The Update every kind is opened with -----------------------------------------------------
 
@@ -170,6 +202,28 @@ class SteppedTicket(Generic[StateT]):
 
     # --- Snapshot and mail ------------------------------------------------------------------------
 
+    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
+        """The ticket as the read model stores it, as projection number `projection_seq`."""
+        registration = self._registration
+        links = self._links()
+        return self._io.build_snapshot(
+            projection_seq,
+            kind=self.SPEC.kind,
+            elevator_code=self._elevator_code,
+            registration=registration,
+            # Before the registry lookup has answered, the ticket is in no organisation's queue.
+            assigned_unit_id=self._assigned_unit_id(registration) if registration else "",
+            opened_at=self._opened_at,
+            due_at=self._snapshot_due_at(),
+            overdue=self._is_overdue(),
+            closed_at=self._closed_at,
+            details=self._details,
+            deadlines=self._deadlines(),
+            spawned_from=links.spawned_from,
+            linked_tickets=links.linked_tickets,
+            tracking_digest=links.tracking_digest,
+        )
+
     def _running_due_at(self) -> datetime | None:
         """The running clock's deadline; none while it is paused."""
         clock = self._clock
@@ -186,7 +240,6 @@ class SteppedTicket(Generic[StateT]):
         recipient: OrganisationRef,
         event: MailEvent | None,
         *,
-        kind: TicketKind,
         source_label: str,
         assigned_unit_name: str,
         step_label: str,
@@ -194,6 +247,7 @@ class SteppedTicket(Generic[StateT]):
     ) -> None:
         """Mail `recipient` about this step: what every kind's mail says, with what the kind adds."""
         clock = self._clock
+        kind = self.SPEC.kind
         facts = MailTicketFacts(
             ticket_id=self._ticket_id(),
             kind=kind.value,

@@ -13,10 +13,9 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain import violation_clue as rules
-    from domain.kinds import TicketKind
-    from domain.registry import OrganisationRef
+    from domain.registry import ElevatorRegistration, OrganisationRef
     from domain.roles import Actor
-    from domain.tickets import DetailValue, TicketSnapshot
+    from domain.tickets import DetailValue
     from domain.violation_clue import STEP_LABELS_ZH, STEP_POLICIES, ClueAction, ClueState
     from workflows.clock import Clock, ClockState
     from workflows.clock_actions import CLOCK_UPDATES, ClockedTicket
@@ -24,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.names import VIOLATION_CLUE_WORKFLOW
     from workflows.rejections import invalid_input
     from workflows.step_models import ReasonInput, StepResult
+    from workflows.ticket_base import TicketLinks
     from workflows.ticket_io import MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
     from workflows.violation_clue_models import OpenCaseInput, PenaltyInput, ViolationClueInput
@@ -37,13 +37,10 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
 
     @workflow.init
     def __init__(self, input: ViolationClueInput) -> None:
-        super().__init__(
-            input.ticket_id, input.mail_grace_seconds, S.CASE_OPEN if input.case_opened else S.VERIFYING
-        )
+        super().__init__(input, S.CASE_OPEN if input.case_opened else S.VERIFYING)
         self._input = input
         self._case_opened_at: datetime | None = self._opened_at if input.case_opened else None
         self._stored = False
-        self._overdue = False
         self._details: dict[str, DetailValue] = {
             "source_ticket_id": input.source_ticket_id,
             "reason": input.reason,
@@ -184,31 +181,19 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
             registration.district_regulator.id if registration else "",
         )
 
-    def _snapshot(self, projection_seq: int) -> TicketSnapshot:
-        registration = self._registration
-        return self._io.build_snapshot(
-            projection_seq,
-            kind=TicketKind.VIOLATION_CLUE,
-            elevator_code=self._input.elevator_code,
-            registration=registration,
-            # The regulator works the clue; the suspect unit is named in the details.
-            assigned_unit_id=registration.district_regulator.id if registration else "",
-            opened_at=self._opened_at,
-            due_at=None if self._state.is_final else self._running_due_at(),
-            overdue=self._overdue,
-            closed_at=self._closed_at,
-            details=self._details,
-            deadlines=self._deadlines(),
-            spawned_from=self._input.source_ticket_id,
-            linked_tickets=self._input.linked_tickets or [self._input.source_ticket_id],
-        )
+    def _assigned_unit_id(self, registration: ElevatorRegistration) -> str:
+        # The regulator works the clue; the suspect unit is named in the details.
+        return registration.district_regulator.id
+
+    def _links(self) -> TicketLinks:
+        source = self._input.source_ticket_id
+        return TicketLinks(spawned_from=source, linked_tickets=self._input.linked_tickets or [source])
 
     def _notify(self, template: str, recipient: OrganisationRef, event: MailEvent | None = None) -> None:
         self._mail(
             template,
             recipient,
             event,
-            kind=TicketKind.VIOLATION_CLUE,
             source_label=f"由工单 {self._input.source_ticket_id} 移送",
             assigned_unit_name=self._registration_or_fail().district_regulator.name,
             step_label=STEP_LABELS_ZH.get(self._state, ""),
