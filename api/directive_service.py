@@ -17,7 +17,9 @@ from api.errors import field_error
 from api.workflow_calls import open_ticket
 from domain import directive as rules
 from domain.catalog import state_label
-from domain.directive import Addressee, directive_ticket_id
+from domain.correction import Addressee
+from domain.correction_draft import correction_of, draft_problems
+from domain.directive import directive_ticket_id
 from domain.kinds import TicketKind
 from domain.policies import policy_table
 from domain.registry import ElevatorRegistration
@@ -100,7 +102,7 @@ async def draft_directive(resources: AppResources, actor: Actor, ticket_id: str)
         )
     require_district_regulator(actor, registration)
     kind = TicketKind(ticket.kind)
-    defaults = rules.draft_defaults(kind)
+    defaults = correction_of(kind)
     unit = defaults.addressee.unit(registration)
     settings = resources.settings
     working_days = int(policy_table(settings.policy_overrides)[rules.RECTIFY_POLICY_KEY].limit)
@@ -111,7 +113,7 @@ async def draft_directive(resources: AppResources, actor: Actor, ticket_id: str)
         addressee=defaults.addressee.value,
         addressee_unit_id=unit.id,
         addressee_unit_name=unit.name,
-        problems=rules.draft_problems(
+        problems=draft_problems(
             kind,
             ticket.ticket_id,
             state_label(kind, ticket.state),

@@ -8,6 +8,7 @@ A violation found along the way is referred as a violation clue (Art 23); the co
 
 from enum import StrEnum
 
+from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states
 from domain.kinds import TicketKind
@@ -183,8 +184,15 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+CORRECTION = CorrectionDefaults(
+    Addressee.USE_UNIT,
+    f"{SAFETY_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
+    f"{SAFETY_LAW}第八十三条；{ORDER_57}",
+)
+
 SPEC = KindSpec(
     kind=TicketKind.COMPLAINT,
+    correction=CORRECTION,
     states=(ComplaintState,),
     actions=lambda s, d: allowed_actions(ComplaintState(s), referred=bool(d.get("violation_referred"))),
     action_details=("violation_referred",),

@@ -8,17 +8,16 @@ Order 57, 2022) Arts 23, 27, 29, 30, 36.
 """
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from domain.calendar import CHINA_TIME, WorkingDayCalendar
+from domain.correction import GENERAL_DUTY, Addressee
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.legal_sources import INSPECTION_ORDER_57
-from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.roles import Actor, Role
 from domain.scopes import Relation
 from domain.transitions import Party, Transition, check_transition
@@ -74,25 +73,6 @@ ACTION_LABELS_ZH: dict[DirectiveAction, str] = {
     DirectiveAction.VERIFY_FAIL: "复查不合格",
     DirectiveAction.WITHDRAW: "撤销指令书",
 }
-
-
-class Addressee(StrEnum):
-    """Which unit of the elevator a directive is addressed to."""
-
-    USE_UNIT = "use_unit"
-    MAINTENANCE_UNIT = "maintenance_unit"
-
-    @property
-    def label_zh(self) -> str:
-        return {"use_unit": "使用管理单位", "maintenance_unit": "维护保养单位"}[self.value]
-
-    @property
-    def role(self) -> Role:
-        """The role that signs and reports for the unit: its safety manager, or its maintainer."""
-        return Role.SAFETY_MANAGER if self is Addressee.USE_UNIT else Role.MAINTAINER
-
-    def unit(self, registration: ElevatorRegistration) -> OrganisationRef:
-        return registration.use_unit if self is Addressee.USE_UNIT else registration.maintenance_unit
 
 
 S = DirectiveState
@@ -258,121 +238,11 @@ def appeal_rights_zh(issuer_name: str, district_name: str) -> str:
     )
 
 
-# --- Drafting a directive from an escalated ticket -----------------------------------------------
-
-ORDER_57 = "《特种设备安全监督检查办法》第二十三条、第三十条"
-_LAW = "《中华人民共和国特种设备安全法》"
-_SMART_ELEVATOR = "《上海市智慧电梯信息管理办法》（沪市监规范〔2024〕13号）"
-
-
-@dataclass(frozen=True)
-class DraftDefaults:
-    """What a draft proposes for a ticket of one kind; the regulator edits it before issuing."""
-
-    addressee: Addressee
-    article_violated: str
-    legal_basis: str
-
-
-# One table: who answers for each kind of ticket, the duty it breached, the basis to order correction.
-DRAFT_DEFAULTS: dict[TicketKind, DraftDefaults] = {
-    TicketKind.HAZARD: DraftDefaults(
-        Addressee.USE_UNIT,
-        f"{_LAW}第四十二条（特种设备出现故障或者发生异常情况，使用单位应当全面检查，消除事故隐患后方可继续使用）",
-        f"{_LAW}第八十三条、第八十四条；{ORDER_57}",
-    ),
-    TicketKind.MAINTENANCE_RECORD: DraftDefaults(
-        Addressee.USE_UNIT,
-        f"{_LAW}第三十九条第一款（使用单位应当对其使用的特种设备进行经常性维护保养和定期自行检查，并作出记录）",
-        f"{_LAW}第八十三条第（三）项；{ORDER_57}",
-    ),
-    TicketKind.COMPLAINT: DraftDefaults(
-        Addressee.USE_UNIT,
-        f"{_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
-        f"{_LAW}第八十三条；{ORDER_57}",
-    ),
-    TicketKind.FEEDBACK: DraftDefaults(
-        Addressee.USE_UNIT,
-        f"{_SMART_ELEVATOR}第六条（及时、准确上传乘客评价建议工单处置信息）",
-        f"{_SMART_ELEVATOR}第十二条、第十三条；{ORDER_57}",
-    ),
-    TicketKind.RESCUE: DraftDefaults(
-        Addressee.MAINTENANCE_UNIT,
-        f"{_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）；"
-        "TSG T5002-2017《电梯维护保养规则》第5条（设区的市30分钟内抵达救援现场）",
-        f"{_LAW}第八十八条；{ORDER_57}",
-    ),
-    TicketKind.FAULT_REPAIR: DraftDefaults(
-        Addressee.MAINTENANCE_UNIT,
-        f"{_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）",
-        f"{_LAW}第八十八条；{ORDER_57}",
-    ),
-}
-_FALLBACK_DEFAULTS = DraftDefaults(
-    Addressee.USE_UNIT,
-    f"{_LAW}第十三条第一款（使用单位及其主要负责人对其使用的特种设备安全负责）",
-    ORDER_57,
-)
-
-
-def draft_defaults(kind: TicketKind) -> DraftDefaults:
-    return DRAFT_DEFAULTS.get(kind, _FALLBACK_DEFAULTS)
-
-
-# The step each overdue flag of every kind names, as a directive describes what was missed.
-OVERDUE_STEPS_ZH: dict[str, str] = {
-    "accept_overdue": "接单",
-    "arrival_overdue": "到场救援",
-    "arrive_overdue": "到场",
-    "fix_overdue": "修复",
-    "confirm_overdue": "确认",
-    "confirmation_overdue": "确认",
-    "accident": "2小时内解困",
-    "rectify_overdue": "隐患整改",
-    "verify_overdue": "整改验证",
-    "interval_overdue": "按期维护保养（15日）",
-    "answer_evaluation_overdue": "答复乘客评价",
-    "answer_suggestion_overdue": "答复乘客建议",
-}
-
-
-def _local(at: datetime) -> str:
-    return at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
-
-
-def draft_problems(
-    kind: TicketKind,
-    ticket_id: str,
-    state_label: str,
-    flags: Sequence[str],
-    due_at: datetime | None,
-    details: Mapping[str, object],
-) -> str:
-    """存在的问题, written from the ticket: what it is, which step was missed, by when, what it is about."""
-    if kind is TicketKind.REPORT:
-        # The directive is served on the unit a report may be about: naming or quoting the report could
-        # identify the whistleblower (举报人), so the regulator states what its own check found.
-        return "经现场检查发现：（请填写检查发现的问题，勿引用举报内容）"
-    head = f"{kind.label_zh}工单（编号 {ticket_id}）"
-    due = f"（当前环节期限 {_local(due_at)}）" if due_at else ""
-    missed = [OVERDUE_STEPS_ZH[flag] for flag in flags if flag in OVERDUE_STEPS_ZH]
-    if missed:
-        lines = [f"{head}：{'、'.join(f'“{step}”' for step in missed)}逾期未完成{due}。"]
-    else:
-        lines = [f"{head}：当前状态“{state_label}”，尚未办结{due}。"]
-    if kind is TicketKind.HAZARD:
-        hazard = f"{details.get('severity_label', '')}·{details.get('hazard_type_label', '')}"
-        description = details.get("description")
-        lines.append(f"隐患情况：{hazard}：{description}" if description else f"隐患情况：{hazard}")
-    else:
-        content = next((details[k] for k in ("description", "text", "summary") if details.get(k)), None)
-        if content:
-            lines.append(f"工单内容：{content}")
-    return "\n".join(lines)
-
+CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"rectify_overdue": "隐患整改"})
 
 SPEC = KindSpec(
     kind=TicketKind.DIRECTIVE,
+    correction=CORRECTION,
     states=(DirectiveState,),
     actions=lambda s, _: allowed_actions(DirectiveState(s)),
     # The deadline runs in every open state; only the issuing regulator extends or pauses it.

@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
@@ -193,8 +194,21 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+CORRECTION = CorrectionDefaults(
+    Addressee.MAINTENANCE_UNIT,
+    f"{SAFETY_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）",
+    f"{SAFETY_LAW}第八十八条；{ORDER_57}",
+    overdue_steps_zh={
+        "accept_overdue": "接单",
+        "arrive_overdue": "到场",
+        "fix_overdue": "修复",
+        "confirm_overdue": "确认",
+    },
+)
+
 SPEC = KindSpec(
     kind=TicketKind.FAULT_REPAIR,
+    correction=CORRECTION,
     machine_intake=True,
     awaiting={Role.SAFETY_MANAGER: frozenset({FaultRepairState.FIXED.value})},
     states=(FaultRepairState,),

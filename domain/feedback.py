@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from domain.correction import ORDER_57, SMART_ELEVATOR_MEASURES, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
@@ -88,8 +89,19 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+CORRECTION = CorrectionDefaults(
+    Addressee.USE_UNIT,
+    f"{SMART_ELEVATOR_MEASURES}第六条（及时、准确上传乘客评价建议工单处置信息）",
+    f"{SMART_ELEVATOR_MEASURES}第十二条、第十三条；{ORDER_57}",
+    overdue_steps_zh={
+        "answer_evaluation_overdue": "答复乘客评价",
+        "answer_suggestion_overdue": "答复乘客建议",
+    },
+)
+
 SPEC = KindSpec(
     kind=TicketKind.FEEDBACK,
+    correction=CORRECTION,
     awaiting={Role.SAFETY_MANAGER: frozenset({FeedbackState.SUBMITTED.value})},
     states=(FeedbackState,),
     actions=lambda s, _: allowed_actions(FeedbackState(s)),

@@ -4,8 +4,10 @@ A maintenance unit or an inspection agency reports a hazard on an elevator; the 
 rectifies it by a deadline set by its severity; the reporting organisation verifies the rectification.
 """
 
+from collections.abc import Mapping
 from enum import StrEnum
 
+from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
@@ -194,8 +196,24 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+def _hazard_line(details: Mapping[str, object]) -> str:
+    """What an order to correct drafted from a hazard says of it: its severity, type and description."""
+    hazard = f"{details.get('severity_label', '')}·{details.get('hazard_type_label', '')}"
+    description = details.get("description")
+    return f"隐患情况：{hazard}：{description}" if description else f"隐患情况：{hazard}"
+
+
+CORRECTION = CorrectionDefaults(
+    Addressee.USE_UNIT,
+    f"{SAFETY_LAW}第四十二条（特种设备出现故障或者发生异常情况，使用单位应当全面检查，消除事故隐患后方可继续使用）",
+    f"{SAFETY_LAW}第八十三条、第八十四条；{ORDER_57}",
+    describe=_hazard_line,
+    overdue_steps_zh={"rectify_overdue": "隐患整改", "verify_overdue": "整改验证"},
+)
+
 SPEC = KindSpec(
     kind=TicketKind.HAZARD,
+    correction=CORRECTION,
     awaiting={Role.SAFETY_MANAGER: frozenset({HazardState.RECTIFYING.value})},
     states=(HazardState,),
     actions=lambda s, _: allowed_actions(HazardState(s)),

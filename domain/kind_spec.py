@@ -8,6 +8,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from domain.correction import CorrectionDefaults
 from domain.deadline_policy import DeadlinePolicy
 from domain.kinds import TicketKind
 from domain.roles import Role
@@ -72,6 +73,8 @@ class KindSpec:
     # lists them. Not read from the transitions: a state may allow an action that is nobody's next step
     # (the use unit may cancel a repair that waits for the maintainer).
     awaiting: Mapping[Role, frozenset[str]] = field(default_factory=dict)
+    # What an order to correct drafted from an overdue ticket proposes; None: the use unit's general duty.
+    correction: CorrectionDefaults | None = None
 
     @property
     def intake_scope(self) -> str:

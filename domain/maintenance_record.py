@@ -2,6 +2,7 @@
 
 from enum import StrEnum
 
+from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
@@ -151,8 +152,16 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+CORRECTION = CorrectionDefaults(
+    Addressee.USE_UNIT,
+    f"{SAFETY_LAW}第三十九条第一款（使用单位应当对其使用的特种设备进行经常性维护保养和定期自行检查，并作出记录）",
+    f"{SAFETY_LAW}第八十三条第（三）项；{ORDER_57}",
+    overdue_steps_zh={"confirm_overdue": "确认", "interval_overdue": "按期维护保养（15日）"},
+)
+
 SPEC = KindSpec(
     kind=TicketKind.MAINTENANCE_RECORD,
+    correction=CORRECTION,
     awaiting={Role.SAFETY_MANAGER: frozenset({MaintenanceRecordState.SUBMITTED.value})},
     states=(MaintenanceRecordState, MissedMaintenanceState),
     # A missed interval is resolved by the next record, not by an action on it.

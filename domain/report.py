@@ -6,8 +6,10 @@ is told of the decision within 5 working days of it. The reporter's identity is 
 ticket: it never appears in the ticket, its timeline or its mails.
 """
 
+from dataclasses import replace
 from enum import StrEnum
 
+from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
@@ -149,8 +151,13 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+# The order to correct is served on the unit a report may be about: naming or quoting the report could
+# identify the whistleblower (举报人), so the regulator states what its own check found.
+CORRECTION = replace(GENERAL_DUTY, own_finding_only=True)
+
 SPEC = KindSpec(
     kind=TicketKind.REPORT,
+    correction=CORRECTION,
     states=(ReportState,),
     actions=lambda s, _: allowed_actions(ReportState(s)),
     clocked=open_states(final_states(ReportState)),

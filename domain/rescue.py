@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
@@ -201,8 +202,22 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+CORRECTION = CorrectionDefaults(
+    Addressee.MAINTENANCE_UNIT,
+    f"{SAFETY_LAW}第四十五条第二款（接到故障通知后应当立即赶赴现场，并采取必要的应急救援措施）；"
+    "TSG T5002-2017《电梯维护保养规则》第5条（设区的市30分钟内抵达救援现场）",
+    f"{SAFETY_LAW}第八十八条；{ORDER_57}",
+    overdue_steps_zh={
+        "accept_overdue": "接单",
+        "arrival_overdue": "到场救援",
+        "confirmation_overdue": "确认",
+        "accident": "2小时内解困",
+    },
+)
+
 SPEC = KindSpec(
     kind=TicketKind.RESCUE,
+    correction=CORRECTION,
     machine_intake=True,
     awaiting={Role.SAFETY_MANAGER: frozenset({RescueState.RELEASED.value})},
     states=(RescueState,),

@@ -5,8 +5,10 @@ maintenance, an overdue hazard or directive). The district regulator verifies it
 and decides on 立案; an opened case is decided within 90 days with a penalty (行政处罚信息) or none.
 """
 
+from dataclasses import replace
 from enum import StrEnum
 
+from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
@@ -124,8 +126,11 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"verify_overdue": "线索核查"})
+
 SPEC = KindSpec(
     kind=TicketKind.VIOLATION_CLUE,
+    correction=CORRECTION,
     states=(ClueState,),
     actions=lambda s, _: allowed_actions(ClueState(s)),
     clocked=open_states(final_states(ClueState)),

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from domain.directive import Addressee
+from domain.correction import Addressee
 from domain.roles import Actor
 from workflows.step_models import ExtendInput, ReasonInput, Registered, RegisterInput, StepInput, StepResult
 

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from domain.directive import draft_problems
+from domain.correction_draft import draft_problems
 from domain.kinds import TicketKind
 
 DUE = datetime(2026, 12, 3, 16, 0, tzinfo=UTC)

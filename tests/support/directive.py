@@ -10,7 +10,8 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from api.directive_service import NewDirective, issue_directive
-from domain.directive import Addressee, directive_ticket_id
+from domain.correction import Addressee
+from domain.directive import directive_ticket_id
 from domain.roles import Actor
 from elevator_orders.settings import Settings
 from tests.support.clues import PUDONG_REGULATOR, XUHUI_REGULATOR

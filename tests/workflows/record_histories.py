@@ -31,7 +31,7 @@ from api.rescue_service import open_rescue
 from api.tracking_service import tracking_digest
 from domain.calendar import CHINA_TIME
 from domain.complaint import complaint_ticket_id
-from domain.directive import Addressee
+from domain.correction import Addressee
 from domain.fault_repair import FaultSource
 from domain.feedback import FeedbackType
 from domain.hazard import HazardSeverity

@@ -15,9 +15,9 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.correction import Addressee
 from domain.directive import (
     RECTIFY_REMIND_SHARE,
-    Addressee,
     china_date,
     rectify_due_at,
 )

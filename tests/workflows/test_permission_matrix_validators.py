@@ -38,7 +38,7 @@ from api.feedback_service import receive_feedback
 from api.report_service import receive_report
 from api.ticket_actions import ACTION_BODIES, UPDATES, update_for
 from domain.catalog import allowed_actions, is_final
-from domain.directive import Addressee
+from domain.correction import Addressee
 from domain.feedback import FeedbackType
 from domain.kinds import TicketKind
 from domain.registry import OrganisationRef
