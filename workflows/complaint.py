@@ -95,8 +95,7 @@ class ComplaintWorkflow(ClockedTicket[ComplaintState]):
             await self._run_step(self._state)
         await self._project()
         self._steps_started += 1
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return ComplaintOutcome(
             ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags)
         )

@@ -130,8 +130,7 @@ class DirectiveWorkflow(DirectiveTicket):
         await self._announce_end()
         if self._clue is not None:
             await self._clue
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return DirectiveOutcome(
             ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags)
         )

@@ -70,8 +70,7 @@ class FeedbackWorkflow(ClockedTicket[FeedbackState]):
         self._overdue = False
         self._clock = None
         await self._project()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return self._state.value
 
     @workflow.update

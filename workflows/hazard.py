@@ -101,8 +101,7 @@ class HazardWorkflow(ClockedTicket[HazardState]):
         while not self._state.is_final:
             await self._run_step(self._state)
         await self._announce_end()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return HazardOutcome(ticket_id=input.ticket_id, state=self._state.value, flags=list(self._io.flags))
 
     async def _run_step(self, state: HazardState) -> None:

@@ -90,8 +90,7 @@ class MaintenanceRecordWorkflow(ClockedTicket[MaintenanceRecordState]):
             self._notify("work_order_closed", self._maintenance_unit())
         await self._project()
         self._steps_started += 1
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return self._state.value
 
     async def _await_confirmation(self) -> None:

@@ -94,8 +94,7 @@ class ReportWorkflow(ClockedTicket[ReportState]):
             await self._run_step(S.INFORMING, self._decided_at)
         await self._project()
         self._steps_started += 1
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return self._state.value
 
     async def _run_step(self, state: ReportState, starts: datetime) -> None:

@@ -147,6 +147,11 @@ class SteppedTicket(Generic[StateT]):
         await self._io.wait_until_stored()
         return Registered(ticket_id=self._ticket_id(), state=self._state_value(), duplicate=duplicate)
 
+    async def _close_out(self) -> None:
+        """Let Updates still running answer, then hand the mails not yet sent to a workflow of their own."""
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._io.hand_off_pending_mails()
+
     # --- Checks and steps -------------------------------------------------------------------------
 
     def _checked(

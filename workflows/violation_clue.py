@@ -70,8 +70,7 @@ class ViolationClueWorkflow(ClockedTicket[ClueState]):
         while not self._state.is_final:
             await self._run_step(self._state)
         await self._project()
-        await workflow.wait_condition(workflow.all_handlers_finished)
-        await self._io.hand_off_pending_mails()
+        await self._close_out()
         return self._state.value
 
     async def _run_step(self, state: ClueState) -> None:
