@@ -238,6 +238,7 @@ def appeal_rights_zh(issuer_name: str, district_name: str) -> str:
     )
 
 
+# An order to correct from an overdue directive: the general duty, naming the missed rectification.
 CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"rectify_overdue": "隐患整改"})
 
 SPEC = KindSpec(

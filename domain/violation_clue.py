@@ -126,6 +126,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 )
 
 
+# An order to correct from a clue: the use unit's general duty; a draft names the missed verification.
 CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"verify_overdue": "线索核查"})
 
 SPEC = KindSpec(
