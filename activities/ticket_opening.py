@@ -8,35 +8,20 @@ opener's history holds the answer instead of a child workflow.
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.contracts import OPEN_TICKET, OpenedTicket, OpenTicketInput
-from workflows.names import REGISTER_UPDATE
-from workflows.step_models import Registered, RegisterInput
+from elevator_orders.ticket_start import start_registered
 
 
 async def open_registered(
     client: Client, task_queue: str, workflow: str, ticket_id: str, arg: Any
 ) -> OpenedTicket:
     """Start `workflow` as ticket `ticket_id` unless it runs already; answer once the ticket is stored."""
-    start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
-        workflow,
-        arg,
-        id=ticket_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-    )
     try:
         # Answers once the ticket is stored, so the opener's timeline never links to a missing ticket.
-        registered = await client.execute_update_with_start_workflow(
-            REGISTER_UPDATE,
-            RegisterInput(ticket_id=ticket_id),
-            start_workflow_operation=start,
-            result_type=Registered,
-        )
+        registered = await start_registered(client, task_queue, workflow, arg, ticket_id)
     except WorkflowAlreadyStartedError:
         # Opened and closed since: it stays the one ticket of this source.
         return OpenedTicket(ticket_id=ticket_id, created=False)

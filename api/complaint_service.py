@@ -59,7 +59,6 @@ async def receive_complaint(
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,
-        register=ComplaintWorkflow.register,
     )
     return ComplaintReceipt(
         ticket_id=registered.ticket_id,

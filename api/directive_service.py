@@ -73,7 +73,6 @@ async def issue_directive(
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,
-        register=DirectiveWorkflow.register,
     )
 
 

@@ -48,5 +48,4 @@ async def open_fault_repair(
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,
-        register=FaultRepairWorkflow.register,
     )

@@ -38,5 +38,4 @@ async def receive_feedback(
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,
-        register=FeedbackWorkflow.register,
     )

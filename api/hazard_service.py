@@ -52,5 +52,4 @@ async def open_hazard(
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,
-        register=HazardWorkflow.register,
     )

@@ -47,5 +47,4 @@ async def submit_maintenance_record(
             mail_grace_seconds=mail_grace_seconds,
         ),
         ticket_id=ticket_id,
-        register=MaintenanceRecordWorkflow.register,
     )

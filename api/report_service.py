@@ -54,7 +54,6 @@ async def receive_report(
             spawned_from=filed_with,
         ),
         ticket_id=ticket_id,
-        register=ReportWorkflow.register,
     )
     return ReportReceipt(
         ticket_id=registered.ticket_id,

@@ -4,14 +4,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from temporalio.client import Client, WithStartWorkflowOperation
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.errors import TemporalUnavailable, TicketNotActionable
+from elevator_orders.ticket_start import start_registered
 from store.models import Ticket
 from store.ticket_listing import TicketRow
-from workflows.step_models import Registered, RegisterInput
+from workflows.step_models import Registered
 
 
 @asynccontextmanager
@@ -38,24 +38,11 @@ async def act(client: Client, ticket: Ticket | TicketRow, update: Any, payload: 
 
 
 async def open_ticket(
-    client: Client, task_queue: str, run: Any, workflow_input: Any, *, ticket_id: str, register: Any
+    client: Client, task_queue: str, run: Any, workflow_input: Any, *, ticket_id: str
 ) -> Registered:
     """Start a stepped ticket's workflow (its id is the ticket id), or reach the one already running.
 
-    Update-with-start makes opening idempotent: the same id is never two tickets, and the caller's
-    answer waits until the ticket is dispatched and stored. A finished ticket keeps its id, so a late
-    repeat of its report is answered from the store instead.
+    A finished ticket keeps its id, so a late repeat of its report is answered from the store instead.
     """
-    start = WithStartWorkflowOperation(
-        run,
-        workflow_input,
-        id=ticket_id,
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-    )
     async with temporal_reachable():
-        registered: Registered = await client.execute_update_with_start_workflow(
-            register, RegisterInput(ticket_id=ticket_id), start_workflow_operation=start
-        )
-    return registered
+        return await start_registered(client, task_queue, run, workflow_input, ticket_id)
