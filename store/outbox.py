@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, String, Table, bindparam, select, update
 
 from store.database import Database
+from store.db import UTCDateTime
 from store.models import OutboxMail, SentMail
-from store.upsert import insert_for
+from store.upsert import insert_of
 
 
 @dataclass(frozen=True)
@@ -42,27 +42,61 @@ class SentRecord:
     ticket_id: str
 
 
-def queue_mails(session: Session, mails: Sequence[QueuedMail], now: datetime) -> None:
-    """Add mails in the caller's transaction; a key already queued (a repeated projection) is kept as it was."""
-    if not mails:
-        return
-    # One statement, the rows as its parameters: a multi-row VALUES clause is compiled anew for every
-    # set of rows (6% of the worker's CPU in `make bench`'s lifecycle), this one once.
-    session.execute(
-        insert_for(session, OutboxMail).on_conflict_do_nothing(index_elements=[OutboxMail.idempotency_key]),
-        [
-            {
-                "idempotency_key": mail.idempotency_key,
-                "ticket_id": mail.ticket_id,
-                "template": mail.template,
-                "notification": mail.notification,
-                "created_at": now,
-                "due_at": now,
-                "attempts": 0,
-            }
-            for mail in mails
-        ],
-    )
+@dataclass(frozen=True)
+class OutboxStatements:
+    """The outbox's statements for one dialect, built once and run through `Database.execute`."""
+
+    queue: Any
+    claim: Any
+    mark_sent: Any
+    log_sent: Any
+    release: Any
+
+    @classmethod
+    def build(cls, dialect: str) -> OutboxStatements:
+        mails = cast(Table, OutboxMail.__table__)
+        pending = (mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
+        now = bindparam("now", type_=UTCDateTime())
+        due = (
+            select(mails.c.idempotency_key)
+            .where(*pending, mails.c.due_at <= now)
+            .order_by(mails.c.due_at)
+            .limit(bindparam("limit", type_=Integer()))
+            .scalar_subquery()
+        )
+        by_key = mails.c.idempotency_key == bindparam("key", type_=String())
+        return cls(
+            # A key already queued (a repeated projection) is kept as it was.
+            queue=insert_of(dialect, mails).on_conflict_do_nothing(index_elements=[mails.c.idempotency_key]),
+            # The conditions are repeated on the row itself: on PostgreSQL a loop that raced another to the
+            # same row sees the other's new due_at after waiting for its lock, and leaves the row alone.
+            claim=update(mails)
+            .where(mails.c.idempotency_key.in_(due), *pending, mails.c.due_at <= now)
+            .values(due_at=bindparam("until", type_=UTCDateTime()), attempts=mails.c.attempts + 1)
+            .returning(mails.c.idempotency_key, mails.c.notification, mails.c.attempts),
+            mark_sent=update(mails).where(by_key).values(sent_at=now, last_error=None),
+            log_sent=insert_of(dialect, SentMail.__table__).on_conflict_do_nothing(
+                index_elements=[SentMail.__table__.c.idempotency_key]
+            ),
+            # Due at once, and the claim not counted as an attempt.
+            release=update(mails).where(by_key, *pending).values(due_at=now, attempts=mails.c.attempts - 1),
+        )
+
+
+def queued_rows(mails: Sequence[QueuedMail], now: datetime) -> list[dict[str, object]]:
+    """The outbox rows of mails queued `now`: due at once, not yet tried."""
+    return [
+        {
+            "idempotency_key": mail.idempotency_key,
+            "ticket_id": mail.ticket_id,
+            "template": mail.template,
+            "notification": mail.notification,
+            "created_at": now,
+            "due_at": now,
+            "attempts": 0,
+        }
+        for mail in mails
+    ]
 
 
 def _pending() -> list[Any]:
@@ -72,45 +106,27 @@ def _pending() -> list[Any]:
 class MailOutbox:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._statements = OutboxStatements.build(database.dialect)
+
+    async def queue(self, mails: Sequence[QueuedMail], now: datetime) -> None:
+        """Queue mails on their own (a projection queues its mails in its own transaction instead)."""
+        await self._database.execute((self._statements.queue, queued_rows(mails, now)))
 
     async def claim(self, *, limit: int, lease: timedelta, now: datetime) -> list[ClaimedMail]:
         """Take up to `limit` due mails for `lease`: no other loop claims them until it has run out."""
-        due = (
-            OutboxMail.__table__.select()
-            .with_only_columns(OutboxMail.idempotency_key)
-            .where(*_pending(), OutboxMail.due_at <= now)
-            .order_by(OutboxMail.due_at)
-            .limit(limit)
-            .scalar_subquery()
+        [rows] = await self._database.execute(
+            (self._statements.claim, [{"now": now, "limit": limit, "until": now + lease}])
         )
-        # The conditions are repeated on the row itself: on PostgreSQL a loop that raced another to the
-        # same row sees the other's new due_at after waiting for its lock, and leaves the row alone.
-        claim = (
-            update(OutboxMail)
-            .where(OutboxMail.idempotency_key.in_(due), *_pending(), OutboxMail.due_at <= now)
-            .values(due_at=now + lease, attempts=OutboxMail.attempts + 1)
-            .returning(OutboxMail.idempotency_key, OutboxMail.notification, OutboxMail.attempts)
-            .execution_options(synchronize_session=False)
-        )
-        rows = await self._database.write(lambda session: session.execute(claim).all())
         return [ClaimedMail(key, notification, attempts) for key, notification, attempts in rows]
 
     async def mark_sent(self, sent: Sequence[SentRecord], now: datetime) -> None:
         """Stamp the mails sent, and log them where every sender looks before sending (`sent_mails`)."""
         if not sent:
             return
-
-        def mark(session: Session) -> None:
-            session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.idempotency_key.in_([record.idempotency_key for record in sent]))
-                .values(sent_at=now, last_error=None)
-                .execution_options(synchronize_session=False)
-            )
-            session.execute(
-                insert_for(session, SentMail).on_conflict_do_nothing(
-                    index_elements=[SentMail.idempotency_key]
-                ),
+        await self._database.execute(
+            (self._statements.mark_sent, [{"key": record.idempotency_key, "now": now} for record in sent]),
+            (
+                self._statements.log_sent,
                 [
                     {
                         "idempotency_key": record.idempotency_key,
@@ -121,21 +137,15 @@ class MailOutbox:
                     }
                     for record in sent
                 ],
-            )
-
-        await self._database.write(mark)
+            ),
+        )
 
     async def release(self, idempotency_keys: Sequence[str], now: datetime) -> None:
         """Give claimed mails back unsent: due at once, and the claim not counted as an attempt."""
         if not idempotency_keys:
             return
-        await self._database.write(
-            lambda session: session.execute(
-                update(OutboxMail)
-                .where(OutboxMail.idempotency_key.in_(idempotency_keys), *_pending())
-                .values(due_at=now, attempts=OutboxMail.attempts - 1)
-                .execution_options(synchronize_session=False)
-            )
+        await self._database.execute(
+            (self._statements.release, [{"key": key, "now": now} for key in idempotency_keys])
         )
 
     async def retry_later(self, idempotency_key: str, error: str, due_at: datetime) -> None:

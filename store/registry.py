@@ -81,7 +81,7 @@ class RegistryRepository:
 
     async def registration(self, code: str) -> ElevatorRegistration | None:
         """The elevator with every organisation a ticket on it involves, or None if unregistered."""
-        [rows] = await self._database.select(_REGISTRATION, values={"code": code})
+        [rows] = await self._database.lookup(_REGISTRATION, values={"code": code})
         if not rows:
             return None
         code, address, district, *columns = rows[0]

@@ -5,11 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from domain.tickets import TicketSnapshot, TimelineEvent
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
-from store.upsert import insert_for
+from store.upsert import insert_of
 
 
 @dataclass(frozen=True)
@@ -20,8 +18,8 @@ class ProjectionStatements:
     report_insert: Any
 
     @classmethod
-    def build(cls, session: Session) -> ProjectionStatements:
-        tickets = insert_for(session, Ticket.__table__)
+    def build(cls, dialect: str) -> ProjectionStatements:
+        tickets = insert_of(dialect, Ticket.__table__)
         columns = [column.name for column in Ticket.__table__.columns]
         return cls(
             ticket_upsert=tickets.on_conflict_do_update(
@@ -30,13 +28,13 @@ class ProjectionStatements:
                 # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
                 where=Ticket.__table__.c.seq < tickets.excluded.seq,
             ),
-            event_insert=insert_for(session, TicketEvent.__table__).on_conflict_do_nothing(
+            event_insert=insert_of(dialect, TicketEvent.__table__).on_conflict_do_nothing(
                 index_elements=["ticket_id", "seq"]
             ),
-            party_insert=insert_for(session, TicketParty.__table__).on_conflict_do_nothing(
+            party_insert=insert_of(dialect, TicketParty.__table__).on_conflict_do_nothing(
                 index_elements=["ticket_id", "organisation_id", "relation"]
             ),
-            report_insert=insert_for(session, TicketReport.__table__).on_conflict_do_nothing(
+            report_insert=insert_of(dialect, TicketReport.__table__).on_conflict_do_nothing(
                 index_elements=["source", "ref"]
             ),
         )

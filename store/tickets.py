@@ -16,9 +16,9 @@ from domain.permissions import Principal, ticket_parties
 from domain.scopes import Relation
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store import ticket_reads as reads
-from store.database import Database
+from store.database import Database, Step
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
-from store.outbox import QueuedMail, queue_mails
+from store.outbox import OutboxStatements, QueuedMail, queued_rows
 from store.ticket_filters import (
     OpenCount,
     TicketFilter,
@@ -77,9 +77,9 @@ def _parties(session: Session, ticket_id: str) -> dict[Relation, set[str]]:
 class TicketRepository:
     def __init__(self, database: Database) -> None:
         self._database = database
-        # The projection's statements per dialect, built once: building them per call cost more CPU than
-        # running them. They are Core statements run with a list of rows (executemany), not ORM inserts.
-        self._projection_statements: dict[str, ProjectionStatements] = {}
+        # The projection's statements, built once: building them per call cost more CPU than running them.
+        self._projection = ProjectionStatements.build(database.dialect)
+        self._outbox = OutboxStatements.build(database.dialect)
         self._stored_parties: OrderedDict[str, frozenset[tuple[Relation, str]]] = OrderedDict()
 
     async def apply_projection(
@@ -107,37 +107,32 @@ class TicketRepository:
         # Parties are only ever added; those this process has stored for the ticket need no statement.
         new_parties = parties - self._stored_parties.get(snapshot.ticket_id, frozenset())
 
-        def project(session: Session) -> None:
-            statements = self._statements(session)
-            session.execute(statements.ticket_upsert, row)
-            if events:
-                session.execute(
-                    statements.event_insert, [event_row(snapshot.ticket_id, event) for event in events]
-                )
-            if new_parties:
-                session.execute(
-                    statements.party_insert,
-                    [
-                        {"ticket_id": snapshot.ticket_id, "organisation_id": org, "relation": relation.value}
-                        for relation, org in new_parties
-                    ],
-                )
-            if reports:
-                session.execute(
-                    statements.report_insert,
-                    [
-                        {
-                            "source": report.source,
-                            "ref": report.ref,
-                            "ticket_id": report.ticket_id,
-                            "received_at": report.received_at,
-                        }
-                        for report in reports
-                    ],
-                )
-            queue_mails(session, mails, queued_at or snapshot.updated_at)
-
-        await self._database.write(project)
+        statements = self._projection
+        steps: list[Step] = [
+            (statements.ticket_upsert, [row]),
+            (statements.event_insert, [event_row(snapshot.ticket_id, event) for event in events]),
+            (
+                statements.party_insert,
+                [
+                    {"ticket_id": snapshot.ticket_id, "organisation_id": org, "relation": relation.value}
+                    for relation, org in new_parties
+                ],
+            ),
+            (
+                statements.report_insert,
+                [
+                    {
+                        "source": report.source,
+                        "ref": report.ref,
+                        "ticket_id": report.ticket_id,
+                        "received_at": report.received_at,
+                    }
+                    for report in reports
+                ],
+            ),
+            (self._outbox.queue, queued_rows(mails, queued_at or snapshot.updated_at)),
+        ]
+        await self._database.execute(*steps)
         if new_parties:
             self._remember_parties(
                 snapshot.ticket_id, parties | self._stored_parties.get(snapshot.ticket_id, frozenset())
@@ -148,12 +143,6 @@ class TicketRepository:
         self._stored_parties.move_to_end(ticket_id)
         while len(self._stored_parties) > _PARTY_CACHE_SIZE:
             self._stored_parties.popitem(last=False)
-
-    def _statements(self, session: Session) -> ProjectionStatements:
-        dialect = session.get_bind().dialect.name
-        if dialect not in self._projection_statements:
-            self._projection_statements[dialect] = ProjectionStatements.build(session)
-        return self._projection_statements[dialect]
 
     async def get(self, ticket_id: str) -> Ticket | None:
         return await self._database.read(lambda session: session.get(Ticket, ticket_id))
@@ -197,7 +186,7 @@ class TicketRepository:
 
     async def detail(self, ticket_id: str) -> TicketDetail | None:
         """The ticket with its timeline, reports and the tickets opened from it, read on one connection."""
-        ticket, timeline, reports, spawned = await self._database.select(
+        ticket, timeline, reports, spawned = await self._database.lookup(
             reads.TICKET, reads.TIMELINE, reads.REPORTS, reads.SPAWNED, values={"ticket_id": ticket_id}
         )
         if not ticket:
@@ -211,7 +200,7 @@ class TicketRepository:
 
     async def with_parties(self, ticket_id: str) -> tuple[TicketRow, dict[Relation, set[str]]] | None:
         """The ticket and its parties (what a permission check needs), read on one connection."""
-        ticket, parties = await self._database.select(
+        ticket, parties = await self._database.lookup(
             reads.TICKET, reads.PARTIES, values={"ticket_id": ticket_id}
         )
         if not ticket:

@@ -10,7 +10,11 @@ from sqlalchemy.orm import Session
 
 def insert_for(session: Session, table: Any) -> Any:
     """An insert construct of the session's dialect, which carries `on_conflict_*`."""
-    dialect = session.get_bind().dialect.name
+    return insert_of(session.get_bind().dialect.name, table)
+
+
+def insert_of(dialect: str, table: Any) -> Any:
+    """An insert construct of the named dialect, which carries `on_conflict_*`."""
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":

@@ -19,7 +19,7 @@ from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
 from store.database import Database
 from store.models import OutboxMail, SentMail
-from store.outbox import MailOutbox, queue_mails
+from store.outbox import MailOutbox
 from tests.support.smtp import MailCatcher
 
 NOW = datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
@@ -85,9 +85,8 @@ def _delivery(database: Database, catcher: MailCatcher, clock: Clock) -> OutboxD
     )
 
 
-async def _queue(sessions: async_sessionmaker[AsyncSession], *mails: NotificationInput) -> None:
-    async with sessions.begin() as session:
-        await session.run_sync(queue_mails, [queued(mail) for mail in mails], NOW)
+async def _queue(database: Database, *mails: NotificationInput) -> None:
+    await MailOutbox(database).queue([queued(mail) for mail in mails], NOW)
 
 
 async def _rows(sessions: async_sessionmaker[AsyncSession]) -> dict[str, OutboxMail]:
@@ -100,9 +99,9 @@ async def test_queued_mails_go_out_once_and_are_logged_sent(
     database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mails = [_notification(_organisation(f"unit{n}")) for n in range(3)]
-    await _queue(sessions, *mails)
+    await _queue(database, *mails)
     # Queuing again (a projection repeated after a crash) adds nothing.
-    await _queue(sessions, *mails)
+    await _queue(database, *mails)
     delivery = _delivery(database, mail_catcher, clock)
 
     assert await delivery.deliver_due() is True
@@ -123,7 +122,7 @@ async def test_a_refused_mail_waits_and_goes_out_on_a_later_try(
     database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mail = _notification(_organisation("uu"))
-    await _queue(sessions, mail)
+    await _queue(database, mail)
     delivery = _delivery(database, mail_catcher, clock)
     mail_catcher.fail_next(1)
 
@@ -148,7 +147,7 @@ async def test_a_mail_that_cannot_be_built_is_kept_as_failed_and_does_not_hold_u
 ) -> None:
     broken = _notification(_organisation("uu"), template="no_such_template")
     good = _notification(_organisation("mu"))
-    await _queue(sessions, broken, good)
+    await _queue(database, broken, good)
 
     await _delivery(database, mail_catcher, clock).deliver_due()
 
@@ -164,7 +163,7 @@ async def test_two_workers_delivering_at_once_send_each_mail_once(
     database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mails = [_notification(_organisation(f"unit{n}")) for n in range(120)]
-    await _queue(sessions, *mails)
+    await _queue(database, *mails)
     first, second = _delivery(database, mail_catcher, clock), _delivery(database, mail_catcher, clock)
 
     for _ in range(4):
@@ -180,7 +179,7 @@ async def test_a_stopped_worker_hands_its_unsent_claims_back_at_once(
     database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
 ) -> None:
     mails = [_notification(_organisation(f"unit{n}")) for n in range(20)]
-    await _queue(sessions, *mails)
+    await _queue(database, *mails)
     delivery = _delivery(database, mail_catcher, clock)
     # The SMTP server answers slowly, so the worker is stopped mid-batch.
     mail_catcher.delay_seconds = 0.2
@@ -211,7 +210,7 @@ async def test_a_worker_stopping_just_as_mail_is_queued_still_stops(
 ) -> None:
     # A projection's wake-up landing in the same loop iteration as the stop once made Python 3.11's
     # wait_for swallow the cancel: the loop ran on and the worker never finished shutting down.
-    await _queue(sessions, _notification(_organisation("uu")))
+    await _queue(database, _notification(_organisation("uu")))
     delivery = _delivery(database, mail_catcher, clock)
     stopped = 0
     for _ in range(30):
