@@ -1,18 +1,21 @@
 """Delivers the mail outbox: claims due mails, renders and sends them over one connection, stamps them sent.
 
-Each worker runs one loop. A projection that queued mails wakes its own worker's loop at once; every loop
-also looks every `poll_seconds`, so mails queued by a worker that died, or waiting out a failure, go
-out from any worker. A claim is a lease: a loop that dies mid-batch leaves its mails to the next one.
+Each worker runs one loop. A projection queues its mails claimed for its own worker's loop, in the
+projection's transaction, and hands them over: they go out at once, with no claim of their own. Every
+loop also looks every `poll_seconds`, so mails queued by a worker that died, or waiting out a failure,
+go out from any worker. A claim is a lease: a loop that dies mid-batch leaves its mails to the next one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import math
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -46,6 +49,23 @@ class DeliveryPolicy:
         return min(wait, self.longest_retry)
 
 
+@dataclass(frozen=True)
+class _Due:
+    """A mail this loop holds a claim on: from its own projection, or claimed from the store."""
+
+    idempotency_key: str
+    # None: a stored row that does not read as a notification.
+    notification: NotificationInput | None
+    attempts: int
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class _Handed:
+    notification: NotificationInput
+    claimed_until: datetime
+
+
 class PermanentMailFailure(Exception):
     """A mail that can never be sent as it is (no address, an unknown template, an unreadable row)."""
 
@@ -68,9 +88,22 @@ class OutboxDelivery:
         self._now = now
         self._wake = asyncio.Event()
         self._stopping = False
+        # Mails this worker's projections queued claimed for this loop, oldest first.
+        self._handed: deque[_Handed] = deque()
+        self._last_store_look = -math.inf
 
-    def wake(self) -> None:
-        """Mails were queued in this process: look now rather than at the next poll."""
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim holds; a projection that hands mails over claims them for this long."""
+        return self._policy.lease
+
+    def hand_over(self, notifications: Sequence[NotificationInput], claimed_until: datetime) -> None:
+        """Mails a projection in this process queued claimed for this loop until `claimed_until`.
+
+        They go out without a claim of their own (a write per batch). One still here when its claim is
+        about to run out is left to the store: after the claim, any loop claims and sends it.
+        """
+        self._handed.extend(_Handed(notification, claimed_until) for notification in notifications)
         self._wake.set()
 
     @asynccontextmanager
@@ -94,6 +127,17 @@ class OutboxDelivery:
             await asyncio.wait({loop}, timeout=1.0)
         if not loop.cancelled() and loop.exception() is not None:
             log.error("mail outbox: the delivery loop ended with an error", exc_info=loop.exception())
+        await self._hand_back_unsent()
+
+    async def _hand_back_unsent(self) -> None:
+        """Mails handed over but not sent go back to the store at once, for another worker to send."""
+        keys = [handed.notification.idempotency_key for handed in self._handed]
+        self._handed.clear()
+        try:
+            await self._outbox.release(keys, self._now())
+        except Exception:
+            # Still claimed: they go out from any loop once the claim has run out.
+            log.exception("mail outbox: handing back %d unsent mails failed", len(keys))
 
     async def run(self) -> None:
         """Deliver until stopped (or cancelled)."""
@@ -119,16 +163,43 @@ class OutboxDelivery:
         self._wake.clear()
 
     async def deliver_due(self) -> bool:
-        """Send one batch of due mails; True when fewer than a batch were due (nothing left to do now)."""
-        claimed = await self._outbox.claim(
-            limit=self._policy.batch, lease=self._policy.lease, now=self._now()
-        )
+        """Send one batch of due mails; True when fewer than a batch were due (nothing left to do now).
+
+        Mails handed over come first; the store is looked at when none were, and at least once a poll
+        interval besides, so that mails waiting there (a retry, another worker's) are not held up.
+        """
+        due = self._take_handed()
+        claimed_all = True
+        loop_time = asyncio.get_running_loop().time()
+        if not due or loop_time - self._last_store_look >= self._policy.poll_seconds:
+            self._last_store_look = loop_time
+            claimed = await self._outbox.claim(
+                limit=self._policy.batch, lease=self._policy.lease, now=self._now()
+            )
+            due += [self._due(mail) for mail in claimed]
+            claimed_all = len(claimed) < self._policy.batch
+        await self._send(due)
+        return claimed_all and not self._handed
+
+    def _take_handed(self) -> list[_Due]:
+        # Sent only well within their claim: one sent after it ran out could go out twice.
+        send_before = self._now() + self._policy.lease / 2
+        taken: list[_Due] = []
+        while self._handed and len(taken) < self._policy.batch:
+            handed = self._handed.popleft()
+            if handed.claimed_until > send_before:
+                taken.append(_Due(handed.notification.idempotency_key, handed.notification, attempts=1))
+        return taken
+
+    async def _send(self, due: list[_Due]) -> None:
+        if not due:
+            return
         sent: list[SentRecord] = []
-        # Mails are handled in order: the first `handled` of the claim are done, the rest are not.
+        # Mails are handled in order: the first `handled` are done, the rest are not.
         handled = 0
         try:
             async with self._sender.session() as smtp:
-                for mail in claimed:
+                for mail in due:
                     if self._stopping:
                         # A stopping worker finishes the mail in flight and hands the rest back below,
                         # rather than keep the shutdown waiting on a slow server for the whole batch.
@@ -140,18 +211,17 @@ class OutboxDelivery:
         finally:
             # On a stop, and on a cancel too: what went out is stamped, and what did not is handed back
             # at once rather than after the lease, for the next worker to send.
-            unsent = [mail.idempotency_key for mail in claimed[handled:]]
+            unsent = [mail.idempotency_key for mail in due[handled:]]
             await asyncio.shield(self._settle(sent, unsent))
-        return len(claimed) < self._policy.batch
 
     async def _settle(self, sent: list[SentRecord], unsent: list[str]) -> None:
         now = self._now()
         await self._outbox.mark_sent(sent, now)
         await self._outbox.release(unsent, now)
 
-    async def _deliver(self, smtp: MailSession, mail: ClaimedMail) -> SentRecord | None:
+    async def _deliver(self, smtp: MailSession, mail: _Due) -> SentRecord | None:
         try:
-            notification = self._notification(mail)
+            notification = self._sendable(mail)
             rendered = self._render(notification)
         except PermanentMailFailure as failure:
             log.error("mail %s can never be sent: %s", mail.idempotency_key, failure)
@@ -176,14 +246,21 @@ class OutboxDelivery:
             ticket_id=notification.ticket.ticket_id,
         )
 
-    def _notification(self, mail: ClaimedMail) -> NotificationInput:
+    @staticmethod
+    def _due(mail: ClaimedMail) -> _Due:
         try:
             notification = _NOTIFICATION.validate_python(mail.notification)
         except ValidationError as error:
-            raise PermanentMailFailure(f"unreadable outbox row: {error}") from error
-        if not notification.recipient.email:
-            raise PermanentMailFailure(f"{notification.recipient.name} has no e-mail address")
-        return notification
+            return _Due(mail.idempotency_key, None, mail.attempts, f"unreadable outbox row: {error}")
+        return _Due(mail.idempotency_key, notification, mail.attempts)
+
+    @staticmethod
+    def _sendable(mail: _Due) -> NotificationInput:
+        if mail.notification is None:
+            raise PermanentMailFailure(mail.problem)
+        if not mail.notification.recipient.email:
+            raise PermanentMailFailure(f"{mail.notification.recipient.name} has no e-mail address")
+        return mail.notification
 
     def _render(self, notification: NotificationInput) -> RenderedMail:
         try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -44,6 +46,7 @@ class MailSender:
         self._envelope_from = parseaddr(mail_from)[1]
         self._from_header = mailbox(*parseaddr(mail_from))
         self._clock = clock
+        self._local_hostname: str | None = None
 
     async def send(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> None:
         """Send `mail` to `to` on a connection of its own; raise if the server did not accept it."""
@@ -59,11 +62,16 @@ class MailSender:
         finally:
             await session.close()
 
-    def _client(self) -> aiosmtplib.SMTP:
+    async def _client(self) -> aiosmtplib.SMTP:
         config = self._config
+        if self._local_hostname is None:
+            # The name EHLO gives. aiosmtplib looks it up (getfqdn, on a thread) for every connection
+            # it is not given; ours is the same for the life of the process.
+            self._local_hostname = await asyncio.to_thread(socket.getfqdn)
         return aiosmtplib.SMTP(
             hostname=config.host,
             port=config.port,
+            local_hostname=self._local_hostname,
             username=config.username or None,
             password=config.password or None,
             use_tls=config.use_tls,
@@ -102,7 +110,7 @@ class MailSession:
         message = self._sender._build(to=to, mail=mail, idempotency_key=idempotency_key)
         try:
             if self._smtp is None:
-                smtp = self._sender._client()
+                smtp = await self._sender._client()
                 await smtp.connect()
                 self._smtp = smtp
             await self._smtp.sendmail(self._sender._envelope_from, [parseaddr(to)[1]], message)

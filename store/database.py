@@ -14,8 +14,9 @@ import asyncio
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
@@ -296,9 +297,7 @@ class _ThreadedSessions:
         return await loop.run_in_executor(self._executor, partial(self._write_statements, work))
 
     def _write_statements(self, work: StatementWork[T]) -> T:
-        with self.engine.connect() as connection:
-            dbapi_connection = connection.connection.dbapi_connection
-            assert isinstance(dbapi_connection, sqlite3.Connection)
+        with self._driver_connection() as dbapi_connection:
             _begin_immediate(dbapi_connection)
             try:
                 result = work(partial(self._run_step, dbapi_connection))
@@ -335,9 +334,7 @@ class _ThreadedSessions:
     def _select(self, statements: Sequence[AnySelect], values: dict[str, object]) -> list[Rows]:
         # On the driver, as on PostgreSQL: SQLAlchemy's execution and result objects cost more than the
         # statements (the API reads its account and the ticket this way on every request).
-        with self.engine.connect() as connection:
-            dbapi_connection = connection.connection.dbapi_connection
-            assert isinstance(dbapi_connection, sqlite3.Connection)
+        with self._driver_connection() as dbapi_connection:
             results: list[Rows] = []
             for statement in statements:
                 entry = self._statements.compiled(statement)
@@ -348,6 +345,17 @@ class _ThreadedSessions:
                     raise _as_sqlalchemy_error(error, sql, arguments) from error
                 results.append(_processed(rows, entry.column_processors))
             return results
+
+    @contextmanager
+    def _driver_connection(self) -> Iterator[sqlite3.Connection]:
+        """A pooled connection's driver connection: without SQLAlchemy's Connection, which cost 40 us."""
+        pooled = self.engine.raw_connection()
+        try:
+            dbapi_connection = pooled.driver_connection
+            assert isinstance(dbapi_connection, sqlite3.Connection)
+            yield dbapi_connection
+        finally:
+            pooled.close()
 
     def _in_session(self, work: Work[T], write: bool) -> T:
         if write:

@@ -47,6 +47,8 @@ class OutboxStatements:
     """The outbox's statements for one dialect, built once and run through `Database.execute`."""
 
     queue: Any
+    # The same, giving the keys it inserted: mails queued already claimed by the caller's own delivery.
+    queue_claimed: Any
     claim: Any
     mark_sent: Any
     log_sent: Any
@@ -65,9 +67,11 @@ class OutboxStatements:
             .scalar_subquery()
         )
         by_key = mails.c.idempotency_key == bindparam("key", type_=String())
+        # A key already queued (a repeated projection) is kept as it was.
+        queue = insert_of(dialect, mails).on_conflict_do_nothing(index_elements=[mails.c.idempotency_key])
         return cls(
-            # A key already queued (a repeated projection) is kept as it was.
-            queue=insert_of(dialect, mails).on_conflict_do_nothing(index_elements=[mails.c.idempotency_key]),
+            queue=queue,
+            queue_claimed=queue.returning(mails.c.idempotency_key),
             # The conditions are repeated on the row itself: on PostgreSQL a loop that raced another to the
             # same row sees the other's new due_at after waiting for its lock, and leaves the row alone.
             claim=update(mails)
@@ -83,8 +87,10 @@ class OutboxStatements:
         )
 
 
-def queued_rows(mails: Sequence[QueuedMail], now: datetime) -> list[dict[str, object]]:
-    """The outbox rows of mails queued `now`: due at once, not yet tried."""
+def queued_rows(
+    mails: Sequence[QueuedMail], now: datetime, claimed_until: datetime | None = None
+) -> list[dict[str, object]]:
+    """The outbox rows of mails queued `now`: due at once, or claimed until `claimed_until` (a first try)."""
     return [
         {
             "idempotency_key": mail.idempotency_key,
@@ -92,8 +98,8 @@ def queued_rows(mails: Sequence[QueuedMail], now: datetime) -> list[dict[str, ob
             "template": mail.template,
             "notification": mail.notification,
             "created_at": now,
-            "due_at": now,
-            "attempts": 0,
+            "due_at": claimed_until or now,
+            "attempts": 0 if claimed_until is None else 1,
         }
         for mail in mails
     ]

@@ -38,6 +38,7 @@ _CITY_REGULATOR_ID = (
 _ORGANISATIONS = (_USE_UNIT, _MAINTENANCE_UNIT, _RESCUE_STATION, _DISTRICT_REGULATOR, _CITY_REGULATOR)
 # The elevator with every organisation a ticket on it involves, in one row: this runs as every ticket
 # opens (a registry lookup in the workflow), where four ORM loads cost as much as the ticket's projection.
+_REGISTERED = select(Elevator.code).where(Elevator.code == bindparam("code"))
 _REGISTRATION = (
     select(
         Elevator.code,
@@ -57,6 +58,11 @@ _REGISTRATION = (
 class RegistryRepository:
     def __init__(self, database: Database) -> None:
         self._database = database
+
+    async def is_registered(self, code: str) -> bool:
+        """Whether an elevator of this code is in the registry: every ticket is on a registered one."""
+        [rows] = await self._database.lookup(_REGISTERED, values={"code": code})
+        return bool(rows)
 
     async def elevator(self, code: str) -> Elevator | None:
         return await self._database.read(lambda session: session.get(Elevator, code))

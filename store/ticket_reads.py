@@ -56,3 +56,10 @@ REPORTS = (
 SPAWNED = (
     select(Ticket.ticket_id).where(Ticket.spawned_from == bindparam("ticket_id")).order_by(Ticket.opened_at)
 )
+
+# The ticket a report (its source and the source's own id) opened or joined; takes `source` and `ref`.
+TICKET_OF_REPORT = (
+    select(*TICKET_COLUMNS)
+    .join(TicketReport, TicketReport.ticket_id == Ticket.ticket_id)
+    .where(TicketReport.source == bindparam("source"), TicketReport.ref == bindparam("ref"))
+)

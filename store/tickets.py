@@ -89,11 +89,14 @@ class TicketRepository:
         reports: Sequence[ReportRef] = (),
         mails: Sequence[QueuedMail] = (),
         queued_at: datetime | None = None,
-    ) -> None:
+        claimed_until: datetime | None = None,
+    ) -> list[str]:
         """Upsert the ticket unless a later snapshot is already stored; add events, reports and mails once.
 
         One transaction: the mails a step sends are in the outbox exactly when the step is in the store.
         `queued_at` is the sender's clock (the delivery loop's), not the workflow's, which a test may skip.
+        With `claimed_until` the mails are queued claimed until then, for the caller's delivery to send
+        without a claim of its own: the keys it inserted are returned (not those a repeat finds queued).
         """
         row = ticket_row(snapshot)
         parties = frozenset(
@@ -130,13 +133,17 @@ class TicketRepository:
                     for report in reports
                 ],
             ),
-            (self._outbox.queue, queued_rows(mails, queued_at or snapshot.updated_at)),
+            (
+                self._outbox.queue if claimed_until is None else self._outbox.queue_claimed,
+                queued_rows(mails, queued_at or snapshot.updated_at, claimed_until),
+            ),
         ]
-        await self._database.execute(*steps)
+        *_, claimed = await self._database.execute(*steps)
         if new_parties:
             self._remember_parties(
                 snapshot.ticket_id, parties | self._stored_parties.get(snapshot.ticket_id, frozenset())
             )
+        return [key for (key,) in claimed]
 
     def _remember_parties(self, ticket_id: str, parties: frozenset[tuple[Relation, str]]) -> None:
         self._stored_parties[ticket_id] = parties
@@ -210,15 +217,10 @@ class TicketRepository:
             by_relation.setdefault(Relation(relation), set()).add(organisation_id)
         return TicketRow(*ticket[0]), by_relation
 
-    async def ticket_for_report(self, source: str, ref: str) -> Ticket | None:
+    async def ticket_for_report(self, source: str, ref: str) -> TicketRow | None:
         """The ticket a report (its source and the source's own id) opened or joined, in one statement."""
-        return await self._database.read(
-            lambda session: session.scalars(
-                select(Ticket)
-                .join(TicketReport, TicketReport.ticket_id == Ticket.ticket_id)
-                .where(TicketReport.source == source, TicketReport.ref == ref)
-            ).first()
-        )
+        [rows] = await self._database.lookup(reads.TICKET_OF_REPORT, values={"source": source, "ref": ref})
+        return TicketRow(*rows[0]) if rows else None
 
     async def timelines(self, ticket_ids: Sequence[str]) -> dict[str, list[TicketEvent]]:
         """The timelines of several tickets in one query (exports), each in order."""

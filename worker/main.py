@@ -86,7 +86,7 @@ def build_activities(
         registry,
         deadlines,
         OpeningActivities(registry, deadlines),
-        ProjectionActivities(TicketRepository(database), delivery.wake if delivery else lambda: None, clock),
+        ProjectionActivities(TicketRepository(database), delivery, clock),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
         NotificationActivities(
             MailRenderer(policies=policy_table(settings.policy_overrides)),

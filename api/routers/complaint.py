@@ -40,7 +40,7 @@ async def submit_complaint(
     The answer carries a tracking token, once: the complainant follows the complaint at GET /track/{token}
     and evaluates its result there. The complainant's name and phone are kept apart and never shown.
     """
-    if await resources.registry.elevator(body.elevator_code) is None:
+    if not await resources.registry.is_registered(body.elevator_code):
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     # A phone that retries after a timeout sends the same Idempotency-Key: one complaint, not two.
     ref = idempotency_key or uuid.uuid4().hex

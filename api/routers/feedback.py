@@ -33,7 +33,7 @@ async def submit_feedback(
     idempotency_key: Annotated[str | None, Header(max_length=120, pattern=r"^[A-Za-z0-9._:-]+$")] = None,
 ) -> FeedbackCreated:
     """A passenger rates the elevator or suggests something; the use unit answers within the policy limit."""
-    if await resources.registry.elevator(body.elevator_code) is None:
+    if not await resources.registry.is_registered(body.elevator_code):
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     feedback_type = FeedbackType(body.feedback_type)
     if feedback_type is FeedbackType.EVALUATION and body.rating is None:

@@ -57,7 +57,7 @@ async def submit_report(
     The answer carries a tracking token, once: the reporter follows the report with it at GET /track/{token}.
     The reporter's name and phone are kept apart from the ticket and shown to regulators only.
     """
-    if await resources.registry.elevator(body.elevator_code) is None:
+    if not await resources.registry.is_registered(body.elevator_code):
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     reporter = _reporter(body)
     # A phone that retries after a timeout sends the same Idempotency-Key: one ticket, not two.

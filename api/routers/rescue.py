@@ -56,7 +56,7 @@ async def create_rescue(
     known = await resources.tickets.ticket_for_report(body.source.value, ref)
     # A repeat on the elevator its ticket is on needs no registry lookup: most of an alarm storm.
     on_its_elevator = known is not None and known.elevator_code == body.elevator_code
-    if not on_its_elevator and await resources.registry.elevator(body.elevator_code) is None:
+    if not on_its_elevator and not await resources.registry.is_registered(body.elevator_code):
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     if known is not None:
         # A repeat of a report already stored, its rescue open or closed: point at that ticket.

@@ -14,12 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.contracts import MailTicketFacts, NotificationInput
 from activities.outbox_delivery import DeliveryPolicy, OutboxDelivery
 from activities.projection import queued
+from domain.kinds import TicketKind
 from domain.registry import ElevatorRegistration, OrganisationRef
+from domain.tickets import TicketSnapshot
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
 from store.database import Database
 from store.models import OutboxMail, SentMail
 from store.outbox import MailOutbox
+from store.tickets import TicketRepository
 from tests.support.smtp import MailCatcher
 
 NOW = datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
@@ -217,7 +220,8 @@ async def test_a_worker_stopping_just_as_mail_is_queued_still_stops(
         async with asyncio.timeout(15):
             async with delivery.running():
                 await asyncio.sleep(0)
-                delivery.wake()
+                # A repeated projection: it hands over nothing, but wakes the loop all the same.
+                delivery.hand_over([], NOW + delivery.lease)
         stopped += 1
     assert stopped == 30
     # However those stops fell, the mail was either sent or handed back due now, never left leased to a
@@ -226,3 +230,105 @@ async def test_a_worker_stopping_just_as_mail_is_queued_still_stops(
     received = await mail_catcher.wait_for(lambda ms: len(ms) >= 1)
     assert [str(m["To"]) for m in received] == ["uu@example.cn"]
     assert await MailOutbox(database).pending_count() == 0
+
+
+async def _queue_claimed(database: Database, until: datetime, *mails: NotificationInput) -> list[str]:
+    """What a projection does for its worker's loop: queue the mails claimed for it, in one transaction."""
+    repository = TicketRepository(database)
+    return await repository.apply_projection(
+        _snapshot(), [], (), [queued(mail) for mail in mails], queued_at=NOW, claimed_until=until
+    )
+
+
+def _snapshot() -> TicketSnapshot:
+    return TicketSnapshot(
+        ticket_id=TICKET_ID,
+        kind=TicketKind.RESCUE,
+        state="dispatched",
+        seq=1,
+        workflow_id=TICKET_ID,
+        run_id="run-1",
+        elevator_code="31011500001",
+        district="pudong",
+        use_unit_id="uu",
+        maintenance_unit_id="mu",
+        assigned_unit_id="mu",
+        opened_at=NOW,
+        updated_at=NOW,
+    )
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_mails_handed_over_by_a_projection_go_out_once_without_a_claim_of_their_own(
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+) -> None:
+    mails = [_notification(_organisation(f"unit{n}")) for n in range(3)]
+    delivery = _delivery(database, mail_catcher, clock)
+    until = NOW + delivery.lease
+
+    claimed = await _queue_claimed(database, until, *mails)
+    # The projection repeated (an activity retry) queues nothing and hands over nothing.
+    assert await _queue_claimed(database, until, *mails) == []
+    assert sorted(claimed) == sorted(mail.idempotency_key for mail in mails)
+    rows = await _rows(sessions)
+    assert {(row.due_at, row.attempts) for row in rows.values()} == {(until, 1)}
+    # Claimed already: no other loop takes them from the store while this one holds them.
+    assert await MailOutbox(database).claim(limit=50, lease=delivery.lease, now=NOW) == []
+
+    delivery.hand_over(mails, until)
+    assert await delivery.deliver_due() is True
+
+    received = await mail_catcher.wait_for(lambda ms: len(ms) >= 3)
+    assert sorted(str(m["To"]) for m in received) == sorted(m.recipient.email for m in mails)
+    assert all(row.sent_at == NOW and row.attempts == 1 for row in (await _rows(sessions)).values())
+    assert await MailOutbox(database).pending_count() == 0
+
+
+async def test_a_handed_over_mail_whose_claim_runs_out_is_sent_from_the_store_once(
+    database: Database, mail_catcher: MailCatcher, clock: Clock
+) -> None:
+    mail = _notification(_organisation("uu"))
+    delivery = _delivery(database, mail_catcher, clock)
+    until = NOW + delivery.lease
+    await _queue_claimed(database, until, mail)
+    delivery.hand_over([mail], until)
+
+    # The loop got to it late (a long SMTP outage): sent now, it might also go out from another loop
+    # that claims it when the claim runs out. So it is left to the store.
+    clock.now = until - delivery.lease / 4
+    await delivery.deliver_due()
+    assert mail_catcher.messages == []
+
+    clock.now = until + timedelta(seconds=1)
+    await delivery.deliver_due()
+    received = await mail_catcher.wait_for(lambda ms: len(ms) >= 1)
+    assert [str(m["To"]) for m in received] == ["uu@example.cn"]
+    assert await MailOutbox(database).pending_count() == 0
+
+
+async def test_a_stopped_worker_hands_back_the_mails_handed_over_to_it_at_once(
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+) -> None:
+    # More than a batch: the worker stops with mails in the batch it is sending and mails not yet taken.
+    mails = [_notification(_organisation(f"unit{n}")) for n in range(60)]
+    delivery = _delivery(database, mail_catcher, clock)
+    until = NOW + delivery.lease
+    await _queue_claimed(database, until, *mails)
+    mail_catcher.delay_seconds = 0.2
+
+    async with delivery.running():
+        delivery.hand_over(mails, until)
+        await mail_catcher.wait_for(lambda ms: len(ms) >= 2)
+
+    unsent = [row for row in (await _rows(sessions)).values() if row.sent_at is None]
+    assert len(unsent) > 10, "the worker was stopped before the end of its batch"
+    # Due at once, and the claim not counted as a try: the next worker sends them without waiting.
+    assert {(row.due_at, row.attempts) for row in unsent} == {(NOW, 0)}
+    mail_catcher.delay_seconds = 0.0
+    next_worker = _delivery(database, mail_catcher, clock)
+    # Up to two batches are due; a third look finds none.
+    done = [await next_worker.deliver_due() for _ in range(3)]
+    assert done[-1] is True
+    received = await mail_catcher.wait_for(lambda ms: len(ms) >= 60)
+    counts = Counter(str(m["X-Idempotency-Key"]).strip() for m in received)
+    assert counts == Counter({mail.idempotency_key: 1 for mail in mails})
