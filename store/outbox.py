@@ -57,7 +57,7 @@ class OutboxStatements:
     @classmethod
     def build(cls, dialect: str) -> OutboxStatements:
         mails = cast(Table, OutboxMail.__table__)
-        pending = (mails.c.sent_at.is_(None), mails.c.failed_at.is_(None))
+        pending = _pending()
         now = bindparam("now", type_=UTCDateTime())
         due = (
             select(mails.c.idempotency_key)
