@@ -79,7 +79,7 @@ CSV_HEADER = (*TICKET_COLUMNS, *(f"event_{column}" for column in EVENT_COLUMNS))
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _export_filter(
+async def _export_filter(
     principal: CurrentPrincipal,
     kind: TicketKind | None = None,
     state: str | None = Query(default=None, max_length=40),

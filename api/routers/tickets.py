@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Request
 
 from api.access import visible_ticket
 from api.deps import CurrentPrincipal, Resources
 from api.presenters import metadata_only, present_ticket, ticket_out, workflow_links
+from api.query_string import VALIDATION_ERROR_RESPONSE, query_parameters, read_query
 from api.schemas import ErrorOut, TicketDetailOut, TicketPageOut, TicketQuery
 from domain.permissions import reads_metadata_only
 from store.ticket_filters import TicketFilter
@@ -16,12 +15,15 @@ from store.ticket_filters import TicketFilter
 router = APIRouter(prefix="/tickets", tags=["tickets"])
 
 
-@router.get("", response_model=TicketPageOut)
-async def list_tickets(
-    resources: Resources, principal: CurrentPrincipal, query: Annotated[TicketQuery, Query()]
-) -> TicketPageOut:
-    # One model for the query string: FastAPI validated nine parameters one by one in a quarter of a
-    # millisecond, as long as the listing's own SQL (`make bench`'s read model).
+@router.get(
+    "",
+    response_model=TicketPageOut,
+    openapi_extra={"parameters": query_parameters(TicketQuery)},
+    responses=VALIDATION_ERROR_RESPONSE,
+)
+async def list_tickets(request: Request, resources: Resources, principal: CurrentPrincipal) -> TicketPageOut:
+    """A page of the tickets the caller may see, newest first, with the total that match the filters."""
+    query = read_query(TicketQuery, request)
     filters = TicketFilter(
         kind=query.kind.value if query.kind else None,
         state=query.state,

@@ -71,6 +71,34 @@ async def test_bad_list_parameters_are_422(api: Api) -> None:
         assert response.json()["detail"][0]["loc"] == ["query", next(iter(params))]
 
 
+async def test_the_listing_documents_its_query_parameters(api: Api) -> None:
+    # The route reads its query string itself; its documentation must still list every filter.
+    schema = (await api.http.get("/openapi.json")).json()
+    listing = schema["paths"]["/tickets"]["get"]
+
+    parameters = {p["name"]: p for p in listing["parameters"]}
+    assert set(parameters) == {
+        "kind",
+        "state",
+        "district",
+        "elevator_code",
+        "overdue",
+        "opened_from",
+        "opened_to",
+        "limit",
+        "offset",
+    }
+    assert all(p["in"] == "query" and not p["required"] for p in parameters.values())
+    assert "hazard" in parameters["kind"]["schema"]["anyOf"][0]["enum"]
+    assert (
+        parameters["limit"]["schema"] | {"maximum": 200, "minimum": 1, "default": 50}
+        == parameters["limit"]["schema"]
+    )
+    assert listing["responses"]["422"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/HTTPValidationError"
+    }
+
+
 async def test_elevators_lists_the_registry(api: Api) -> None:
     response = await api.http.get("/elevators")
 
