@@ -29,6 +29,8 @@ class LookupElevatorInput:
 class DeadlineRequest:
     policy_key: str
     starts_at: datetime
+    # When the ticket was filed: its clocks follow the rules in force that day. None: the rules in force now.
+    filed_at: datetime | None = None
 
 
 @dataclass
@@ -79,6 +81,8 @@ class PrepareTicketInput:
     deadlines: list[DeadlineRequest]
     # Policy rows of clocks the ticket starts later; those of fixed duration come back as terms.
     later: list[str] = field(default_factory=list)
+    # When the ticket was filed, for the rows of its `later` clocks (as `DeadlineRequest.filed_at`).
+    filed_at: datetime | None = None
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -16,26 +17,28 @@ from activities.contracts import (
     DeadlineTerms,
 )
 from domain.calendar import WorkingDayCalendar
-from domain.policies import DeadlinePolicy, TimeUnit
+from domain.policies import DeadlinePolicy, PolicyRules, TimeUnit
 
 
 class DeadlineActivities:
-    def __init__(self, policies: Mapping[str, DeadlinePolicy], calendar: WorkingDayCalendar) -> None:
-        self._policies = policies
+    def __init__(
+        self, policies: PolicyRules | Mapping[str, DeadlinePolicy], calendar: WorkingDayCalendar
+    ) -> None:
+        self._policies = policies if isinstance(policies, PolicyRules) else PolicyRules.of(policies)
         self._calendar = calendar
 
-    def policy(self, key: str) -> DeadlinePolicy:
-        policy = self._policies.get(key)
-        if policy is None:
+    def policy(self, key: str, filed_at: datetime | None = None) -> DeadlinePolicy:
+        """The row of `key` in force when the ticket was filed (None: now)."""
+        if key not in self._policies:
             raise ApplicationError(f"no policy row {key!r}", type="UnknownPolicy", non_retryable=True)
-        return policy
+        return self._policies.in_force(key, filed_at)
 
     @activity.defn(name=COMPUTE_DEADLINES)
     async def compute_deadlines(self, input: ComputeDeadlinesInput) -> ComputeDeadlinesOutput:
         return ComputeDeadlinesOutput(deadlines=[self._computed(request) for request in input.requests])
 
     def _computed(self, request: DeadlineRequest) -> ComputedDeadline:
-        policy = self.policy(request.policy_key)
+        policy = self.policy(request.policy_key, request.filed_at)
         if policy.unit is not TimeUnit.WORKING_DAYS:
             return terms(policy).starting(request.starts_at)
         counted = self._calendar.add_working_days(request.starts_at, int(policy.limit))

@@ -30,7 +30,7 @@ class OpeningActivities:
         """
         registration = await self._registry.lookup_elevator(LookupElevatorInput(input.elevator_code))
         computed = await self._deadlines.compute_deadlines(ComputeDeadlinesInput(input.deadlines))
-        later = [self._deadlines.policy(key) for key in input.later]
+        later = [self._deadlines.policy(key, input.filed_at) for key in input.later]
         return PreparedTicket(
             registration=registration,
             deadlines=computed.deadlines,

@@ -12,7 +12,7 @@ from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefault
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states
 from domain.kinds import TicketKind
-from domain.legal_sources import COMPLAINT_ORDER_20
+from domain.legal_sources import COMPLAINT_ORDER_20, under_order_121
 from domain.roles import Actor, Role
 from domain.scopes import Relation
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
@@ -140,8 +140,8 @@ def complaint_ticket_id(elevator_code: str, ref: str) -> str:
     return f"complaint-{elevator_code}-{ref}"
 
 
-# The legal clocks of this kind: rows of the policy table, each overridable by its key.
-POLICIES: tuple[DeadlinePolicy, ...] = (
+# The regulator's clocks as Order 20 set them, for complaints filed before Order 121 took effect.
+_ORDER_20_CLOCKS: tuple[DeadlinePolicy, ...] = (
     DeadlinePolicy(
         TicketKind.COMPLAINT,
         "decide",
@@ -172,6 +172,13 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         f"{COMPLAINT_ORDER_20} Art 21: the parties are told of the end of mediation within 7 working days",
         remind_at=0.6,
     ),
+)
+
+# The legal clocks of this kind: rows of the policy table, each overridable by its key (the row in
+# force on the filing date counts a ticket's clock).
+POLICIES: tuple[DeadlinePolicy, ...] = (
+    *_ORDER_20_CLOCKS,
+    *(under_order_121(row) for row in _ORDER_20_CLOCKS),
     DeadlinePolicy(
         TicketKind.COMPLAINT,
         "evaluate",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from enum import StrEnum
 
 from domain.kinds import TicketKind
@@ -59,6 +59,10 @@ class DeadlinePolicy:
     remind_at: float | None = None
     # A breach also opens a violation clue (违法线索) against the party that missed it.
     opens_clue: bool = False
+    # The day the rule behind this row took effect, for tickets filed from then; None: from the start.
+    in_force_from: date | None = None
+    # False when the limit could not be checked against the text of its source (the text was not at hand).
+    checked: bool = True
 
     @property
     def key(self) -> str:
@@ -68,6 +72,10 @@ class DeadlinePolicy:
     def limit_zh(self) -> str:
         """The limit as mails and pages state it, e.g. 30 分钟, 10 个工作日: from the row in force."""
         return f"{self.limit:g} {self.unit.label_zh}"
+
+    def succeeded_by(self, source: str, in_force_from: date, *, checked: bool) -> DeadlinePolicy:
+        """The row of the rule that replaced this one's on `in_force_from`: the same clock, its own source."""
+        return replace(self, source=source, in_force_from=in_force_from, checked=checked)
 
     def duration(self) -> timedelta:
         """The limit as a duration; working-day limits need the calendar and have none."""

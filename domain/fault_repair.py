@@ -179,6 +179,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         "platform default; 上海市电梯安全管理办法 (Order 76, 2023, unverified): fix promptly, or give the use "
         "unit a written plan and keep the car stopped",
         remind_at=0.75,
+        checked=False,
     ),
     DeadlinePolicy(
         TicketKind.FAULT_REPAIR,

@@ -13,7 +13,7 @@ from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
-from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE
+from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE, under_order_121
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -125,6 +125,18 @@ def report_ticket_id(elevator_code: str, ref: str) -> str:
     return f"report-{elevator_code}-{ref}"
 
 
+# Telling a real-name reporter, as Order 20 set it: for reports filed before Order 121 took effect.
+_INFORM_UNDER_ORDER_20 = DeadlinePolicy(
+    TicketKind.REPORT,
+    "inform",
+    5,
+    TimeUnit.WORKING_DAYS,
+    "decision",
+    Breach.ESCALATE_TO_CITY,
+    f"{COMPLAINT_ORDER_20} Art 31: a real-name reporter is told whether a case was opened within 5 working days",
+    remind_at=0.6,
+)
+
 # The legal clocks of this kind: rows of the policy table, each overridable by its key.
 POLICIES: tuple[DeadlinePolicy, ...] = (
     DeadlinePolicy(
@@ -138,16 +150,9 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         "(+15 with approval); testing time excluded",
         remind_at=0.6,
     ),
-    DeadlinePolicy(
-        TicketKind.REPORT,
-        "inform",
-        5,
-        TimeUnit.WORKING_DAYS,
-        "decision",
-        Breach.ESCALATE_TO_CITY,
-        f"{COMPLAINT_ORDER_20} Art 31: a real-name reporter is told whether a case was opened within 5 working days",
-        remind_at=0.6,
-    ),
+    _INFORM_UNDER_ORDER_20,
+    # Reports filed from 2026-04-15 (the row in force on the filing date counts the clock).
+    under_order_121(_INFORM_UNDER_ORDER_20),
 )
 
 

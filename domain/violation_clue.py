@@ -12,7 +12,12 @@ from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
-from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE
+from domain.legal_sources import (
+    COMPLAINT_ORDER_20,
+    COMPLAINT_ORDER_121,
+    ORDER_121_IN_FORCE,
+    PENALTY_PROCEDURE,
+)
 from domain.roles import Actor, Role
 from domain.transitions import Party, Transition, check_transition
 
@@ -100,18 +105,29 @@ def violation_clue_ticket_id(source_ticket_id: str, reason: str) -> str:
     return f"violation_clue-{source_ticket_id}-{reason.replace('.', '_')}"
 
 
+# Verifying a clue, as the penalty procedure and Order 20 set it: for clues filed before Order 121.
+_VERIFY_UNDER_ORDER_20 = DeadlinePolicy(
+    TicketKind.VIOLATION_CLUE,
+    "verify",
+    15,
+    TimeUnit.WORKING_DAYS,
+    "receipt",
+    Breach.ESCALATE_TO_CITY,
+    f"{PENALTY_PROCEDURE} Art 18: verify a clue and decide on 立案 within 15 working days (+15 with "
+    f"approval); {COMPLAINT_ORDER_20} Art 23",
+    remind_at=0.6,
+)
+
 # The legal clocks of this kind: rows of the policy table, each overridable by its key.
 POLICIES: tuple[DeadlinePolicy, ...] = (
-    DeadlinePolicy(
-        TicketKind.VIOLATION_CLUE,
-        "verify",
-        15,
-        TimeUnit.WORKING_DAYS,
-        "receipt",
-        Breach.ESCALATE_TO_CITY,
+    _VERIFY_UNDER_ORDER_20,
+    # Clues filed from 2026-04-15 (the row in force on the filing date counts the clock): the limit is the
+    # penalty procedure's, which still applies; only the complaint rules cited beside it changed.
+    _VERIFY_UNDER_ORDER_20.succeeded_by(
         f"{PENALTY_PROCEDURE} Art 18: verify a clue and decide on 立案 within 15 working days (+15 with "
-        f"approval); {COMPLAINT_ORDER_20} Art 23",
-        remind_at=0.6,
+        f"approval); {COMPLAINT_ORDER_121}: its counterpart of Order 20 Art 23 not checked against its text",
+        ORDER_121_IN_FORCE,
+        checked=True,
     ),
     DeadlinePolicy(
         TicketKind.VIOLATION_CLUE,

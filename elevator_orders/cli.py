@@ -124,12 +124,12 @@ async def _audit_verify(settings: Settings, kept_heads: list[str]) -> int:
 
 
 async def _policies(settings: Settings) -> None:
-    from domain.policies import policy_table
+    from domain.policies import policy_rules
 
-    print(
-        "\t".join(("种类", "kind", "step", "limit", "unit", "on breach", "reminder", "opens clue", "source"))
-    )
-    for policy in policy_table(settings.policy_overrides).values():
+    columns = ("种类", "kind", "step", "limit", "unit", "on breach", "reminder", "opens clue", "source")
+    print("\t".join((*columns, "in force from", "checked against the text")))
+    # Every rule's row: a ticket's clock is counted by the row in force on the day it was filed.
+    for policy in policy_rules(settings.policy_overrides).every_row():
         reminder = f"at {policy.remind_at:.0%}" if policy.remind_at else "-"
         print(
             "\t".join(
@@ -143,6 +143,8 @@ async def _policies(settings: Settings) -> None:
                     reminder,
                     "违法线索" if policy.opens_clue else "-",
                     policy.source,
+                    policy.in_force_from.isoformat() if policy.in_force_from else "-",
+                    "yes" if policy.checked else "no",
                 )
             )
         )

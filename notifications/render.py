@@ -10,10 +10,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    pass_context,
+    select_autoescape,
+)
+from jinja2.runtime import Context
 
 from domain.deadline_policy import DeadlinePolicy
-from domain.policies import policy_table
+from domain.policies import PolicyRules, policy_rules
 
 # Every recipient is a Shanghai organisation, so times are shown in Shanghai time whatever the server zone.
 DISPLAY_TIMEZONE = "Asia/Shanghai"
@@ -54,14 +62,21 @@ def local_time(value: datetime | None) -> str:
 class MailRenderer:
     """Renders `templates/mail/<template>/{subject.txt,body.txt,body.html}`.
 
-    Templates state a legal limit as `{{ limit("rescue.arrive") }}` (30 分钟): the row of the policy table in
-    force, so a deployment that overrides a row mails the limit it enforces.
+    Templates state a legal limit as `{{ limit("rescue.arrive") }}` (30 分钟): the row in force when the
+    mail's ticket was filed (`ticket.alarm_at`, the ticket's first moment), so a deployment that overrides
+    a row mails the limit it enforces, and a ticket filed under an earlier rule is told that rule's limit.
     """
 
     def __init__(
-        self, templates_dir: Path | None = None, *, policies: Mapping[str, DeadlinePolicy] | None = None
+        self,
+        templates_dir: Path | None = None,
+        *,
+        policies: PolicyRules | Mapping[str, DeadlinePolicy] | None = None,
     ) -> None:
-        table = policies if policies is not None else policy_table()
+        if policies is None:
+            rules = policy_rules()
+        else:
+            rules = policies if isinstance(policies, PolicyRules) else PolicyRules.of(policies)
         self._env = Environment(
             loader=FileSystemLoader(templates_dir or default_templates_dir()),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
@@ -73,7 +88,14 @@ class MailRenderer:
             auto_reload=False,
         )
         self._env.filters["local_time"] = local_time
-        self._env.globals["limit"] = lambda key: table[key].limit_zh
+
+        @pass_context
+        def limit(context: Context, key: str) -> str:
+            ticket = context.get("ticket")
+            filed_at = ticket.get("alarm_at") if isinstance(ticket, Mapping) else None
+            return rules.in_force(key, filed_at if isinstance(filed_at, datetime) else None).limit_zh
+
+        self._env.globals["limit"] = limit
 
     def render(self, template: str, context: Mapping[str, Any]) -> RenderedMail:
         """Render one template with the given context."""

@@ -22,8 +22,13 @@ def test_policies_lists_every_limit_with_its_source(
         logging.root.handlers[:] = handlers
     header, *rows = capsys.readouterr().out.strip().splitlines()
     assert header.split("\t")[:3] == ["种类", "kind", "step"]
-    table = {(row.split("\t")[1], row.split("\t")[2]): row.split("\t") for row in rows}
-    assert header.split("\t")[7:] == ["opens clue", "source"]
+    assert header.split("\t")[7:] == ["opens clue", "source", "in force from", "checked against the text"]
+    # Every rule's row, newest first: the table keeps the row in force now of each key.
+    table: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        table.setdefault((row.split("\t")[1], row.split("\t")[2]), row.split("\t"))
+    decide_rows = [row.split("\t") for row in rows if row.split("\t")[1:3] == ["complaint", "decide"]]
+    assert [(cells[9], cells[10]) for cells in decide_rows] == [("2026-04-15", "no"), ("-", "yes")]
     # All nine kinds of the regulation's catalogue, each limit with the source it comes from.
     assert {cells[0] for cells in table.values()} == {
         "困人救援",

@@ -18,7 +18,7 @@ from activities.projection import ProjectionActivities
 from activities.registry import RegistryActivities
 from activities.ticket_opening import TicketOpening
 from domain.calendar import WorkingDayCalendar
-from domain.policies import policy_table
+from domain.policies import policy_rules
 from elevator_orders.clock import Clock, system_clock
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
@@ -58,7 +58,7 @@ def outbox_delivery(settings: Settings, database: Database, clock: Clock = syste
     """The loop that sends what projections put in the mail outbox."""
     return OutboxDelivery(
         MailOutbox(database),
-        MailRenderer(policies=policy_table(settings.policy_overrides)),
+        MailRenderer(policies=policy_rules(settings.policy_overrides)),
         mail_sender(settings, clock),
         # Mails link to where people reach the platform, never to the address the API listens on.
         settings.effective_public_base_url,
@@ -79,7 +79,7 @@ def build_activities(
     sender = mail_sender(settings, clock)
     registry = RegistryActivities(RegistryRepository(database))
     deadlines = DeadlineActivities(
-        policy_table(settings.policy_overrides),
+        policy_rules(settings.policy_overrides),
         working_days or load_working_day_calendar(settings.working_day_fallback_file),
     )
     activity_objects = [
@@ -89,7 +89,7 @@ def build_activities(
         ProjectionActivities(TicketRepository(database), delivery, clock),
         # Sends the mails of runs started before the outbox, one activity each, as they were recorded.
         NotificationActivities(
-            MailRenderer(policies=policy_table(settings.policy_overrides)),
+            MailRenderer(policies=policy_rules(settings.policy_overrides)),
             sender,
             MailLog(database),
             settings.effective_public_base_url,

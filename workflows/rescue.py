@@ -65,6 +65,7 @@ class RescueWorkflow(RescueDeadlines):
             timedelta(seconds=input.mail_grace_seconds),
             state=lambda: self._state.value,
             snapshot=self._snapshot,
+            filed_at=self._opened_at,
         )
         self._input_mail_grace_seconds = input.mail_grace_seconds
         self._report_keys = set()

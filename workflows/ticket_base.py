@@ -76,15 +76,16 @@ class SteppedTicket(Generic[StateT]):
 
     def __init__(self, opening: OpeningInput, state: StateT) -> None:
         """The ticket as it opens: its timeline and projection, its first state, no registration or clock yet."""
+        self._opened_at = workflow.now()
         self._io = TicketIO(
             opening.ticket_id,
             timedelta(seconds=opening.mail_grace_seconds),
             state=lambda: self._state.value,
             snapshot=self._snapshot,
+            filed_at=self._opened_at,
         )
         self._elevator_code = opening.elevator_code
         self._state = state
-        self._opened_at = workflow.now()
         self._closed_at: datetime | None = None
         self._registration: ElevatorRegistration | None = None
         self._registered = False

@@ -2,7 +2,7 @@
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -68,13 +68,17 @@ class TicketIO:
         snapshot: Callable[[int], TicketSnapshot],
         *,
         projected: bool = True,
+        filed_at: datetime | None = None,
     ) -> None:
         """`state()` is the ticket's state now; `snapshot(n)` builds projection number n of the ticket.
+
+        `filed_at` is when the ticket was filed: its clocks follow the policy rows in force that day.
 
         An IO that is never `projected` (a schedule, not a ticket) sends each mail by an activity: the
         outbox is written with projections.
         """
         self._projected = projected
+        self._filed_at = filed_at
         self.ticket_id = ticket_id
         self._state = state
         self._snapshot = snapshot
@@ -119,8 +123,9 @@ class TicketIO:
             PREPARE_TICKET,
             PrepareTicketInput(
                 elevator_code=elevator_code,
-                deadlines=[DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests],
+                deadlines=self._requests(requests),
                 later=list(later),
+                filed_at=self._filed_at,
             ),
             PreparedTicket,
         )
@@ -138,14 +143,17 @@ class TicketIO:
             # records the result in history, so a replay never recomputes a deadline under a changed policy.
             result = await call_store(
                 COMPUTE_DEADLINES,
-                ComputeDeadlinesInput(
-                    [DeadlineRequest(policy_key=key, starts_at=at) for key, at in requests]
-                ),
+                ComputeDeadlinesInput(self._requests(requests)),
                 ComputeDeadlinesOutput,
             )
             computed = result.deadlines
         self._note(computed)
         return computed
+
+    def _requests(self, requests: Sequence[tuple[str, datetime]]) -> list[DeadlineRequest]:
+        return [
+            DeadlineRequest(policy_key=key, starts_at=at, filed_at=self._filed_at) for key, at in requests
+        ]
 
     def _note(self, deadlines: list[ComputedDeadline]) -> None:
         for deadline in deadlines:

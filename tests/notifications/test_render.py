@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from jinja2 import UndefinedError
 
-from domain.policies import policy_table
+from domain.calendar import CHINA_TIME
+from domain.policies import policy_rules, policy_table
 from notifications.render import MailRenderer, RenderedMail, UnknownTemplate
 from tests.notifications.contexts import ADDRESS, ALARM_AT, TICKET_ID, rescue_context
 
@@ -238,3 +239,20 @@ def test_templates_dir_can_be_replaced_and_subject_is_one_line(tmp_path: Path) -
     assert mail == RenderedMail(
         subject="您好 <徐汇区>", text="<徐汇区>：您好\n", html="<p>&lt;徐汇区&gt;</p>\n"
     )
+
+
+def test_a_limit_is_stated_from_the_rules_in_force_when_the_ticket_was_filed(tmp_path: Path) -> None:
+    mail_dir = tmp_path / "mail" / "decision_due"
+    mail_dir.mkdir(parents=True)
+    for name in ("subject.txt", "body.txt", "body.html"):
+        (mail_dir / name).write_text(
+            '自收到投诉之日起 {{ limit("complaint.decide") }}内作出决定', encoding="utf-8"
+        )
+    # The limit a deployment set after reading Order 121; complaints filed under Order 20 keep its 7 days.
+    renderer = MailRenderer(tmp_path, policies=policy_rules({"complaint.decide": 10}))
+
+    def text(filed_at: datetime) -> str:
+        return renderer.render("decision_due", {"ticket": {"alarm_at": filed_at}}).text
+
+    assert "7 个工作日内" in text(datetime(2026, 4, 14, 12, tzinfo=CHINA_TIME))
+    assert "10 个工作日内" in text(datetime(2026, 4, 15, 9, tzinfo=CHINA_TIME))
