@@ -84,9 +84,12 @@ def read_token(
         claims = _signed_claims(settings.jwt_secret.get_secret_value(), token)
     except jwt.PyJWTError as error:
         raise InvalidToken(str(error)) from error
-    # Checked on every use: a token's signature holds for good, its lifetime does not.
-    if claims["exp"] <= (now or system_clock()).timestamp():
+    # Checked on every use, on the app's clock: a token's signature holds for good, its lifetime does not.
+    at = (now or system_clock()).timestamp()
+    if claims["exp"] <= at:
         raise InvalidToken("Signature has expired")
+    if claims["iat"] > at:
+        raise InvalidToken("The token is not yet valid (iat)")
     if claims["typ"] != expected:
         raise InvalidToken(f"a {claims['typ']} token where an {expected} token is needed")
     return TokenClaims(user_id=str(claims["sub"]), jti=str(claims["jti"]), token_type=expected)
@@ -97,12 +100,12 @@ def read_token(
 # token never matches one verified before; a token that fails is not kept.
 @functools.lru_cache(maxsize=4096)
 def _signed_claims(secret: str, token: str) -> Mapping[str, Any]:
-    """The claims of a well-formed token signed with `secret`; its expiry is left to the caller."""
+    """The claims of a well-formed token signed with `secret`; its times are left to the caller's clock."""
     claims = jwt.decode(
         token,
         secret,
         algorithms=[ALGORITHM],
-        options={"require": ["sub", "typ", "jti", "exp", "iat"], "verify_exp": False},
+        options={"require": ["sub", "typ", "jti", "exp", "iat"], "verify_exp": False, "verify_iat": False},
     )
     return MappingProxyType(claims)
 

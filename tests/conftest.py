@@ -16,6 +16,7 @@ from store.database import Database
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
+from tests.support.clock import as_of_offset
 from tests.support.payload_keys import TEST_PAYLOAD_ENCRYPTION_KEY, encrypting_data_converter
 from tests.support.postgres import fresh_database, throwaway_postgres
 from tests.support.smtp import MailCatcher
@@ -46,6 +47,8 @@ async def time_skipping_server() -> AsyncIterator[WorkflowEnvironment]:
         data_converter=encrypting_data_converter(),
     )
     try:
+        if offset := as_of_offset():
+            await env.sleep(offset)
         yield env
     finally:
         await env.shutdown()

@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.app import create_app
 from domain.catalog import is_final
 from domain.kinds import TicketKind
+from elevator_orders.clock import Clock, system_clock
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
 from tests.support.auth import signed_in_as_named_user
@@ -71,13 +72,13 @@ async def _no_server_errors(response: httpx.Response) -> None:
         )
 
 
-def _http_client(app: FastAPI, settings: Settings) -> httpx.AsyncClient:
+def _http_client(app: FastAPI, settings: Settings, clock: Clock = system_clock) -> httpx.AsyncClient:
     # raise_app_exceptions=False: an unhandled error reaches the test as the 500 a user would see.
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     return httpx.AsyncClient(
         transport=transport,
         base_url="http://test",
-        event_hooks={"request": [signed_in_as_named_user(settings)], "response": [_no_server_errors]},
+        event_hooks={"request": [signed_in_as_named_user(settings, clock)], "response": [_no_server_errors]},
     )
 
 
@@ -182,7 +183,7 @@ async def api(
     async with (
         running_worker(dev_server.client, settings),
         app.router.lifespan_context(app),
-        _http_client(app, settings) as http,
+        _http_client(app, settings, clock) as http,
     ):
         driver = Api(http=http, temporal=dev_server.client, settings=settings, mail=mail_catcher, clock=clock)
         try:

@@ -266,3 +266,14 @@ async def test_the_docs_offer_the_password_flow(api_without_temporal: httpx.Asyn
     assert set(sign_in) == {"application/x-www-form-urlencoded"}
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
+
+
+def test_a_tokens_times_are_read_on_the_apps_clock(settings: Settings) -> None:
+    # The app's clock, not the machine's, says whether a token is valid yet and still: they agree in
+    # production; a test that sets the clock to another day signs in on that day.
+    issued_at = datetime(2031, 1, 1, 9, 0, tzinfo=UTC)
+    token = issue_token(settings, USER, "access", now=issued_at)
+
+    assert read_token(settings, token.token, "access", now=issued_at).user_id == USER
+    with pytest.raises(InvalidToken, match="not yet valid"):
+        read_token(settings, token.token, "access", now=issued_at - timedelta(minutes=1))

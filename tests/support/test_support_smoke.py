@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import asyncpg
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from domain.calendar import CHINA_TIME
+from tests.support.clock import AS_OF_VARIABLE, SettableClock, as_of_offset
 from tests.support.postgres import URL_ENV_VAR, throwaway_postgres
 from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
 
@@ -46,3 +48,21 @@ def test_temporal_cli_is_the_pinned_one() -> None:
         [str(temporal_cli()), "--version"], capture_output=True, text=True, check=True, timeout=30
     )
     assert "1.9.1" in result.stdout
+
+
+async def test_the_shared_time_skipping_server_and_test_clocks_run_on_the_day_set(
+    time_skipping_server: WorkflowEnvironment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `TESTS_AS_OF` moves both by the same whole days; unset, both read today.
+    today = datetime.now(UTC).astimezone(CHINA_TIME).date()
+    as_of = date.fromisoformat(os.environ.get(AS_OF_VARIABLE) or today.isoformat())
+
+    server_day = (await time_skipping_server.get_current_time()).astimezone(CHINA_TIME).date()
+    assert server_day >= as_of, "the server starts on the day set; tests only sleep it forward"
+    assert SettableClock()().astimezone(CHINA_TIME).date() in (as_of, as_of + timedelta(days=1))
+
+    monkeypatch.setenv(AS_OF_VARIABLE, (today + timedelta(days=100)).isoformat())
+    assert as_of_offset() == timedelta(days=100)
+    monkeypatch.setenv(AS_OF_VARIABLE, (today - timedelta(days=1)).isoformat())
+    with pytest.raises(ValueError, match="in the past"):
+        as_of_offset()
