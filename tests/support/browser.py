@@ -63,7 +63,7 @@ class RunningStack:
         return "\n".join(parts)
 
 
-def _stack_environment(var_dir: Path, api_port: int) -> dict[str, str]:
+def _stack_environment(var_dir: Path, api_port: int, journeys: bool) -> dict[str, str]:
     # Nothing from the developer's shell may redirect the stack to a real database, server or mailbox.
     settings_names = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in settings_names}
@@ -74,10 +74,10 @@ def _stack_environment(var_dir: Path, api_port: int) -> dict[str, str]:
         TEMPORAL_DEV_PORT=str(free_port()),
         TEMPORAL_UI_PORT=str(free_port()),
         SMTP_PORT=str(free_port()),
-        POLICY_OVERRIDES=STACK_POLICY_OVERRIDES,
-        PUBLIC_RATE_PER_MINUTE="100000",
         PYTHONUNBUFFERED="1",
     )
+    if journeys:
+        env.update(POLICY_OVERRIDES=STACK_POLICY_OVERRIDES, PUBLIC_RATE_PER_MINUTE="100000")
     return env
 
 
@@ -111,8 +111,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def running_stack(var_dir: Path) -> Iterator[RunningStack]:
-    """Start `elevator-orders dev` on free ports under `var_dir`, wait until it answers, stop it after."""
+def running_stack(var_dir: Path, *, journeys: bool = True) -> Iterator[RunningStack]:
+    """Start `elevator-orders dev` on free ports under `var_dir`, wait until it answers, stop it after.
+
+    For browser `journeys` a fault repair's acceptance clock is shrunk and public forms are not rate
+    limited; otherwise the stack runs as `make run` does, on ports of its own.
+    """
     var_dir.mkdir(parents=True, exist_ok=True)
     api_port = free_port()
     stack = RunningStack(
@@ -124,7 +128,7 @@ def running_stack(var_dir: Path) -> Iterator[RunningStack]:
         process = subprocess.Popen(
             command,
             cwd=var_dir,
-            env=_stack_environment(var_dir, api_port),
+            env=_stack_environment(var_dir, api_port, journeys),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
