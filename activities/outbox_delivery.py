@@ -25,6 +25,7 @@ from elevator_orders.clock import Clock, system_clock
 from notifications.render import MailRenderer, RenderedMail, UnknownTemplate
 from notifications.sender import MailSender, MailSession
 from store.outbox import ClaimedMail, MailOutbox, SentRecord
+from store.ticket_numbers import TicketNumbers
 
 log = logging.getLogger(__name__)
 _NOTIFICATION = TypeAdapter(NotificationInput)
@@ -79,8 +80,10 @@ class OutboxDelivery:
         ticket_url_base: str,
         policy: DeliveryPolicy | None = None,
         now: Clock = system_clock,
+        numbers: TicketNumbers | None = None,
     ) -> None:
         self._outbox = outbox
+        self._numbers = numbers
         self._renderer = renderer
         self._sender = sender
         self._ticket_url_base = ticket_url_base
@@ -220,9 +223,11 @@ class OutboxDelivery:
         await self._outbox.release(unsent, now)
 
     async def _deliver(self, smtp: MailSession, mail: _Due) -> SentRecord | None:
+        # Mails print the ticket's number (工单编号); a failure to read it leaves the mail queued.
+        number = await self._number_of(mail.notification)
         try:
             notification = self._sendable(mail)
-            rendered = self._render(notification)
+            rendered = self._render(notification, number)
         except PermanentMailFailure as failure:
             log.error("mail %s can never be sent: %s", mail.idempotency_key, failure)
             await self._outbox.fail(mail.idempotency_key, str(failure), self._now())
@@ -262,10 +267,15 @@ class OutboxDelivery:
             raise PermanentMailFailure(f"{mail.notification.recipient.name} has no e-mail address")
         return mail.notification
 
-    def _render(self, notification: NotificationInput) -> RenderedMail:
+    async def _number_of(self, notification: NotificationInput | None) -> str | None:
+        if self._numbers is None or notification is None:
+            return None
+        return await self._numbers.of(notification.ticket.ticket_id)
+
+    def _render(self, notification: NotificationInput, number: str | None) -> RenderedMail:
         try:
             return self._renderer.render(
-                notification.template, mail_context(notification, self._ticket_url_base)
+                notification.template, mail_context(notification, self._ticket_url_base, number)
             )
         except UnknownTemplate as error:
             raise PermanentMailFailure(f"unknown mail template {notification.template!r}") from error

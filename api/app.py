@@ -50,6 +50,7 @@ from store.database import Database
 from store.db import make_engine
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
+from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
 
 
@@ -73,6 +74,7 @@ def create_app(
             accounts=AccountRepository(database),
             audit=AuditLog(database),
             working_days=load_working_day_calendar(settings.working_day_fallback_file),
+            ticket_numbers=TicketNumbers(database),
             clock=clock,
         )
         try:

@@ -22,6 +22,7 @@ from store.accounts import AccountRepository
 from store.audit import AuditLog
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
+from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
 from workflows.rescue_models import ReportReceipt
 
@@ -39,6 +40,8 @@ class AppResources:
     audit: AuditLog
     # China's official working days with the operator's fallback, read once at start.
     working_days: WorkingDayCalendar
+    # Each ticket's 工单编号, which pages show people instead of its id.
+    ticket_numbers: TicketNumbers
     # The time for everything the API stamps or decides by date; a test sets its own.
     clock: Clock = system_clock
     # Repeats of one entrapment report (elevator, source, ref) in flight at once share one Update.

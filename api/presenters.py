@@ -26,6 +26,7 @@ def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str | None, namespac
     kind = TicketKind(ticket.kind)
     return TicketOut(
         ticket_id=ticket.ticket_id,
+        number=ticket.number,
         kind=ticket.kind,
         kind_label=kind.label_zh,
         state=ticket.state,

@@ -74,6 +74,11 @@ class TicketOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     ticket_id: str
+    number: str | None = Field(
+        default=None,
+        description="工单编号 people read and say (KR-PD-20261207-0001: kind, district, day filed, serial); "
+        "null for a ticket stored before numbers were given",
+    )
     kind: str
     kind_label: str
     state: str

@@ -16,6 +16,7 @@ class TrackingStepOut(BaseModel):
 
 class TrackingOut(BaseModel):
     ticket_id: str
+    number: str | None = Field(default=None, description="工单编号, the number people quote about the ticket")
     kind: str
     kind_label: str
     state: str

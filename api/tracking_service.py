@@ -67,6 +67,7 @@ async def present_tracking(resources: AppResources, ticket: Ticket) -> TrackingO
             )
     return TrackingOut(
         ticket_id=ticket.ticket_id,
+        number=ticket.number,
         kind=ticket.kind,
         kind_label=kind.label_zh,
         state=ticket.state,

@@ -199,6 +199,7 @@ CORRECTION = CorrectionDefaults(
 
 SPEC = KindSpec(
     kind=TicketKind.COMPLAINT,
+    number_code="TS",  # 投诉
     correction=CORRECTION,
     states=(ComplaintState,),
     actions=lambda s, d: allowed_actions(ComplaintState(s), referred=bool(d.get("violation_referred"))),

@@ -243,6 +243,7 @@ CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"rectify_overdue": "隐患�
 
 SPEC = KindSpec(
     kind=TicketKind.DIRECTIVE,
+    number_code="ZL",  # 指令
     correction=CORRECTION,
     states=(DirectiveState,),
     actions=lambda s, _: allowed_actions(DirectiveState(s)),

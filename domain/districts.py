@@ -22,6 +22,29 @@ DISTRICTS_ZH: dict[str, str] = {
     "lingang": "临港新片区",
 }
 
+# Two letters per district in a ticket's number (工单编号 KR-PD-20261207-0001): the initials of its name in
+# pinyin, chosen here (no official short code covers the Lingang area); CITY_CODE where none is known.
+DISTRICT_CODES: dict[str, str] = {
+    "pudong": "PD",
+    "huangpu": "HP",
+    "xuhui": "XH",
+    "changning": "CN",
+    "jingan": "JA",
+    "putuo": "PT",
+    "hongkou": "HK",
+    "yangpu": "YP",
+    "minhang": "MH",
+    "baoshan": "BS",
+    "jiading": "JD",
+    "jinshan": "JS",
+    "songjiang": "SJ",
+    "qingpu": "QP",
+    "fengxian": "FX",
+    "chongming": "CM",
+    "lingang": "LG",
+}
+CITY_CODE = "SH"
+
 # The abbreviation each regulator puts at the head of its 文号 (浦市监特指〔2026〕1号), kept with the
 # organisation (`organisations.document_abbreviation`); the seed takes them from here. Placeholders: the
 # usual pattern (the district's first character and 市监), not checked against documents the

@@ -209,6 +209,7 @@ CORRECTION = CorrectionDefaults(
 
 SPEC = KindSpec(
     kind=TicketKind.FAULT_REPAIR,
+    number_code="GZ",  # 故障
     correction=CORRECTION,
     machine_intake=True,
     awaiting={Role.SAFETY_MANAGER: frozenset({FaultRepairState.FIXED.value})},

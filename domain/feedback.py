@@ -101,6 +101,7 @@ CORRECTION = CorrectionDefaults(
 
 SPEC = KindSpec(
     kind=TicketKind.FEEDBACK,
+    number_code="PJ",  # 评价
     correction=CORRECTION,
     awaiting={Role.SAFETY_MANAGER: frozenset({FeedbackState.SUBMITTED.value})},
     states=(FeedbackState,),

@@ -213,6 +213,7 @@ CORRECTION = CorrectionDefaults(
 
 SPEC = KindSpec(
     kind=TicketKind.HAZARD,
+    number_code="YH",  # 隐患
     correction=CORRECTION,
     awaiting={Role.SAFETY_MANAGER: frozenset({HazardState.RECTIFYING.value})},
     states=(HazardState,),

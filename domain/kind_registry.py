@@ -33,3 +33,11 @@ SPECS: dict[TicketKind, KindSpec] = {spec.kind: spec for spec in KINDS}
 
 if set(SPECS) != set(TicketKind) or len(SPECS) != len(KINDS):
     raise ImportError("the kind registry must hold every TicketKind exactly once")
+
+_NUMBER_CODES = [spec.number_code for spec in KINDS]
+if len(set(_NUMBER_CODES)) != len(KINDS) or not all(
+    len(code) == 2 and code.isascii() and code.isupper() for code in _NUMBER_CODES
+):
+    raise ImportError(
+        f"every kind needs two capital letters of its own for its tickets' numbers: {_NUMBER_CODES}"
+    )

@@ -75,6 +75,8 @@ class KindSpec:
     awaiting: Mapping[Role, frozenset[str]] = field(default_factory=dict)
     # What an order to correct drafted from an overdue ticket proposes; None: the use unit's general duty.
     correction: CorrectionDefaults | None = None
+    # The two letters that start its tickets' numbers (工单编号), the pinyin initials of its short name.
+    number_code: str = ""
 
     @property
     def intake_scope(self) -> str:

@@ -161,6 +161,7 @@ CORRECTION = CorrectionDefaults(
 
 SPEC = KindSpec(
     kind=TicketKind.MAINTENANCE_RECORD,
+    number_code="WB",  # 维保
     correction=CORRECTION,
     awaiting={Role.SAFETY_MANAGER: frozenset({MaintenanceRecordState.SUBMITTED.value})},
     states=(MaintenanceRecordState, MissedMaintenanceState),

@@ -162,6 +162,7 @@ CORRECTION = replace(GENERAL_DUTY, own_finding_only=True)
 
 SPEC = KindSpec(
     kind=TicketKind.REPORT,
+    number_code="JB",  # 举报
     correction=CORRECTION,
     states=(ReportState,),
     actions=lambda s, _: allowed_actions(ReportState(s)),

@@ -217,6 +217,7 @@ CORRECTION = CorrectionDefaults(
 
 SPEC = KindSpec(
     kind=TicketKind.RESCUE,
+    number_code="KR",  # 困人
     correction=CORRECTION,
     machine_intake=True,
     awaiting={Role.SAFETY_MANAGER: frozenset({RescueState.RELEASED.value})},

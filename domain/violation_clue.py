@@ -147,6 +147,7 @@ CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"verify_overdue": "线索�
 
 SPEC = KindSpec(
     kind=TicketKind.VIOLATION_CLUE,
+    number_code="XS",  # 线索
     correction=CORRECTION,
     states=(ClueState,),
     actions=lambda s, _: allowed_actions(ClueState(s)),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
 
+import asyncpg
 from sqlalchemy import (
     ClauseElement,
     Connection,
@@ -32,7 +33,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql.compiler import ExpandedState, SQLCompiler
@@ -163,20 +164,33 @@ class Database:
         async with self._read_engine.connect() as connection:
             driver = (await connection.get_raw_connection()).driver_connection
             assert driver is not None
-            async with driver.transaction():
-                results: list[Rows] = []
-                for statement, values in steps:
-                    entry = self._statements.compiled(statement, _insert_keys(statement, values))
-                    bound = [self._statements.bound(entry, row) for row in values]
-                    if not bound:
-                        results.append([])
-                    elif entry.returns_rows:
-                        fetched = [await driver.fetch(sql, *arguments) for sql, arguments in bound]
-                        results.append([row for rows in fetched for row in rows])
-                    else:
-                        await driver.executemany(bound[0][0], [arguments for _, arguments in bound])
-                        results.append([])
-                return results
+            try:
+                return await self._execute_on(driver, steps)
+            except asyncpg.PostgresError as error:
+                # As SQLAlchemy's execution raises it, and as `execute` raises on SQLite: a unique key a
+                # write meets is an IntegrityError whatever the backend.
+                failure = (
+                    IntegrityError
+                    if isinstance(error, asyncpg.IntegrityConstraintViolationError)
+                    else DBAPIError
+                )
+                raise failure(None, None, error) from error
+
+    async def _execute_on(self, driver: Any, steps: Sequence[Step]) -> list[Rows]:
+        async with driver.transaction():
+            results: list[Rows] = []
+            for statement, values in steps:
+                entry = self._statements.compiled(statement, _insert_keys(statement, values))
+                bound = [self._statements.bound(entry, row) for row in values]
+                if not bound:
+                    results.append([])
+                elif entry.returns_rows:
+                    fetched = [await driver.fetch(sql, *arguments) for sql, arguments in bound]
+                    results.append([row for rows in fetched for row in rows])
+                else:
+                    await driver.executemany(bound[0][0], [arguments for _, arguments in bound])
+                    results.append([])
+            return results
 
     async def write_statements(self, work: StatementWork[T]) -> T:
         """`work` in a transaction, given a `Run` for its statements: for a write that reads first.

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from domain.ticket_numbers import ticket_number
 from store.db import UTCDateTime
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
@@ -116,6 +117,8 @@ class Ticket(Base):
         Index("ix_tickets_kind_opened_at", "kind", "opened_at"),
         Index("ix_tickets_elevator_opened_at", "elevator_code", "opened_at"),
         Index("ix_tickets_opened_at", "opened_at"),
+        # Two tickets never share a number; the projection finds the next serial of a prefix by this index.
+        UniqueConstraint("number_prefix", "number_serial", name="uq_tickets_number"),
     )
 
     ticket_id: Mapped[str] = mapped_column(String(200), primary_key=True)
@@ -143,6 +146,14 @@ class Ticket(Base):
     linked_tickets: Mapped[list[str]] = mapped_column(JsonType, default=list)
     # SHA-256 of the token a member of the public follows the ticket with; the token itself is not kept.
     tracking_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # 工单编号 (domain/ticket_numbers.py): given as the ticket is first stored, never changed. None for
+    # rows a benchmark generated straight into the table.
+    number_prefix: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    number_serial: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    @property
+    def number(self) -> str | None:
+        return ticket_number(self.number_prefix, self.number_serial)
 
 
 class ReporterIdentity(Base):

@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, bindparam, func, select
 
+from domain.ticket_numbers import ticket_number
 from store.database import AnySelect
 from store.models import Ticket
 from store.ticket_filters import ListingShape, shape_conditions
@@ -42,6 +43,13 @@ class TicketRow(NamedTuple):
     details: dict[str, Any]
     spawned_from: str | None
     linked_tickets: list[str]
+    number_prefix: str | None
+    number_serial: int | None
+
+    @property
+    def number(self) -> str | None:
+        """工单编号, as people see it (KR-PD-20261207-0001)."""
+        return ticket_number(self.number_prefix, self.number_serial)
 
 
 @dataclass(frozen=True)

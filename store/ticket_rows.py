@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import BindParameter, bindparam, func, select
+
+from domain.ticket_numbers import number_prefix
 from domain.tickets import TicketSnapshot, TimelineEvent
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
 from store.upsert import insert_of
@@ -19,12 +22,24 @@ class ProjectionStatements:
 
     @classmethod
     def build(cls, dialect: str) -> ProjectionStatements:
-        tickets = insert_of(dialect, Ticket.__table__)
-        columns = [column.name for column in Ticket.__table__.columns]
+        table = Ticket.__table__
+        # The ticket's number is given as its row is first inserted: the next serial of its prefix, found
+        # in the same statement (SQLite's write lock orders the inserts; on PostgreSQL two at once would
+        # meet the unique constraint, and the projection's retry takes the next one).
+        numbered = table.alias("numbered")
+        prefix: BindParameter[str] = bindparam(NUMBER_PREFIX)
+        next_serial = (
+            select(func.coalesce(func.max(numbered.c.number_serial), 0) + 1)
+            .where(numbered.c.number_prefix == prefix)
+            .scalar_subquery()
+        )
+        tickets = insert_of(dialect, table).values(number_prefix=prefix, number_serial=next_serial)
+        kept = {"ticket_id", "number_prefix", "number_serial"}
+        columns = [column.name for column in table.columns if column.name not in kept]
         return cls(
             ticket_upsert=tickets.on_conflict_do_update(
-                index_elements=[Ticket.__table__.c.ticket_id],
-                set_={column: tickets.excluded[column] for column in columns if column != "ticket_id"},
+                index_elements=[table.c.ticket_id],
+                set_={column: tickets.excluded[column] for column in columns},
                 # Projections may arrive twice or out of order: only a newer snapshot replaces the row.
                 where=Ticket.__table__.c.seq < tickets.excluded.seq,
             ),
@@ -38,6 +53,10 @@ class ProjectionStatements:
                 index_elements=["source", "ref"]
             ),
         )
+
+
+# The bind the upsert takes the ticket's number prefix by: a name of its own, since it is used twice.
+NUMBER_PREFIX = "number_prefix_of_row"
 
 
 def ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
@@ -65,6 +84,7 @@ def ticket_row(snapshot: TicketSnapshot) -> dict[str, object]:
         "spawned_from": snapshot.spawned_from,
         "linked_tickets": list(snapshot.linked_tickets),
         "tracking_digest": snapshot.tracking_digest,
+        NUMBER_PREFIX: number_prefix(snapshot.kind, snapshot.district, snapshot.opened_at),
     }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import case, func, select, true
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.kinds import TicketKind
@@ -74,6 +75,10 @@ def _parties(session: Session, ticket_id: str) -> dict[Relation, set[str]]:
     return parties
 
 
+# Tries at a ticket's number when other new tickets of its prefix are stored at the same time.
+_NUMBER_ATTEMPTS = 20
+
+
 class TicketRepository:
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -138,7 +143,15 @@ class TicketRepository:
                 queued_rows(mails, queued_at or snapshot.updated_at, claimed_until),
             ),
         ]
-        *_, claimed = await self._database.execute(*steps)
+        for attempt in range(_NUMBER_ATTEMPTS):
+            try:
+                *_, claimed = await self._database.execute(*steps)
+                break
+            except IntegrityError as error:
+                # Two new tickets of one prefix stored at the same instant on PostgreSQL took the same
+                # serial; the one refused takes the next at once (nothing of its transaction was kept).
+                if "uq_tickets_number" not in str(error.orig) or attempt == _NUMBER_ATTEMPTS - 1:
+                    raise
         if new_parties:
             self._remember_parties(
                 snapshot.ticket_id, parties | self._stored_parties.get(snapshot.ticket_id, frozenset())

@@ -30,6 +30,7 @@ from store.identities import IdentityRepository
 from store.mail_log import MailLog
 from store.outbox import MailOutbox
 from store.registry import RegistryRepository
+from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
 from worker.workflow_runner import WorkerSandboxRunner
 from workflows.kind_modules import kind_workflows
@@ -63,6 +64,7 @@ def outbox_delivery(settings: Settings, database: Database, clock: Clock = syste
         # Mails link to where people reach the platform, never to the address the API listens on.
         settings.effective_public_base_url,
         now=clock,
+        numbers=TicketNumbers(database),
     )
 
 
@@ -94,6 +96,7 @@ def build_activities(
             MailLog(database),
             settings.effective_public_base_url,
             clock,
+            TicketNumbers(database),
         ),
         IdentityActivities(IdentityRepository(database, clock)),
         TicketOpening(client, task_queue),

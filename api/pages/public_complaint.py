@@ -120,6 +120,7 @@ async def file_complaint_or_report(
         kind_label=TicketKind(kind).label_zh,
         elevator_path=f"/e/{quote(code, safe='')}",
         filed=filed,
+        number=await resources.ticket_numbers.of(filed.ticket_id),
         tracking_url=(
             f"{resources.settings.effective_public_base_url}/t/{filed.tracking_token}"
             if filed.tracking_token

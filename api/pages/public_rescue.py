@@ -100,7 +100,7 @@ async def report_entrapment(
     known = await resources.tickets.ticket_for_report(ReportSource.QR.value, ref)
     if known is not None:
         # The same form sent again after its rescue had closed: the answer it had.
-        return _rescue_sent(request, resources, elevator, known.ticket_id, known.state, True)
+        return await _rescue_sent(request, resources, elevator, known.ticket_id, known.state, True)
     body = checked.body
     try:
         receipt = await open_rescue(
@@ -130,12 +130,12 @@ async def report_entrapment(
             error=f"报警未能通过网络提交，请立即拨打 {hotline} 报警求助。",
         )
     await audit(resources, request, None, outcome=Outcome.OK, ticket_id=receipt.ticket_id)
-    return _rescue_sent(
+    return await _rescue_sent(
         request, resources, elevator, receipt.ticket_id, receipt.state, receipt.joined_existing
     )
 
 
-def _rescue_sent(
+async def _rescue_sent(
     request: Request,
     resources: AppResources,
     elevator: Elevator,
@@ -152,6 +152,7 @@ def _rescue_sent(
         elevator_path=f"/e/{quote(elevator.code, safe='')}",
         address=elevator.address,
         ticket_id=ticket_id,
+        number=await resources.ticket_numbers.of(ticket_id),
         state_label=state_label(TicketKind.RESCUE, state) if state else "",
         joined_existing=joined_existing,
     )

@@ -41,6 +41,7 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 # One CSV row per timeline event; the ticket's columns repeat on each of its rows.
 TICKET_COLUMNS = (
     "ticket_id",
+    "number",
     "kind",
     "kind_label",
     "state",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -267,8 +268,11 @@ async def test_a_repair_runs_from_alarm_to_closure_over_http(api: Api) -> None:
     )
     assert _templates(messages, MAINTENANCE_MAIL) == ["work_order_assigned", "work_order_closed"]
     assert "confirmation_requested" in _templates(messages, USE_UNIT_MAIL)
+    # People are told the ticket's number (kind, district, day, serial), never its engine id.
+    assert re.fullmatch(r"GZ-PD-\d{8}-\d{4}", closed["number"])
     for message in mails_to(messages, MAINTENANCE_MAIL):
-        assert ticket_id in str(message["Subject"])
+        assert f"工单号 {closed['number']}" in str(message["Subject"])
+        assert ticket_id not in str(message["Subject"])
         assert "故障维修" in str(message["Subject"])
 
 

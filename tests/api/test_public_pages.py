@@ -164,8 +164,12 @@ async def test_a_complaint_from_the_page_is_followed_and_evaluated_by_its_link(a
     tracking = _tracking_path(filed)
     assert f"{api.settings.effective_public_base_url}{tracking}" in filed
     [complaint] = await _tickets(api, "complaint")
-    ticket_id = str(complaint["ticket_id"])
+    ticket_id, number = str(complaint["ticket_id"]), str(complaint["number"])
     assert complaint["elevator_code"] == PUDONG_B
+    # The complainant is given the complaint's number, not the engine's id.
+    assert number.startswith("TS-PD-")
+    assert number in filed
+    assert ticket_id not in filed
 
     # The same form sent again (a double tap, a reload) opens nothing new and shows no second link.
     again = _page(await api.http.post(f"/e/{PUDONG_B}/complaint", data=form))
@@ -176,7 +180,7 @@ async def test_a_complaint_from_the_page_is_followed_and_evaluated_by_its_link(a
     followed = _page(await api.http.get(tracking))
     assert "投诉办理进度" in followed
     assert "待受理" in followed
-    assert ticket_id in followed
+    assert number in followed
     assert "评价处理结果" not in followed
     assert COMPLAINANT[0] not in followed
     assert PHONE_LIKE.findall(followed) == []
@@ -284,11 +288,12 @@ async def test_an_entrapment_reported_from_the_page_opens_a_rescue(api: Api) -> 
     ticket = await api.ticket(str(rescue["ticket_id"]), user=READER)
     assert ticket["elevator_code"] == PUDONG_A
     assert [(r["source"], r["ref"]) for r in ticket["reports"]] == [("qr", submission)]
-    assert ticket["ticket_id"] in sent
+    assert ticket["number"] in sent
+    assert ticket["ticket_id"] not in sent
 
     # Sent twice (a reload): the same rescue, not a second one.
     again = _page(await api.http.post(f"/e/{PUDONG_A}/rescue", data=form))
-    assert ticket["ticket_id"] in again
+    assert ticket["number"] in again
     assert len(await _tickets(api, "rescue")) == 1
     await api.cancel(ticket["ticket_id"])
 

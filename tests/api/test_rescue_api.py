@@ -119,9 +119,10 @@ async def test_rescue_runs_from_alarm_to_closure_over_http(api: Api) -> None:
         "rescue_use_unit_notified",
     ]
     assert len(messages) == 5, [str(m["Subject"]) for m in messages]
+    number = (await api.ticket(ticket_id))["number"]
     for message in messages:
         subject = str(message["Subject"])
-        assert ticket_id in subject
+        assert f"工单号 {number}" in subject
         assert "困人救援" in subject
         assert message["X-Idempotency-Key"] is not None
     keys = Counter(str(m["X-Idempotency-Key"]).strip() for m in messages)

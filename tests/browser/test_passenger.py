@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import httpx
@@ -26,12 +27,16 @@ async def _fits_the_phone(page: Page) -> None:
     assert width <= PHONE_WIDTH, f"{page.url} is {width} px wide"
 
 
-async def _as_regulator(stack: str, ticket_id: str, action: str, body: dict[str, Any]) -> None:
-    """The district regulator acts through the JSON API (their own pages are another journey)."""
+async def _as_regulator(stack: str, number: str, action: str, body: dict[str, Any]) -> None:
+    """The district regulator acts through the JSON API (their own pages are another journey) on the
+    complaint the passenger quotes by its number."""
     async with httpx.AsyncClient(base_url=stack, trust_env=False) as client:
         signed_in = await client.post("/auth/token", data={"username": REGULATOR, "password": DEMO_PASSWORD})
         assert signed_in.status_code == 200, signed_in.text
         headers = {"Authorization": f"Bearer {signed_in.json()['access_token']}"}
+        listed = await client.get("/tickets", params={"kind": "complaint", "limit": 200}, headers=headers)
+        assert listed.status_code == 200, listed.text
+        (ticket_id,) = [t["ticket_id"] for t in listed.json()["items"] if t["number"] == number]
         acted = await client.post(f"/tickets/{ticket_id}/{action}", json=body, headers=headers)
         assert acted.status_code == 200, acted.text
 
@@ -78,10 +83,12 @@ async def test_a_passenger_files_a_complaint_and_follows_it_by_its_link(phone: P
     await _fits_the_phone(phone)
     await screenshot(phone, "passenger-4-tracking")
 
-    ticket_id = (await phone.locator("dt:text-is('受理编号') + dd").inner_text()).strip()
-    await _as_regulator(stack, ticket_id, "accept", {"note": "予以受理"})
+    # The passenger sees the complaint's number (投诉, district, day, serial), not the engine's id.
+    number = (await phone.locator("dt:text-is('受理编号') + dd").inner_text()).strip()
+    assert re.fullmatch(r"TS-[A-Z]{2}-\d{8}-\d{4}", number), number
+    await _as_regulator(stack, number, "accept", {"note": "予以受理"})
     await _as_regulator(
-        stack, ticket_id, "record_result", {"agreed": True, "result": "物业已调慢关门速度并更换光幕"}
+        stack, number, "record_result", {"agreed": True, "result": "物业已调慢关门速度并更换光幕"}
     )
     # Later, the passenger opens the saved link again.
     await phone.goto(tracking_url)

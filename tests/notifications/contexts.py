@@ -7,7 +7,9 @@ from typing import Any
 
 # 2026-11-25 20:05 in Shanghai; given in UTC so the tests prove the conversion.
 ALARM_AT = datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
-TICKET_ID = "KR-20261125-000123"
+TICKET_ID = "rescue-31103101002013120045-alarm-A-0123"
+# 工单编号: what mails print of the ticket.
+TICKET_NUMBER = "KR-PD-20261125-0123"
 ADDRESS = "张杨路500号华润时代广场2号楼"
 
 
@@ -18,6 +20,7 @@ def rescue_context(
     return {
         "ticket": {
             "ticket_id": TICKET_ID,
+            "number": TICKET_NUMBER,
             "kind_label": "困人救援",
             "state_label": "已解困待确认",
             "source_label": "远程监测报警",

@@ -19,6 +19,7 @@ from notifications.render import MailRenderer, RenderedMail
 # 2026-05-06 09:00 in Shanghai; given in UTC so the tests prove the conversion.
 ISSUED_AT = datetime(2026, 5, 6, 1, 0, tzinfo=UTC)
 TICKET_ID = "directive-31011500001-4f1c2b"
+TICKET_NUMBER = "ZL-PD-20261125-0001"
 TICKET_URL = f"http://127.0.0.1:8000/tickets/{TICKET_ID}"
 NUMBER = "浦市监特指〔2026〕1号"
 ADDRESS = "浦东新区陆家嘴环路 1000 号 1 号楼 A 梯"
@@ -40,6 +41,7 @@ def directive_context(
     return {
         "ticket": {
             "ticket_id": TICKET_ID,
+            "number": TICKET_NUMBER,
             "kind": "directive",
             "kind_label": "安全监察指令书",
             "state_label": "待签收",
@@ -187,7 +189,7 @@ def test_subject_names_the_kind_what_happened_the_place_and_the_ticket(
 
     assert subject.startswith("【安全监察指令书】")
     assert case.subject in subject
-    assert subject.endswith(f"{ADDRESS}（工单号 {TICKET_ID}）")
+    assert subject.endswith(f"{ADDRESS}（工单号 {TICKET_NUMBER}）")
     assert "\n" not in subject
 
 
@@ -197,7 +199,7 @@ def test_both_bodies_carry_the_facts_and_the_platform_signature(renderer: MailRe
 
     for body in (mail.text, _visible_text(mail.html)):
         assert f"{case.recipient}：" in body
-        assert TICKET_ID in body
+        assert TICKET_NUMBER in body
         assert NUMBER in body
         assert "安全监察指令书" in body
         assert "工单来源" in body

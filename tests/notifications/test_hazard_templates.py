@@ -17,6 +17,7 @@ from notifications.render import MailRenderer, RenderedMail
 # 2026-11-26 09:12 in Shanghai; given in UTC so the tests prove the conversion.
 REPORTED_AT = datetime(2026, 11, 26, 1, 12, tzinfo=UTC)
 TICKET_ID = "hazard-31011500001-insp-sh-YH-2026-0045"
+TICKET_NUMBER = "YH-PD-20261125-0045"
 TICKET_URL = f"http://127.0.0.1:8000/tickets/{TICKET_ID}"
 ADDRESS = "张杨路500号华润时代广场2号楼"
 USE_UNIT = "上海华润物业管理有限公司"
@@ -39,6 +40,7 @@ def hazard_context(
     return {
         "ticket": {
             "ticket_id": TICKET_ID,
+            "number": TICKET_NUMBER,
             "kind": "hazard",
             "kind_label": "隐患上报",
             "state_label": "已整改待验证",
@@ -164,7 +166,7 @@ def test_subject_names_the_kind_the_place_and_the_ticket(renderer: MailRenderer,
     subject = _render(renderer, case).subject
 
     assert subject.startswith("【隐患上报】")
-    assert subject.endswith(f"（工单号 {TICKET_ID}）")
+    assert subject.endswith(f"（工单号 {TICKET_NUMBER}）")
     assert ADDRESS in subject
     assert "\n" not in subject
 
@@ -183,7 +185,7 @@ def test_both_bodies_carry_the_facts_and_the_platform_signature(renderer: MailRe
 
     for body in (mail.text, _visible_text(mail.html)):
         assert f"{case.recipient}：" in body
-        assert TICKET_ID in body
+        assert TICKET_NUMBER in body
         assert ADDRESS in body
         assert "隐患上报" in body
         assert "工单来源" in body

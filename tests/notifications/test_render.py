@@ -15,7 +15,7 @@ from jinja2 import UndefinedError
 from domain.calendar import CHINA_TIME
 from domain.policies import policy_rules, policy_table
 from notifications.render import MailRenderer, RenderedMail, UnknownTemplate
-from tests.notifications.contexts import ADDRESS, ALARM_AT, TICKET_ID, rescue_context
+from tests.notifications.contexts import ADDRESS, ALARM_AT, TICKET_ID, TICKET_NUMBER, rescue_context
 
 # A mainland mobile number standing alone; the 20-digit registration code must not count.
 TICKET_URL = f"http://127.0.0.1:8000/tickets/{TICKET_ID}"
@@ -109,7 +109,8 @@ def test_subject_names_the_rescue_the_place_and_the_ticket(renderer: MailRendere
 
     assert subject.startswith("【困人救援")
     assert ADDRESS in subject
-    assert TICKET_ID in subject
+    assert TICKET_NUMBER in subject
+    assert TICKET_ID not in subject
     assert "\n" not in subject
 
 
@@ -119,7 +120,7 @@ def test_both_bodies_carry_the_facts_and_the_platform_signature(renderer: MailRe
 
     for body in (mail.text, _visible_text(mail.html)):
         assert "浦东新区市场监督管理局：" in body
-        assert TICKET_ID in body
+        assert TICKET_NUMBER in body
         assert ADDRESS in body
         assert "上海智慧电梯平台" in body
         for phrase in case.phrases:

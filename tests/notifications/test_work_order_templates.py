@@ -17,6 +17,7 @@ from notifications.render import MailRenderer, RenderedMail
 # 2026-11-26 09:12 in Shanghai; given in UTC so the tests prove the conversion.
 OPENED_AT = datetime(2026, 11, 26, 1, 12, tzinfo=UTC)
 TICKET_ID = "GZ-20261126-000045"
+TICKET_NUMBER = "GZ-PD-20261126-0045"
 TICKET_URL = f"http://127.0.0.1:8000/tickets/{TICKET_ID}"
 ADDRESS = "张杨路500号华润时代广场2号楼"
 MAINTAINER = "上海三菱电梯有限公司浦东维保站"
@@ -37,6 +38,7 @@ def fault_repair_context(
     return {
         "ticket": {
             "ticket_id": TICKET_ID,
+            "number": TICKET_NUMBER,
             "kind": "fault_repair",
             "kind_label": "故障维修",
             "state_label": "已接单",
@@ -183,7 +185,7 @@ def test_subject_names_the_kind_the_place_and_the_ticket(renderer: MailRenderer,
 
     assert subject.startswith("【故障维修】")
     assert ADDRESS in subject
-    assert TICKET_ID in subject
+    assert TICKET_NUMBER in subject
     assert "\n" not in subject
 
 
@@ -193,7 +195,7 @@ def test_both_bodies_carry_the_facts_and_the_platform_signature(renderer: MailRe
 
     for body in (mail.text, _visible_text(mail.html)):
         assert f"{case.recipient}：" in body
-        assert TICKET_ID in body
+        assert TICKET_NUMBER in body
         assert ADDRESS in body
         assert "故障维修" in body
         assert "上海智慧电梯平台" in body

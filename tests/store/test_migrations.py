@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +91,53 @@ async def test_a_database_with_users_keeps_their_roles_through_the_accounts_migr
             user = (await connection.execute(text("SELECT name, active, password_hash FROM users"))).one()
         assert [tuple(row) for row in roles] == [("u-old", "safety_manager")]
         assert (user.name, bool(user.active), user.password_hash) == ("老王", True, None)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_tickets_stored_before_numbers_are_numbered_in_the_order_they_were_opened(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    async with contextlib.AsyncExitStack() as stack:
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+        else:
+            url = await stack.enter_async_context(
+                fresh_database(request.getfixturevalue("postgres_server_url"))
+            )
+        await asyncio.to_thread(command.upgrade, alembic_config(url), "0008")
+        engine = make_engine(url)
+        stack.push_async_callback(engine.dispose)
+        # Opened 2026-11-25 in Shanghai (the second one at 23:30 UTC the day before), and one the next day.
+        opened = {
+            "rescue-later": "2026-11-25 02:00:00+00:00",
+            "rescue-first": "2026-11-24 23:30:00+00:00",
+            "rescue-next-day": "2026-11-25 16:30:00+00:00",
+            "hazard-one": "2026-11-25 03:00:00+00:00",
+        }
+        async with engine.begin() as connection:
+            for ticket_id, at in opened.items():
+                kind = ticket_id.split("-")[0]
+                await connection.execute(
+                    text(
+                        "INSERT INTO tickets (ticket_id, kind, state, seq, workflow_id, run_id, elevator_code,"
+                        " district, use_unit_id, maintenance_unit_id, assigned_unit_id, opened_at, updated_at,"
+                        " overdue, deadlines, provisional_deadlines, flags, details, linked_tickets) VALUES"
+                        " (:id, :kind, 'dispatched', 1, :id, 'run', '31011500001', 'pudong', 'uu', 'mu', 'mu',"
+                        " :at, :at, false, '{}', '[]', '[]', '{}', '[]')"
+                    ),
+                    {"id": ticket_id, "kind": kind, "at": datetime.fromisoformat(at)},
+                )
+
+        await upgrade_to_head_async(url)
+
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text("SELECT ticket_id, number_prefix, number_serial FROM tickets")
+            )
+            numbers = {ticket_id: f"{prefix}-{serial:04d}" for ticket_id, prefix, serial in rows}
+        assert numbers == {
+            "rescue-first": "KR-PD-20261125-0001",
+            "rescue-later": "KR-PD-20261125-0002",
+            "rescue-next-day": "KR-PD-20261126-0001",
+            "hazard-one": "YH-PD-20261125-0001",
+        }
