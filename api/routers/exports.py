@@ -41,7 +41,6 @@ _REFUSALS: dict[int | str, dict[str, Any]] = {
 # One CSV row per timeline event; the ticket's columns repeat on each of its rows.
 TICKET_COLUMNS = (
     "ticket_id",
-    "number",
     "kind",
     "kind_label",
     "state",
@@ -61,6 +60,8 @@ TICKET_COLUMNS = (
     "details",
     "spawned_from",
     "linked_tickets",
+    # Added after the others: a spreadsheet that reads columns by position keeps reading them.
+    "number",
 )
 EVENT_COLUMNS = (
     "seq",
