@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
 from elevator_orders.settings import DEVELOPMENT_PAYLOAD_ENCRYPTION_KEY, InsecureSettings, Settings
-from tests.support.smtp import free_port
+from tests.support.ports import free_port
 from worker.main import running_worker
 
 REAL_JWT_SECRET = SecretStr(base64.b64encode(os.urandom(32)).decode())

@@ -27,7 +27,8 @@ from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
 from tests.support.auth import signed_in_as_named_user
 from tests.support.clock import SettableClock
-from tests.support.smtp import MailCatcher, free_port
+from tests.support.ports import free_port
+from tests.support.smtp import MailCatcher
 from worker.main import running_worker
 
 MONITORING = "u-monitoring"

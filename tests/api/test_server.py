@@ -12,7 +12,7 @@ from api.app import create_app
 from api.server import api_server
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
-from tests.support.smtp import free_port
+from tests.support.ports import free_port
 
 
 async def test_the_api_server_answers_over_a_real_socket(settings: Settings) -> None:

@@ -10,7 +10,7 @@ from notifications.dev_sink import DevMailSink
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
 from tests.notifications.contexts import rescue_context
-from tests.support.smtp import LOOPBACK, free_port
+from tests.support.ports import LOOPBACK, free_port
 
 
 async def test_each_message_becomes_a_readable_eml_file(tmp_path: Path, renderer: MailRenderer) -> None:

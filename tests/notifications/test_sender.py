@@ -12,7 +12,8 @@ import pytest
 from notifications.render import MailRenderer, RenderedMail
 from notifications.sender import MailSender, SmtpConfig, message_id_for
 from tests.notifications.contexts import rescue_context
-from tests.support.smtp import LOOPBACK, MailCatcher, free_port
+from tests.support.ports import LOOPBACK, free_port
+from tests.support.smtp import MailCatcher
 
 MAIL_FROM = "上海智慧电梯平台 <noreply@elevator-orders.sh.cn>"
 TO = "rescue@pd-weibao.example.cn"

@@ -17,7 +17,7 @@ from playwright.async_api import Page
 
 from elevator_orders.settings import Settings
 from store.seed import DEMO_PASSWORD
-from tests.support.smtp import LOOPBACK, free_port
+from tests.support.ports import LOOPBACK, free_port
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT_DIR = REPOSITORY_ROOT / "var" / "screenshots"

@@ -8,7 +8,6 @@ which is how retry paths are exercised against real SMTP rather than a mock.
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 from collections.abc import Callable
 from email import policy
@@ -19,18 +18,11 @@ from types import TracebackType
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-LOOPBACK = "127.0.0.1"
+from tests.support.ports import LOOPBACK, free_port
+
 ACCEPTED_REPLY = "250 OK: message accepted"
 TEMPORARY_FAILURE_REPLY = "451 4.3.0 Temporary failure, please retry"
 _POLL_INTERVAL_SECONDS = 0.01
-
-
-def free_port() -> int:
-    """A loopback TCP port that nothing was listening on a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((LOOPBACK, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class _CatchingHandler:

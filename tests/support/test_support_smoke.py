@@ -4,8 +4,10 @@ not a change to the code under test, and the message says so before a hundred fi
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -13,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import CHINA_TIME
 from tests.support.clock import AS_OF_VARIABLE, SettableClock, as_of_offset
+from tests.support.ports import LOOPBACK, free_port
 from tests.support.postgres import URL_ENV_VAR, throwaway_postgres
 from tests.support.temporal_test_server import temporal_cli, time_skipping_wrapper
 
@@ -66,3 +69,12 @@ async def test_the_shared_time_skipping_server_and_test_clocks_run_on_the_day_se
     monkeypatch.setenv(AS_OF_VARIABLE, (today - timedelta(days=1)).isoformat())
     with pytest.raises(ValueError, match="in the past"):
         as_of_offset()
+
+
+def test_free_ports_are_ones_the_kernel_never_hands_out_itself() -> None:
+    low, high = (int(part) for part in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+    ports = {free_port() for _ in range(20)}
+    assert all(not low <= port <= high for port in ports)
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((LOOPBACK, port))  # still free: nothing was left listening on it

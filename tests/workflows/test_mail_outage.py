@@ -9,6 +9,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.rescue_service import open_rescue
 from elevator_orders.settings import Settings
 from tests.support.outbox import outbox_rows
+from tests.support.ports import free_port
 from tests.support.rescue import (
     DISPATCHER,
     MAINTENANCE_MAIL,
@@ -19,7 +20,7 @@ from tests.support.rescue import (
     template_of,
     ticket_when,
 )
-from tests.support.smtp import MailCatcher, free_port
+from tests.support.smtp import MailCatcher
 from worker.main import running_worker
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
