@@ -19,13 +19,17 @@ class ProjectionStatements:
     event_insert: Any
     party_insert: Any
     report_insert: Any
+    # PostgreSQL only: new tickets of one number prefix take turns, so each reads the serial before it.
+    number_lock: Any | None
 
     @classmethod
     def build(cls, dialect: str) -> ProjectionStatements:
         table = Ticket.__table__
         # The ticket's number is given as its row is first inserted: the next serial of its prefix, found
-        # in the same statement (SQLite's write lock orders the inserts; on PostgreSQL two at once would
-        # meet the unique constraint, and the projection's retry takes the next one).
+        # in the same statement. SQLite's write lock orders the inserts; on PostgreSQL the first projection
+        # of a ticket takes an advisory lock on its prefix first (read committed: the upsert, a statement
+        # begun after the lock, sees the serial the previous holder committed). Without it an alarm storm
+        # in one district would meet the unique constraint over and over.
         numbered = table.alias("numbered")
         prefix: BindParameter[str] = bindparam(NUMBER_PREFIX)
         next_serial = (
@@ -52,7 +56,16 @@ class ProjectionStatements:
             report_insert=insert_of(dialect, TicketReport.__table__).on_conflict_do_nothing(
                 index_elements=["source", "ref"]
             ),
+            number_lock=(
+                select(func.pg_advisory_xact_lock(_POSTGRES_LOCK_SPACE, func.hashtext(prefix)))
+                if dialect == "postgresql"
+                else None
+            ),
         )
+
+
+# The first key of the two-key advisory lock a ticket's number is given under, one second key per prefix.
+_POSTGRES_LOCK_SPACE = 0x6764  # "gd", 工单
 
 
 # The bind the upsert takes the ticket's number prefix by: a name of its own, since it is used twice.

@@ -29,7 +29,7 @@ from store.ticket_filters import (
 )
 from store.ticket_listing import TicketPage, TicketRow, listing_statements
 from store.ticket_reads import EventRow, ReportRow
-from store.ticket_rows import ProjectionStatements, event_row, ticket_row
+from store.ticket_rows import NUMBER_PREFIX, ProjectionStatements, event_row, ticket_row
 
 _PARTY_CACHE_SIZE = 10_000
 
@@ -75,8 +75,9 @@ def _parties(session: Session, ticket_id: str) -> dict[Relation, set[str]]:
     return parties
 
 
-# Tries at a ticket's number when other new tickets of its prefix are stored at the same time.
-_NUMBER_ATTEMPTS = 20
+# Tries at a ticket's number when a ticket first stored by a later projection (without the number lock)
+# meets another new ticket of its prefix.
+_NUMBER_ATTEMPTS = 5
 
 
 class TicketRepository:
@@ -116,7 +117,11 @@ class TicketRepository:
         new_parties = parties - self._stored_parties.get(snapshot.ticket_id, frozenset())
 
         statements = self._projection
-        steps: list[Step] = [
+        steps: list[Step] = []
+        if statements.number_lock is not None and snapshot.seq <= 1:
+            # A ticket's first projection is where its row, and its number, may be new.
+            steps.append((statements.number_lock, [{NUMBER_PREFIX: row[NUMBER_PREFIX]}]))
+        steps += [
             (statements.ticket_upsert, [row]),
             (statements.event_insert, [event_row(snapshot.ticket_id, event) for event in events]),
             (
@@ -149,7 +154,8 @@ class TicketRepository:
                 break
             except IntegrityError as error:
                 # Two new tickets of one prefix stored at the same instant on PostgreSQL took the same
-                # serial; the one refused takes the next at once (nothing of its transaction was kept).
+                # serial (one not under the number lock); the one refused takes the next at once
+                # (nothing of its transaction was kept).
                 if "uq_tickets_number" not in str(error.orig) or attempt == _NUMBER_ATTEMPTS - 1:
                     raise
         if new_parties:
