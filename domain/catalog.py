@@ -12,7 +12,7 @@ def _labels(entry: KindSpec) -> dict[str, str]:
     labels: dict[str, str] = {}
     # The first of a kind's enums to name a state labels it; every state enum labels its members.
     for enum in reversed(entry.states):
-        labels |= {member.value: getattr(member, "label_zh") for member in enum}  # noqa: B009
+        labels |= {member.value: member.label_zh for member in enum}
     return labels
 
 

@@ -15,36 +15,19 @@ from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, under_order_121
 from domain.roles import Actor, Role
 from domain.scopes import Relation
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
 
 
-class ComplaintState(StrEnum):
+class ComplaintState(TicketState):
     # Waiting for the regulator's decision to accept (受理) or reject (不予受理).
-    RECEIVED = "received"
-    MEDIATING = "mediating"
+    RECEIVED = "received", "待受理"
+    MEDIATING = "mediating", "调解中"
     # Mediation ran out its 45 working days without agreement; the regulator must record and tell.
-    MEDIATION_ENDED = "mediation_ended"
-    AWAITING_EVALUATION = "awaiting_evaluation"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (ComplaintState.CLOSED, ComplaintState.REJECTED)
-
-
-STATE_LABELS_ZH: dict[ComplaintState, str] = {
-    ComplaintState.RECEIVED: "待受理",
-    ComplaintState.MEDIATING: "调解中",
-    ComplaintState.MEDIATION_ENDED: "调解终止待告知",
-    ComplaintState.AWAITING_EVALUATION: "待评价",
-    ComplaintState.CLOSED: "已办结",
-    ComplaintState.REJECTED: "不予受理",
-}
+    MEDIATION_ENDED = "mediation_ended", "调解终止待告知"
+    AWAITING_EVALUATION = "awaiting_evaluation", "待评价"
+    CLOSED = "closed", "已办结", FINAL
+    REJECTED = "rejected", "不予受理", FINAL
 
 
 class ComplaintAction(StrEnum):

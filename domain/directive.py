@@ -20,35 +20,20 @@ from domain.kinds import TicketKind
 from domain.legal_sources import INSPECTION_ORDER_57
 from domain.roles import Actor, Role
 from domain.scopes import Relation
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class DirectiveState(StrEnum):
+class DirectiveState(TicketState):
     # Served, waiting for the addressed unit to sign for it (签收).
-    AWAITING_SIGNATURE = "awaiting_signature"
-    RECTIFYING = "rectifying"
+    AWAITING_SIGNATURE = "awaiting_signature", "待签收"
+    RECTIFYING = "rectifying", "整改中"
     # The unit reported its rectification; the regulator re-checks (复查).
-    RECHECKING = "rechecking"
-    CLOSED = "closed"
+    RECHECKING = "rechecking", "待复查"
+    CLOSED = "closed", "已复查办结", FINAL
     # Revoked by the regulator (撤销), e.g. issued in error.
-    CANCELLED = "cancelled"
+    CANCELLED = "cancelled", "已撤销", FINAL
 
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (DirectiveState.CLOSED, DirectiveState.CANCELLED)
-
-
-STATE_LABELS_ZH: dict[DirectiveState, str] = {
-    DirectiveState.AWAITING_SIGNATURE: "待签收",
-    DirectiveState.RECTIFYING: "整改中",
-    DirectiveState.RECHECKING: "待复查",
-    DirectiveState.CLOSED: "已复查办结",
-    DirectiveState.CANCELLED: "已撤销",
-}
 
 # The states in which the rectification deadline runs: the date binds from service, signed or not.
 RECTIFY_STATES: frozenset[DirectiveState] = frozenset(

@@ -8,37 +8,19 @@ from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class FaultRepairState(StrEnum):
-    REPORTED = "reported"
-    ACCEPTED = "accepted"
-    ON_SITE = "on_site"
+class FaultRepairState(TicketState):
+    REPORTED = "reported", "已报修"
+    ACCEPTED = "accepted", "已接单"
+    ON_SITE = "on_site", "已到场"
     # Not fixable on the spot: the use unit has a written plan and the car stays stopped.
-    NOT_FIXABLE_YET = "not_fixable_yet"
-    FIXED = "fixed"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (FaultRepairState.CLOSED, FaultRepairState.CANCELLED)
-
-
-STATE_LABELS_ZH: dict[FaultRepairState, str] = {
-    FaultRepairState.REPORTED: "已报修",
-    FaultRepairState.ACCEPTED: "已接单",
-    FaultRepairState.ON_SITE: "已到场",
-    FaultRepairState.NOT_FIXABLE_YET: "暂无法修复（停梯待修）",
-    FaultRepairState.FIXED: "已修复待确认",
-    FaultRepairState.CLOSED: "已办结",
-    FaultRepairState.CANCELLED: "已撤销",
-}
+    NOT_FIXABLE_YET = "not_fixable_yet", "暂无法修复（停梯待修）"
+    FIXED = "fixed", "已修复待确认"
+    CLOSED = "closed", "已办结", FINAL
+    CANCELLED = "cancelled", "已撤销", FINAL
 
 
 class FaultRepairAction(StrEnum):

@@ -8,21 +8,14 @@ from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class FeedbackState(StrEnum):
+class FeedbackState(TicketState):
     # Waiting for the use unit's answer.
-    SUBMITTED = "submitted"
-    ANSWERED = "answered"
-
-    @property
-    def label_zh(self) -> str:
-        return {"submitted": "待答复", "answered": "已答复"}[self.value]
-
-    @property
-    def is_final(self) -> bool:
-        return self is FeedbackState.ANSWERED
+    SUBMITTED = "submitted", "待答复"
+    ANSWERED = "answered", "已答复", FINAL
 
 
 class FeedbackType(StrEnum):

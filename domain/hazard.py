@@ -13,33 +13,17 @@ from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class HazardState(StrEnum):
+class HazardState(TicketState):
     # Momentary: the run moves on to rectifying as soon as it has loaded the elevator and dispatched.
-    REPORTED = "reported"
-    RECTIFYING = "rectifying"
-    RECTIFIED = "rectified"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (HazardState.CLOSED, HazardState.CANCELLED)
-
-
-STATE_LABELS_ZH: dict[HazardState, str] = {
-    HazardState.REPORTED: "已上报",
-    HazardState.RECTIFYING: "整改中",
-    HazardState.RECTIFIED: "已整改待验证",
-    HazardState.CLOSED: "已办结",
-    HazardState.CANCELLED: "已撤回",
-}
+    REPORTED = "reported", "已上报"
+    RECTIFYING = "rectifying", "整改中"
+    RECTIFIED = "rectified", "已整改待验证"
+    CLOSED = "closed", "已办结", FINAL
+    CANCELLED = "cancelled", "已撤回", FINAL
 
 
 class HazardAction(StrEnum):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
@@ -13,6 +12,7 @@ from domain.deadline_policy import DeadlinePolicy
 from domain.kinds import TicketKind
 from domain.roles import Role
 from domain.scopes import Grant, Relation, Scope
+from domain.ticket_states import TicketState
 from domain.transitions import Party, Transition
 
 DetailsView = Mapping[str, object]
@@ -42,7 +42,7 @@ class KindSpec:
 
     kind: TicketKind
     # The state enums of the kind; a missed maintenance interval has states of its own.
-    states: tuple[type[StrEnum], ...]
+    states: tuple[type[TicketState], ...]
     # The kind's own actions in a state (details carry what else decides them, e.g. a referral made).
     actions: Callable[[str, DetailsView], list[str]]
     # The states whose step runs on a clock that can be extended (延期) and paused (中止计时).
@@ -101,9 +101,9 @@ class KindSpec:
         return grants
 
 
-def final_states(*enums: type[StrEnum]) -> frozenset[str]:
-    """The states of `enums` whose member says it is final."""
-    return frozenset(member.value for enum in enums for member in enum if getattr(member, "is_final", False))
+def final_states(*enums: type[TicketState]) -> frozenset[str]:
+    """The states of `enums` that end the ticket's work."""
+    return frozenset(member.value for enum in enums for member in enum if member.is_final)
 
 
 def open_states(finals: frozenset[str]) -> Callable[[str], bool]:

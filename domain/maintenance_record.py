@@ -8,31 +8,16 @@ from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class MaintenanceRecordState(StrEnum):
-    SUBMITTED = "submitted"
-    DISPUTED = "disputed"
+class MaintenanceRecordState(TicketState):
+    SUBMITTED = "submitted", "待确认"
+    DISPUTED = "disputed", "有异议待修改"
     # Confirmed by the use unit's safety manager: the record is final and may not change (TSG T5002 Art 5).
-    CONFIRMED = "confirmed"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (MaintenanceRecordState.CONFIRMED, MaintenanceRecordState.WITHDRAWN)
-
-
-STATE_LABELS_ZH: dict[MaintenanceRecordState, str] = {
-    MaintenanceRecordState.SUBMITTED: "待确认",
-    MaintenanceRecordState.DISPUTED: "有异议待修改",
-    MaintenanceRecordState.CONFIRMED: "已确认",
-    MaintenanceRecordState.WITHDRAWN: "已撤回",
-}
+    CONFIRMED = "confirmed", "已确认", FINAL
+    WITHDRAWN = "withdrawn", "已撤回", FINAL
 
 
 class MaintenanceRecordAction(StrEnum):
@@ -115,13 +100,9 @@ def missed_maintenance_ticket_id(elevator_code: str, due_date: str) -> str:
     return f"maintenance-missed-{elevator_code}-{due_date}"
 
 
-class MissedMaintenanceState(StrEnum):
-    OVERDUE = "overdue"
-    RESOLVED = "resolved"
-
-    @property
-    def label_zh(self) -> str:
-        return {"overdue": "超期未维保", "resolved": "已补做维保"}[self.value]
+class MissedMaintenanceState(TicketState):
+    OVERDUE = "overdue", "超期未维保"
+    RESOLVED = "resolved", "已补做维保", FINAL
 
 
 _MISSED = frozenset(MissedMaintenanceState.__members__.values())
@@ -169,7 +150,7 @@ SPEC = KindSpec(
     actions=lambda s, _: [] if s in _MISSED else allowed_actions(MaintenanceRecordState(s)),
     # The confirmation clock runs only while a record waits for the use unit.
     clocked=lambda s: s == MaintenanceRecordState.SUBMITTED,
-    finals=final_states(MaintenanceRecordState) | {MissedMaintenanceState.RESOLVED.value},
+    finals=final_states(MaintenanceRecordState, MissedMaintenanceState),
     transitions=(MAINTENANCE_RECORD_TRANSITIONS,),
     # The maintenance unit revises or withdraws its own record; the unit assigned is the use unit, to confirm.
     scopes={**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.MAINTENANCE_UNIT},

@@ -15,30 +15,16 @@ from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, fin
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE, under_order_121
 from domain.roles import Actor, Role
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class ReportState(StrEnum):
+class ReportState(TicketState):
     # The district regulator verifies the report and decides on 立案.
-    VERIFYING = "verifying"
+    VERIFYING = "verifying", "核查中"
     # Decided; a real-name reporter is still to be told of the decision.
-    INFORMING = "informing"
-    CLOSED = "closed"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self is ReportState.CLOSED
-
-
-STATE_LABELS_ZH: dict[ReportState, str] = {
-    ReportState.VERIFYING: "核查中",
-    ReportState.INFORMING: "待告知举报人",
-    ReportState.CLOSED: "已办结",
-}
+    INFORMING = "informing", "待告知举报人"
+    CLOSED = "closed", "已办结", FINAL
 
 
 class ReportAction(StrEnum):

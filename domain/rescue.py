@@ -10,44 +10,25 @@ from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class RescueState(StrEnum):
+class RescueState(TicketState):
     # Registered, not yet dispatched: only for the moments the registry lookup takes.
-    REPORTED = "reported"
-    DISPATCHED = "dispatched"
-    ACCEPTED = "accepted"
-    ON_SITE = "on_site"
-    RELEASED = "released"
+    REPORTED = "reported", "已报警"
+    DISPATCHED = "dispatched", "已派单"
+    ACCEPTED = "accepted", "已接单"
+    ON_SITE = "on_site", "已到场"
+    RELEASED = "released", "已解困待确认"
     # The use unit disputes the release record (times, people freed); the rescuer corrects it.
-    RELEASE_DISPUTED = "release_disputed"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (RescueState.CLOSED, RescueState.CANCELLED)
+    RELEASE_DISPUTED = "release_disputed", "解困信息有异议待更正"
+    CLOSED = "closed", "已办结", FINAL
+    CANCELLED = "cancelled", "已撤销", FINAL
 
     @property
     def people_trapped(self) -> bool:
         return self in _TRAPPED
-
-
-STATE_LABELS_ZH: dict[RescueState, str] = {
-    RescueState.REPORTED: "已报警",
-    RescueState.DISPATCHED: "已派单",
-    RescueState.ACCEPTED: "已接单",
-    RescueState.ON_SITE: "已到场",
-    RescueState.RELEASED: "已解困待确认",
-    RescueState.RELEASE_DISPUTED: "解困信息有异议待更正",
-    RescueState.CLOSED: "已办结",
-    RescueState.CANCELLED: "已撤销",
-}
 
 
 class RescueAction(StrEnum):

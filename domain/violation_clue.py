@@ -19,34 +19,18 @@ from domain.legal_sources import (
     PENALTY_PROCEDURE,
 )
 from domain.roles import Actor, Role
+from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
 
-class ClueState(StrEnum):
-    VERIFYING = "verifying"
-    CASE_OPEN = "case_open"
+class ClueState(TicketState):
+    VERIFYING = "verifying", "核查中"
+    CASE_OPEN = "case_open", "已立案"
     # Final: no case opened (不予立案).
-    NOT_OPENED = "not_opened"
+    NOT_OPENED = "not_opened", "不予立案", FINAL
     # Final: decided with a penalty (行政处罚), or without one (不予行政处罚).
-    PENALISED = "penalised"
-    NO_PENALTY = "no_penalty"
-
-    @property
-    def label_zh(self) -> str:
-        return STATE_LABELS_ZH[self]
-
-    @property
-    def is_final(self) -> bool:
-        return self in (ClueState.NOT_OPENED, ClueState.PENALISED, ClueState.NO_PENALTY)
-
-
-STATE_LABELS_ZH: dict[ClueState, str] = {
-    ClueState.VERIFYING: "核查中",
-    ClueState.CASE_OPEN: "已立案",
-    ClueState.NOT_OPENED: "不予立案",
-    ClueState.PENALISED: "已作出行政处罚",
-    ClueState.NO_PENALTY: "不予行政处罚",
-}
+    PENALISED = "penalised", "已作出行政处罚", FINAL
+    NO_PENALTY = "no_penalty", "不予行政处罚", FINAL
 
 
 class ClueAction(StrEnum):
