@@ -45,7 +45,7 @@ def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[
     allowed = _ACTIONS.get(key)
     if allowed is None:
         allowed = tuple(entry.actions(state, details))
-        if entry.clocked(state):
+        if entry.is_clocked(state):
             allowed += ("extend", "resume" if paused else "pause")
         _ACTIONS[key] = allowed
     return list(allowed)

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, under_order_121
 from domain.roles import Actor, Role
@@ -189,7 +189,6 @@ SPEC = KindSpec(
     action_details=("violation_referred",),
     # Only the regulator's own steps run on a clock it may extend or pause; not the evaluation.
     clocked=lambda s: s in REGULATOR_STEPS,
-    finals=final_states(ComplaintState),
     transitions=(COMPLAINT_TRANSITIONS,),
     scopes=REGULATOR_SCOPES,
     pausers=DISTRICT_REGULATOR,

@@ -15,7 +15,7 @@ from enum import StrEnum
 from domain.calendar import CHINA_TIME, WorkingDayCalendar
 from domain.correction import GENERAL_DUTY, Addressee
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DISTRICT_REGULATOR, KindSpec, final_states, open_states
+from domain.kind_spec import DISTRICT_REGULATOR, KindSpec
 from domain.kinds import TicketKind
 from domain.legal_sources import INSPECTION_ORDER_57
 from domain.roles import Actor, Role
@@ -233,8 +233,6 @@ SPEC = KindSpec(
     states=(DirectiveState,),
     actions=lambda s, _: allowed_actions(DirectiveState(s)),
     # The deadline runs in every open state; only the issuing regulator extends or pauses it.
-    clocked=open_states(final_states(DirectiveState)),
-    finals=final_states(DirectiveState),
     # Either addressee signs and rectifies: the use unit's safety manager or the maintenance unit.
     transitions=tuple(directive_transitions(addressee.role) for addressee in Addressee),
     pausers=DISTRICT_REGULATOR,

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
+from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -197,8 +197,6 @@ SPEC = KindSpec(
     awaiting={Role.SAFETY_MANAGER: frozenset({FaultRepairState.FIXED.value})},
     states=(FaultRepairState,),
     actions=lambda s, _: allowed_actions(FaultRepairState(s)),
-    clocked=open_states(final_states(FaultRepairState)),
-    finals=final_states(FaultRepairState),
     transitions=(FAULT_REPAIR_TRANSITIONS,),
     # The maintenance unit stops its own clock (e.g. waiting for a part the law lets it wait for).
     pausers=(Grant(Role.MAINTAINER, Scope.ASSIGNED),),

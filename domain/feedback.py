@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SMART_ELEVATOR_MEASURES, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import EVERY_PARTY, KindSpec, final_states, open_states
+from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -99,8 +99,6 @@ SPEC = KindSpec(
     awaiting={Role.SAFETY_MANAGER: frozenset({FeedbackState.SUBMITTED.value})},
     states=(FeedbackState,),
     actions=lambda s, _: allowed_actions(FeedbackState(s)),
-    clocked=open_states(final_states(FeedbackState)),
-    finals=final_states(FeedbackState),
     transitions=(FEEDBACK_TRANSITIONS,),
     pausers=(Grant(Role.SAFETY_MANAGER, Scope.USE_UNIT),),
     policies=POLICIES,

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
+from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -204,7 +204,6 @@ SPEC = KindSpec(
     actions=lambda s, _: allowed_actions(HazardState(s)),
     # A reported hazard has no running clock yet: it is dispatched to its use unit at once.
     clocked=lambda s: s in (HazardState.RECTIFYING, HazardState.RECTIFIED),
-    finals=final_states(HazardState),
     transitions=tuple(hazard_transitions(role) for role in REPORTER_ROLES),
     # Whoever must act now stops its own clock: the use unit while rectifying, the reporter verifying.
     pausers=(

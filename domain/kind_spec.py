@@ -45,9 +45,9 @@ class KindSpec:
     states: tuple[type[TicketState], ...]
     # The kind's own actions in a state (details carry what else decides them, e.g. a referral made).
     actions: Callable[[str, DetailsView], list[str]]
-    # The states whose step runs on a clock that can be extended (延期) and paused (中止计时).
-    clocked: Callable[[str], bool]
-    finals: frozenset[str]
+    # The states whose step runs on a clock that can be extended (延期) and paused (中止计时); None: every
+    # state but the final ones.
+    clocked: Callable[[str], bool] | None = None
     # The state machine, in each of its variants (a hazard's verifier is its reporter's role): who may
     # take an action is read from here, so the permission table never restates it.
     transitions: tuple[Mapping[Any, Transition[Any]], ...] = ()
@@ -77,6 +77,15 @@ class KindSpec:
     correction: CorrectionDefaults | None = None
     # The two letters that start its tickets' numbers (工单编号), the pinyin initials of its short name.
     number_code: str = ""
+    # The states where the ticket's work ends, as its state enums mark them.
+    finals: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "finals", final_states(*self.states))
+
+    def is_clocked(self, state: str) -> bool:
+        """True when the step of `state` runs on a clock the regulator may extend and a party may pause."""
+        return state not in self.finals if self.clocked is None else self.clocked(state)
 
     @property
     def intake_scope(self) -> str:
@@ -104,8 +113,3 @@ class KindSpec:
 def final_states(*enums: type[TicketState]) -> frozenset[str]:
     """The states of `enums` that end the ticket's work."""
     return frozenset(member.value for enum in enums for member in enum if member.is_final)
-
-
-def open_states(finals: frozenset[str]) -> Callable[[str], bool]:
-    """A clock that runs in every state but the final ones."""
-    return lambda state: state not in finals

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec, final_states
+from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -150,7 +150,6 @@ SPEC = KindSpec(
     actions=lambda s, _: [] if s in _MISSED else allowed_actions(MaintenanceRecordState(s)),
     # The confirmation clock runs only while a record waits for the use unit.
     clocked=lambda s: s == MaintenanceRecordState.SUBMITTED,
-    finals=final_states(MaintenanceRecordState, MissedMaintenanceState),
     transitions=(MAINTENANCE_RECORD_TRANSITIONS,),
     # The maintenance unit revises or withdraws its own record; the unit assigned is the use unit, to confirm.
     scopes={**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.MAINTENANCE_UNIT},

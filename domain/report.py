@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE, under_order_121
 from domain.roles import Actor, Role
@@ -152,8 +152,6 @@ SPEC = KindSpec(
     correction=CORRECTION,
     states=(ReportState,),
     actions=lambda s, _: allowed_actions(ReportState(s)),
-    clocked=open_states(final_states(ReportState)),
-    finals=final_states(ReportState),
     transitions=(report_transitions(anonymous=False), report_transitions(anonymous=True)),
     scopes=REGULATOR_SCOPES,
     pausers=DISTRICT_REGULATOR,

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import EVERY_PARTY, KindSpec, final_states
+from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.ticket_states import FINAL, TicketState
@@ -206,7 +206,6 @@ SPEC = KindSpec(
     actions=lambda s, _: allowed_actions(RescueState(s)),
     # The rescue's statutory clocks are never moved.
     clocked=lambda _: False,
-    finals=final_states(RescueState),
     transitions=(RESCUE_TRANSITIONS,),
     policies=POLICIES,
     visible_to=EVERY_PARTY,

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, final_states, open_states
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
 from domain.kinds import TicketKind
 from domain.legal_sources import (
     COMPLAINT_ORDER_20,
@@ -135,8 +135,6 @@ SPEC = KindSpec(
     correction=CORRECTION,
     states=(ClueState,),
     actions=lambda s, _: allowed_actions(ClueState(s)),
-    clocked=open_states(final_states(ClueState)),
-    finals=final_states(ClueState),
     transitions=(CLUE_TRANSITIONS,),
     scopes=REGULATOR_SCOPES,
     pausers=DISTRICT_REGULATOR,
