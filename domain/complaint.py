@@ -6,8 +6,6 @@ without agreement (Art 21). The complainant then evaluates the result (platform 
 A violation found along the way is referred as a violation clue (Art 23); the complaint itself goes on.
 """
 
-from enum import StrEnum
-
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
@@ -15,6 +13,7 @@ from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, under_order_121
 from domain.roles import Actor, Role
 from domain.scopes import Relation
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import InvalidTransition, Party, Transition, check_transition
 
@@ -30,21 +29,13 @@ class ComplaintState(TicketState):
     REJECTED = "rejected", "不予受理", FINAL
 
 
-class ComplaintAction(StrEnum):
-    ACCEPT = "accept"
-    REJECT = "reject"
-    RECORD_RESULT = "record_result"
-    REFER_VIOLATION = "refer_violation"
-    EVALUATE = "evaluate"
+class ComplaintAction(TicketAction):
+    ACCEPT = "accept", "受理"
+    REJECT = "reject", "不予受理"
+    RECORD_RESULT = "record_result", "登记调解结果"
+    REFER_VIOLATION = "refer_violation", "移送违法线索"
+    EVALUATE = "evaluate", "评价"
 
-
-ACTION_LABELS_ZH: dict[ComplaintAction, str] = {
-    ComplaintAction.ACCEPT: "受理",
-    ComplaintAction.REJECT: "不予受理",
-    ComplaintAction.RECORD_RESULT: "登记调解结果",
-    ComplaintAction.REFER_VIOLATION: "移送违法线索",
-    ComplaintAction.EVALUATE: "评价",
-}
 
 S = ComplaintState
 
@@ -107,15 +98,12 @@ def check_action(
     state: ComplaintState, action: ComplaintAction, actor: Actor, regulator_id: str, *, referred: bool = False
 ) -> ComplaintState:
     """The state the action leads to, or why this actor may not take it now."""
-    label = ACTION_LABELS_ZH[action]
     if action is ComplaintAction.REFER_VIOLATION:
         if state not in REFER_FROM or referred:
             raise InvalidTransition(state.value, action.value, allowed_actions(state, referred=referred))
         stay = {action: Transition(REFER_FROM, state, Role.REGULATOR, Party.ASSIGNED_UNIT)}
-        return check_transition(stay, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id}, label)
-    return check_transition(
-        COMPLAINT_TRANSITIONS, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id}, label
-    )
+        return check_transition(stay, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id})
+    return check_transition(COMPLAINT_TRANSITIONS, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id})
 
 
 def complaint_ticket_id(elevator_code: str, ref: str) -> str:

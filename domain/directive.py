@@ -10,7 +10,6 @@ Order 57, 2022) Arts 23, 27, 29, 30, 36.
 import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 
 from domain.calendar import CHINA_TIME, WorkingDayCalendar
 from domain.correction import GENERAL_DUTY, Addressee
@@ -20,6 +19,7 @@ from domain.kinds import TicketKind
 from domain.legal_sources import INSPECTION_ORDER_57
 from domain.roles import Actor, Role
 from domain.scopes import Relation
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -41,23 +41,13 @@ RECTIFY_STATES: frozenset[DirectiveState] = frozenset(
 )
 
 
-class DirectiveAction(StrEnum):
-    SIGN = "sign"
-    RECORD_REFUSAL = "record_refusal"
-    SUBMIT_RECTIFICATION = "submit_rectification"
-    VERIFY_PASS = "verify_pass"
-    VERIFY_FAIL = "verify_fail"
-    WITHDRAW = "withdraw"
-
-
-ACTION_LABELS_ZH: dict[DirectiveAction, str] = {
-    DirectiveAction.SIGN: "签收指令书",
-    DirectiveAction.RECORD_REFUSAL: "记录拒绝签收",
-    DirectiveAction.SUBMIT_RECTIFICATION: "提交整改报告",
-    DirectiveAction.VERIFY_PASS: "复查合格",
-    DirectiveAction.VERIFY_FAIL: "复查不合格",
-    DirectiveAction.WITHDRAW: "撤销指令书",
-}
+class DirectiveAction(TicketAction):
+    SIGN = "sign", "签收指令书"
+    RECORD_REFUSAL = "record_refusal", "记录拒绝签收"
+    SUBMIT_RECTIFICATION = "submit_rectification", "提交整改报告"
+    VERIFY_PASS = "verify_pass", "复查合格"
+    VERIFY_FAIL = "verify_fail", "复查不合格"
+    WITHDRAW = "withdraw", "撤销指令书"
 
 
 S = DirectiveState
@@ -112,9 +102,7 @@ def check_action(
 ) -> DirectiveState:
     """Return the state the action leads to, or raise why this actor may not take it now."""
     party_orgs = {Party.ASSIGNED_UNIT: addressee_unit_id, Party.ISSUER: issuer_id}
-    return check_transition(
-        directive_transitions(addressee.role), state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
-    )
+    return check_transition(directive_transitions(addressee.role), state, action, actor, party_orgs)
 
 
 # The legal clocks of this kind: rows of the policy table, each overridable by its key.

@@ -8,6 +8,7 @@ from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -23,25 +24,15 @@ class FaultRepairState(TicketState):
     CANCELLED = "cancelled", "已撤销", FINAL
 
 
-class FaultRepairAction(StrEnum):
-    ACCEPT = "accept"
-    ARRIVE = "arrive"
-    REPORT_NOT_FIXABLE = "report_not_fixable"
-    FIX = "fix"
-    CONFIRM = "confirm"
-    DISPUTE = "dispute"
-    CANCEL = "cancel"
+class FaultRepairAction(TicketAction):
+    ACCEPT = "accept", "接单"
+    ARRIVE = "arrive", "到场"
+    REPORT_NOT_FIXABLE = "report_not_fixable", "提交维修方案（暂无法修复）"
+    FIX = "fix", "修复"
+    CONFIRM = "confirm", "确认"
+    DISPUTE = "dispute", "提出异议"
+    CANCEL = "cancel", "撤销"
 
-
-ACTION_LABELS_ZH: dict[FaultRepairAction, str] = {
-    FaultRepairAction.ACCEPT: "接单",
-    FaultRepairAction.ARRIVE: "到场",
-    FaultRepairAction.REPORT_NOT_FIXABLE: "提交维修方案（暂无法修复）",
-    FaultRepairAction.FIX: "修复",
-    FaultRepairAction.CONFIRM: "确认",
-    FaultRepairAction.DISPUTE: "提出异议",
-    FaultRepairAction.CANCEL: "撤销",
-}
 
 S = FaultRepairState
 FAULT_REPAIR_TRANSITIONS: dict[FaultRepairAction, Transition[FaultRepairState]] = {
@@ -80,9 +71,7 @@ def check_action(
 ) -> FaultRepairState:
     """Return the state the action leads to, or raise why this actor may not take it now."""
     party_orgs = {Party.ASSIGNED_UNIT: assigned_unit_id, Party.USE_UNIT: use_unit_id}
-    return check_transition(
-        FAULT_REPAIR_TRANSITIONS, state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
-    )
+    return check_transition(FAULT_REPAIR_TRANSITIONS, state, action, actor, party_orgs)
 
 
 class FaultSource(StrEnum):

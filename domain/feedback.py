@@ -8,6 +8,7 @@ from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -32,8 +33,8 @@ class FeedbackType(StrEnum):
         return f"feedback.answer_{self.value}"
 
 
-class FeedbackAction(StrEnum):
-    ANSWER = "answer"
+class FeedbackAction(TicketAction):
+    ANSWER = "answer", "答复"
 
 
 FEEDBACK_TRANSITIONS: dict[FeedbackAction, Transition[FeedbackState]] = {
@@ -50,7 +51,7 @@ def allowed_actions(state: FeedbackState) -> list[str]:
 def check_action(
     state: FeedbackState, action: FeedbackAction, actor: Actor, use_unit_id: str
 ) -> FeedbackState:
-    return check_transition(FEEDBACK_TRANSITIONS, state, action, actor, {Party.USE_UNIT: use_unit_id}, "答复")
+    return check_transition(FEEDBACK_TRANSITIONS, state, action, actor, {Party.USE_UNIT: use_unit_id})
 
 
 def feedback_ticket_id(elevator_code: str, ref: str) -> str:

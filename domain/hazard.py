@@ -13,6 +13,7 @@ from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -26,19 +27,12 @@ class HazardState(TicketState):
     CANCELLED = "cancelled", "已撤回", FINAL
 
 
-class HazardAction(StrEnum):
-    SUBMIT_RECTIFICATION = "submit_rectification"
-    VERIFY_PASS = "verify_pass"
-    VERIFY_FAIL = "verify_fail"
-    WITHDRAW = "withdraw"
+class HazardAction(TicketAction):
+    SUBMIT_RECTIFICATION = "submit_rectification", "提交整改材料"
+    VERIFY_PASS = "verify_pass", "验证通过"
+    VERIFY_FAIL = "verify_fail", "验证不通过"
+    WITHDRAW = "withdraw", "撤回"
 
-
-ACTION_LABELS_ZH: dict[HazardAction, str] = {
-    HazardAction.SUBMIT_RECTIFICATION: "提交整改材料",
-    HazardAction.VERIFY_PASS: "验证通过",
-    HazardAction.VERIFY_FAIL: "验证不通过",
-    HazardAction.WITHDRAW: "撤回",
-}
 
 # Who may report a hazard, and so who verifies it (the verifying role is always the reporter's own), in
 # the order their grants are tried.
@@ -89,9 +83,7 @@ def check_action(
 ) -> HazardState:
     """Return the state the action leads to, or raise why this actor may not take it now."""
     party_orgs = {Party.USE_UNIT: use_unit_id, Party.REPORTER: reporter_unit_id}
-    return check_transition(
-        hazard_transitions(reporter_role), state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
-    )
+    return check_transition(hazard_transitions(reporter_role), state, action, actor, party_orgs)
 
 
 class HazardSeverity(StrEnum):

@@ -8,6 +8,7 @@ from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -20,19 +21,12 @@ class MaintenanceRecordState(TicketState):
     WITHDRAWN = "withdrawn", "已撤回", FINAL
 
 
-class MaintenanceRecordAction(StrEnum):
-    CONFIRM = "confirm"
-    DISPUTE = "dispute"
-    RESUBMIT = "resubmit"
-    WITHDRAW = "withdraw"
+class MaintenanceRecordAction(TicketAction):
+    CONFIRM = "confirm", "确认"
+    DISPUTE = "dispute", "提出异议"
+    RESUBMIT = "resubmit", "修改后重新提交"
+    WITHDRAW = "withdraw", "撤回"
 
-
-ACTION_LABELS_ZH: dict[MaintenanceRecordAction, str] = {
-    MaintenanceRecordAction.CONFIRM: "确认",
-    MaintenanceRecordAction.DISPUTE: "提出异议",
-    MaintenanceRecordAction.RESUBMIT: "修改后重新提交",
-    MaintenanceRecordAction.WITHDRAW: "撤回",
-}
 
 M = MaintenanceRecordState
 MAINTENANCE_RECORD_TRANSITIONS: dict[MaintenanceRecordAction, Transition[MaintenanceRecordState]] = {
@@ -63,9 +57,7 @@ def check_action(
     use_unit_id: str,
 ) -> MaintenanceRecordState:
     party_orgs = {Party.ASSIGNED_UNIT: maintenance_unit_id, Party.USE_UNIT: use_unit_id}
-    return check_transition(
-        MAINTENANCE_RECORD_TRANSITIONS, state, action, actor, party_orgs, ACTION_LABELS_ZH[action]
-    )
+    return check_transition(MAINTENANCE_RECORD_TRANSITIONS, state, action, actor, party_orgs)
 
 
 class MaintenanceLevel(StrEnum):

@@ -15,6 +15,7 @@ from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE, under_order_121
 from domain.roles import Actor, Role
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -27,17 +28,10 @@ class ReportState(TicketState):
     CLOSED = "closed", "已办结", FINAL
 
 
-class ReportAction(StrEnum):
-    OPEN_CASE = "open_case"
-    DECLINE_CASE = "decline_case"
-    INFORM_REPORTER = "inform_reporter"
-
-
-ACTION_LABELS_ZH: dict[ReportAction, str] = {
-    ReportAction.OPEN_CASE: "立案",
-    ReportAction.DECLINE_CASE: "不予立案",
-    ReportAction.INFORM_REPORTER: "告知举报人",
-}
+class ReportAction(TicketAction):
+    OPEN_CASE = "open_case", "立案"
+    DECLINE_CASE = "decline_case", "不予立案"
+    INFORM_REPORTER = "inform_reporter", "告知举报人"
 
 
 class SuspectParty(StrEnum):
@@ -92,7 +86,6 @@ def check_action(
         action,
         actor,
         {Party.ASSIGNED_UNIT: regulator_id},
-        ACTION_LABELS_ZH[action],
     )
 
 

@@ -10,6 +10,7 @@ from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
 from domain.kind_spec import EVERY_PARTY, KindSpec
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -31,23 +32,14 @@ class RescueState(TicketState):
         return self in _TRAPPED
 
 
-class RescueAction(StrEnum):
-    ACCEPT = "accept"
-    ARRIVE = "arrive"
-    RELEASE = "release"
-    CONFIRM = "confirm"
-    DISPUTE = "dispute"
-    CANCEL = "cancel"
+class RescueAction(TicketAction):
+    ACCEPT = "accept", "接单"
+    ARRIVE = "arrive", "到场"
+    RELEASE = "release", "解困"
+    CONFIRM = "confirm", "确认"
+    DISPUTE = "dispute", "提出异议"
+    CANCEL = "cancel", "撤销"
 
-
-ACTION_LABELS_ZH: dict[str, str] = {
-    RescueAction.ACCEPT: "接单",
-    RescueAction.ARRIVE: "到场",
-    RescueAction.RELEASE: "解困",
-    RescueAction.CONFIRM: "确认",
-    RescueAction.DISPUTE: "提出异议",
-    RescueAction.CANCEL: "撤销",
-}
 
 _TRAPPED = frozenset(
     {RescueState.REPORTED, RescueState.DISPATCHED, RescueState.ACCEPTED, RescueState.ON_SITE}
@@ -94,7 +86,7 @@ def check_action(
 ) -> RescueState:
     """Return the state the action leads to, or raise why it may not be taken now by this actor."""
     party_orgs = {Party.ASSIGNED_UNIT: parties.assigned_unit_id, Party.USE_UNIT: parties.use_unit_id}
-    return check_transition(RESCUE_TRANSITIONS, state, action, actor, party_orgs, ACTION_LABELS_ZH[action])
+    return check_transition(RESCUE_TRANSITIONS, state, action, actor, party_orgs)
 
 
 class ReportSource(StrEnum):

@@ -8,9 +8,10 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from domain.roles import Actor, Role
+from domain.ticket_actions import TicketAction
 
 S = TypeVar("S", bound=StrEnum)
-A = TypeVar("A", bound=StrEnum)
+A = TypeVar("A", bound=TicketAction)
 
 
 class Party(StrEnum):
@@ -64,7 +65,6 @@ def check_transition(
     action: A,
     actor: Actor,
     party_orgs: Mapping[Party, str],
-    action_label: str,
 ) -> S:
     """The state `action` leads to from `state`, or why this actor may not take it now."""
     transition = transitions[action]
@@ -72,7 +72,7 @@ def check_transition(
         allowed = [a.value for a, t in transitions.items() if state in t.from_states]
         raise InvalidTransition(state.value, action.value, allowed)
     if actor.role != transition.role:
-        raise ActionNotPermitted(f"“{action_label}”只能由{transition.role.label_zh}执行")
+        raise ActionNotPermitted(f"“{action.label_zh}”只能由{transition.role.label_zh}执行")
     required = actor.organisation_id if transition.party is Party.ANY else party_orgs[transition.party]
     if actor.organisation_id != required:
         raise ActionNotPermitted(f"单位 {actor.organisation_id} 不是本工单的{transition.party.label_zh}")

@@ -6,7 +6,6 @@ and decides on 立案; an opened case is decided within 90 days with a penalty (
 """
 
 from dataclasses import replace
-from enum import StrEnum
 
 from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
@@ -19,6 +18,7 @@ from domain.legal_sources import (
     PENALTY_PROCEDURE,
 )
 from domain.roles import Actor, Role
+from domain.ticket_actions import TicketAction
 from domain.ticket_states import FINAL, TicketState
 from domain.transitions import Party, Transition, check_transition
 
@@ -33,19 +33,12 @@ class ClueState(TicketState):
     NO_PENALTY = "no_penalty", "不予行政处罚", FINAL
 
 
-class ClueAction(StrEnum):
-    OPEN_CASE = "open_case"
-    DECLINE_CASE = "decline_case"
-    RECORD_PENALTY = "record_penalty"
-    RECORD_NO_PENALTY = "record_no_penalty"
+class ClueAction(TicketAction):
+    OPEN_CASE = "open_case", "立案"
+    DECLINE_CASE = "decline_case", "不予立案"
+    RECORD_PENALTY = "record_penalty", "录入行政处罚"
+    RECORD_NO_PENALTY = "record_no_penalty", "不予行政处罚"
 
-
-ACTION_LABELS_ZH: dict[ClueAction, str] = {
-    ClueAction.OPEN_CASE: "立案",
-    ClueAction.DECLINE_CASE: "不予立案",
-    ClueAction.RECORD_PENALTY: "录入行政处罚",
-    ClueAction.RECORD_NO_PENALTY: "不予行政处罚",
-}
 
 S = ClueState
 
@@ -79,9 +72,7 @@ def allowed_actions(state: ClueState) -> list[str]:
 
 def check_action(state: ClueState, action: ClueAction, actor: Actor, regulator_id: str) -> ClueState:
     """The state the action leads to, or why this actor may not take it now."""
-    return check_transition(
-        CLUE_TRANSITIONS, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id}, ACTION_LABELS_ZH[action]
-    )
+    return check_transition(CLUE_TRANSITIONS, state, action, actor, {Party.ASSIGNED_UNIT: regulator_id})
 
 
 def violation_clue_ticket_id(source_ticket_id: str, reason: str) -> str:

@@ -186,7 +186,7 @@ class ReportWorkflow(ClockedTicket[ReportState]):
         self._state = self._check(action, actor)
         self._decision = action
         self._decided_at = workflow.now()
-        self._details.update(decision=action.value, decision_label=rules.ACTION_LABELS_ZH[action])
+        self._details.update(decision=action.value, decision_label=action.label_zh)
         if self._state.is_final:
             self._closed_at = self._decided_at
 
