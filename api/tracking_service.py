@@ -17,7 +17,7 @@ from api.tracking_schemas import EvaluateBody, TrackingOut, TrackingStepOut
 from api.workflow_calls import act
 from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
-from domain.tracking import PUBLIC_ACTIONS, public_step
+from domain.tracking import public_actions, public_step
 from store.models import Ticket
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_models import EvaluateInput
@@ -76,7 +76,7 @@ async def present_tracking(resources: AppResources, ticket: Ticket) -> TrackingO
         due_at=ticket.due_at,
         closed_at=ticket.closed_at,
         public_actions=[
-            a for a in allowed_actions(kind, ticket.state, ticket.details) if a in PUBLIC_ACTIONS
+            a for a in allowed_actions(kind, ticket.state, ticket.details) if a in public_actions(kind)
         ],
         timeline=steps,
     )

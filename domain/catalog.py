@@ -27,6 +27,16 @@ def state_label(kind: TicketKind, state: str) -> str:
     return label
 
 
+_ACTION_LABELS: dict[TicketKind, dict[str, str]] = {
+    kind: entry.action_labels() for kind, entry in CATALOG.items()
+}
+
+
+def action_label(kind: TicketKind, action: str) -> str:
+    """The name people know the kind's action by; an action the kind does not have keeps its own name."""
+    return _ACTION_LABELS[kind].get(action, action)
+
+
 def is_final(kind: TicketKind, state: str) -> bool:
     """True once the ticket's work is over and its workflow ends."""
     return state in CATALOG[kind].finals

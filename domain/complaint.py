@@ -8,7 +8,7 @@ A violation found along the way is referred as a violation clue (Art 23); the co
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, PublicTracking
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, under_order_121
 from domain.roles import Actor, Role
@@ -168,9 +168,25 @@ CORRECTION = CorrectionDefaults(
     f"{SAFETY_LAW}第八十三条；{ORDER_57}",
 )
 
+# The complainant follows the complaint with its token; a referred violation stays the regulator's business
+# until a case is decided.
+TRACKING = PublicTracking(
+    labels={
+        "accept": "受理",
+        "reject": "不予受理",
+        "record_result": "登记处理结果",
+        "mediation_ended": "调解终止",
+        "evaluate": "评价",
+        "evaluation_expired": "评价期满",
+    },
+    hidden=frozenset({"refer_violation"}),
+    system_steps=frozenset({"mediation_ended", "evaluation_expired"}),
+)
+
 SPEC = KindSpec(
     kind=TicketKind.COMPLAINT,
     number_code="TS",  # 投诉
+    tracking=TRACKING,
     correction=CORRECTION,
     states=(ComplaintState,),
     actions=lambda s, d: allowed_actions(ComplaintState(s), referred=bool(d.get("violation_referred"))),

@@ -32,8 +32,24 @@ REGULATOR_SCOPES: Mapping[Party, Scope] = MappingProxyType(
     {**DEFAULT_SCOPES, Party.ASSIGNED_UNIT: Scope.DISTRICT}
 )
 DISTRICT_REGULATOR: tuple[Grant, ...] = (Grant(Role.REGULATOR, Scope.DISTRICT),)
+# The clock actions every clocked kind offers (延期 by the regulator, 中止计时 and its end by the pausers).
+CLOCK_ACTION_LABELS_ZH: Mapping[str, str] = MappingProxyType(
+    {"extend": "延期", "pause": "中止计时", "resume": "恢复计时"}
+)
 # The work on an elevator concerns every organisation that takes part in it.
 EVERY_PARTY: frozenset[Relation] = frozenset(Relation)
+
+
+@dataclass(frozen=True)
+class PublicTracking:
+    """What a member of the public who follows a ticket of the kind with its token is shown of its steps."""
+
+    # The kind's steps as the public reads them (the steps every kind shares are labelled in domain/tracking).
+    labels: Mapping[str, str]
+    # Steps that stay internal whoever took them.
+    hidden: frozenset[str] = frozenset()
+    # Steps no one took (a clock ended them) that the public is told of, with their note.
+    system_steps: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -77,11 +93,30 @@ class KindSpec:
     correction: CorrectionDefaults | None = None
     # The two letters that start its tickets' numbers (工单编号), the pinyin initials of its short name.
     number_code: str = ""
+    # Whether the public follows the kind's tickets with a tracking token, and what it is shown; None: not.
+    tracking: PublicTracking | None = None
     # The states where the ticket's work ends, as its state enums mark them.
     finals: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "finals", final_states(*self.states))
+
+    @property
+    def public_actions(self) -> frozenset[str]:
+        """The actions the public takes, with its tracking token rather than a role's grant."""
+        return frozenset(
+            str(action)
+            for variant in self.transitions
+            for action, transition in variant.items()
+            if transition.role is Role.PUBLIC
+        )
+
+    def action_labels(self) -> dict[str, str]:
+        """Every action of the kind, its clock's included, by the name people know it by."""
+        labels = dict(CLOCK_ACTION_LABELS_ZH) if self.pausers is not None else {}
+        for variant in self.transitions:
+            labels |= {action.value: action.label_zh for action in variant}
+        return labels
 
     def is_clocked(self, state: str) -> bool:
         """True when the step of `state` runs on a clock the regulator may extend and a party may pause."""

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from domain.correction import GENERAL_DUTY
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec
+from domain.kind_spec import DISTRICT_REGULATOR, REGULATOR_SCOPES, KindSpec, PublicTracking
 from domain.kinds import TicketKind
 from domain.legal_sources import COMPLAINT_ORDER_20, PENALTY_PROCEDURE, under_order_121
 from domain.roles import Actor, Role
@@ -139,9 +139,15 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
 # identify the whistleblower (举报人), so the regulator states what its own check found.
 CORRECTION = replace(GENERAL_DUTY, own_finding_only=True)
 
+# A real-name or anonymous reporter follows the report with its token.
+TRACKING = PublicTracking(
+    labels={"open_case": "立案", "decline_case": "不予立案", "inform_reporter": "告知处理结果"}
+)
+
 SPEC = KindSpec(
     kind=TicketKind.REPORT,
     number_code="JB",  # 举报
+    tracking=TRACKING,
     correction=CORRECTION,
     states=(ReportState,),
     actions=lambda s, _: allowed_actions(ReportState(s)),

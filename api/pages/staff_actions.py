@@ -27,24 +27,9 @@ from api.deps import AppResources
 from api.errors import TemporalUnavailable, TicketNotActionable
 from api.pages.session import PageRefused, StaffSession
 from api.ticket_service import take_action
-from domain.catalog import state_label
+from domain.catalog import action_label, state_label
 from domain.kinds import TicketKind
 from store.audit import Outcome
-
-# The actions the pages offer, as a person names them.
-ACTION_LABELS_ZH: dict[str, str] = {
-    "accept": "接单",
-    "arrive": "已到场",
-    "release": "已解困",
-    "confirm": "确认",
-    "dispute": "提出异议",
-    "sign": "签收",
-    "submit_rectification": "提交整改报告",
-    "verify_pass": "复查合格",
-    "verify_fail": "复查不合格",
-    "answer": "答复",
-    "resubmit": "重新提交",
-}
 
 # Form fields, as the forms label them, for "please check ..." sentences.
 FIELD_LABELS_ZH: dict[str, str] = {
@@ -129,10 +114,17 @@ def _state_sentence(kind: str | None, state: str | None) -> str:
     return f"该工单当前状态为“{label}”，不能执行此操作"
 
 
+def _action_label(kind: str | None, action: str) -> str:
+    with contextlib.suppress(ValueError):
+        return action_label(TicketKind(kind or ""), action)
+    return action
+
+
 def explain(error: Exception, *, kind: str | None, action: str) -> Refusal | None:
     """The refusal an exception of the action path stands for; None for one that is not a refusal."""
-    action_label = ACTION_LABELS_ZH.get(action, action)
-    forbidden = Refusal(status.HTTP_403_FORBIDDEN, f"您所在单位无权对该工单执行“{action_label}”")
+    forbidden = Refusal(
+        status.HTTP_403_FORBIDDEN, f"您所在单位无权对该工单执行“{_action_label(kind, action)}”"
+    )
     if isinstance(error, HTTPException):
         if error.status_code == status.HTTP_404_NOT_FOUND:
             return Refusal(error.status_code, NOT_FOUND)

@@ -6,7 +6,7 @@ from api.ticket_actions import ACTION_BODIES, UPDATES
 from api.tracking_service import EVALUATIONS
 from domain.catalog import CATALOG, allowed_actions, is_final, state_label
 from domain.kinds import TicketKind
-from domain.tracking import PUBLIC_ACTIONS
+from domain.tracking import public_actions
 
 
 def _states(kind: TicketKind) -> list[str]:
@@ -18,7 +18,7 @@ def test_every_offered_action_has_an_update_and_a_body(kind: TicketKind) -> None
     for state in _states(kind):
         for paused in (False, True):
             for action in allowed_actions(kind, state, {"paused": paused}):
-                if action in PUBLIC_ACTIONS:
+                if action in public_actions(kind):
                     # Taken by the public on the tracking page, with its token, not by staff.
                     assert kind in EVALUATIONS, f"{kind.value} offers {action} to the public with no Update"
                     continue

@@ -529,6 +529,13 @@ def test_refusals_of_the_action_path_read_as_sentences() -> None:
         403,
         "您所在单位无权对该工单执行“接单”",
     )
+    # The action is named as its kind names it: a hazard is verified (验证), a directive re-checked (复查).
+    forbidden = HTTPException(403, "not yours")
+    assert said(forbidden, kind="hazard", action="verify_pass")[1] == "您所在单位无权对该工单执行“验证通过”"
+    assert (
+        said(forbidden, kind="directive", action="verify_pass")[1] == "您所在单位无权对该工单执行“复查合格”"
+    )
+    assert said(forbidden, kind="hazard", action="pause")[1] == "您所在单位无权对该工单执行“中止计时”"
     assert said(HTTPException(404, "no ticket 't'")) == (404, "找不到该工单，请刷新页面后重试")
     assert said(field_error("reason", "a dispute needs a reason"), action="dispute") == (
         422,
