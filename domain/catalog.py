@@ -37,6 +37,16 @@ def action_label(kind: TicketKind, action: str) -> str:
     return _ACTION_LABELS[kind].get(action, action)
 
 
+def entered_by(kind: TicketKind, state: str) -> frozenset[str]:
+    """The actions whose step leads a ticket of `kind` into `state` (a dispute into 有异议待修改)."""
+    return frozenset(
+        action.value
+        for variant in CATALOG[kind].transitions
+        for action, transition in variant.items()
+        if transition.to_state == state
+    )
+
+
 def is_final(kind: TicketKind, state: str) -> bool:
     """True once the ticket's work is over and its workflow ends."""
     return state in CATALOG[kind].finals

@@ -218,6 +218,12 @@ SPEC = KindSpec(
     kind=TicketKind.DIRECTIVE,
     number_code="ZL",  # 指令
     correction=CORRECTION,
+    # The unit addressed signs for the directive, then reports its rectification: a use unit's safety
+    # manager or a maintenance unit's maintainer, as the directive says.
+    awaiting={
+        role: frozenset({DirectiveState.AWAITING_SIGNATURE.value, DirectiveState.RECTIFYING.value})
+        for role in (Role.SAFETY_MANAGER, Role.MAINTAINER)
+    },
     states=(DirectiveState,),
     actions=lambda s, _: allowed_actions(DirectiveState(s)),
     # The deadline runs in every open state; only the issuing regulator extends or pauses it.

@@ -191,7 +191,11 @@ SPEC = KindSpec(
     kind=TicketKind.HAZARD,
     number_code="YH",  # 隐患
     correction=CORRECTION,
-    awaiting={Role.SAFETY_MANAGER: frozenset({HazardState.RECTIFYING.value})},
+    # The use unit rectifies; whoever reported the hazard (a maintainer or an inspector) verifies it.
+    awaiting={
+        Role.SAFETY_MANAGER: frozenset({HazardState.RECTIFYING.value}),
+        **{role: frozenset({HazardState.RECTIFIED.value}) for role in REPORTER_ROLES},
+    },
     states=(HazardState,),
     actions=lambda s, _: allowed_actions(HazardState(s)),
     # A reported hazard has no running clock yet: it is dispatched to its use unit at once.

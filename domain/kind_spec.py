@@ -85,9 +85,9 @@ class KindSpec:
     # Machine clients (a remote-monitoring platform, the 110 platform) may open tickets of the kind with an
     # API key holding the kind's intake scope.
     machine_intake: bool = False
-    # The states whose next step is a role's to do (待办), by role: the use unit's safety manager's inbox
-    # lists them. Not read from the transitions: a state may allow an action that is nobody's next step
-    # (the use unit may cancel a repair that waits for the maintainer).
+    # The states whose next step is a role's to do (待办), by role: that role's work page lists the tickets
+    # in them on which the user's unit may take the step. Not read from the transitions: a state may allow
+    # an action that is nobody's next step (the use unit may cancel a repair that waits for the maintainer).
     awaiting: Mapping[Role, frozenset[str]] = field(default_factory=dict)
     # What an order to correct drafted from an overdue ticket proposes; None: the use unit's general duty.
     correction: CorrectionDefaults | None = None

@@ -136,7 +136,11 @@ SPEC = KindSpec(
     kind=TicketKind.MAINTENANCE_RECORD,
     number_code="WB",  # 维保
     correction=CORRECTION,
-    awaiting={Role.SAFETY_MANAGER: frozenset({MaintenanceRecordState.SUBMITTED.value})},
+    # The use unit confirms a record; the maintenance unit revises one the use unit disputed.
+    awaiting={
+        Role.SAFETY_MANAGER: frozenset({MaintenanceRecordState.SUBMITTED.value}),
+        Role.MAINTAINER: frozenset({MaintenanceRecordState.DISPUTED.value}),
+    },
     states=(MaintenanceRecordState, MissedMaintenanceState),
     # A missed interval is resolved by the next record, not by an action on it.
     actions=lambda s, _: [] if s in _MISSED else allowed_actions(MaintenanceRecordState(s)),

@@ -11,7 +11,7 @@ from sqlalchemy import BindParameter, ColumnElement, and_, bindparam, false, or_
 
 from domain.catalog import CATALOG
 from domain.permissions import VISIBLE_BY_RELATION, VISIBLE_BY_ROLE, Principal
-from domain.roles import OrganisationKind
+from domain.roles import OrganisationKind, Role
 from store.models import Ticket, TicketParty
 
 
@@ -29,6 +29,8 @@ class TicketFilter:
     use_unit_id: str | None = None
     # Only tickets whose work is not over (not in a final state of their kind).
     open_only: bool = False
+    # Only tickets in a state whose next step is one of these roles' (each kind's `awaiting`).
+    awaiting: frozenset[Role] = frozenset()
     # Only the tickets this principal may see (None: all, for internal callers).
     visible_to: Principal | None = None
 
@@ -74,6 +76,7 @@ class ListingShape:
     filters: tuple[str, ...]
     open_only: bool
     visibility: Visibility | None
+    awaiting: tuple[Role, ...] = ()
 
 
 def listing_shape(filters: TicketFilter) -> tuple[ListingShape, dict[str, object]]:
@@ -86,7 +89,8 @@ def listing_shape(filters: TicketFilter) -> tuple[ListingShape, dict[str, object
     if filters.visible_to is not None:
         visibility, visible_values = principal_visibility(filters.visible_to)
         values |= visible_values
-    return ListingShape(tuple(values), filters.open_only, visibility), values
+    awaiting = tuple(sorted(filters.awaiting))
+    return ListingShape(tuple(values), filters.open_only, visibility, awaiting), values
 
 
 def shape_conditions(shape: ListingShape) -> list[ColumnElement[bool]]:
@@ -101,6 +105,8 @@ def shape_conditions(shape: ListingShape) -> list[ColumnElement[bool]]:
         conditions.append(Ticket.opened_at < bindparam("opened_to"))
     if shape.open_only:
         conditions.append(open_condition())
+    if shape.awaiting:
+        conditions.append(awaiting_condition(frozenset(shape.awaiting)))
     if shape.visibility is not None:
         conditions.append(visibility_condition(shape.visibility))
     return conditions
@@ -113,6 +119,18 @@ def open_condition() -> ColumnElement[bool]:
         *(
             and_(Ticket.kind == kind.value, Ticket.state.not_in(sorted(entry.finals)))
             for kind, entry in CATALOG.items()
+        ),
+    )
+
+
+def awaiting_condition(roles: frozenset[Role]) -> ColumnElement[bool]:
+    """Tickets in a state whose next step is one of `roles`', per each kind's `awaiting`."""
+    return or_(
+        false(),
+        *(
+            and_(Ticket.kind == kind.value, Ticket.state.in_(sorted(states)))
+            for kind, entry in CATALOG.items()
+            if (states := frozenset().union(*(entry.awaiting.get(role, ()) for role in roles)))
         ),
     )
 

@@ -1,9 +1,9 @@
 """The use-management unit's inbox: what awaits my confirmation, by deadline, and my elevators.
 
-Awaiting the unit's safety manager: the tickets on its elevators whose next step is the use unit's, as
-each kind declares it (`awaiting` in its spec: confirm a release or a fix, dispute a record, answer a
-passenger, submit a rectification), and the supervisory orders addressed to the unit (sign for them, then
-submit the rectification). Below: the unit's elevators with their open tickets.
+Awaiting the unit's safety manager: the tickets whose next step is the use unit's, as each kind declares
+it (`awaiting` in its spec: confirm a release or a fix, dispute a record, answer a passenger, submit a
+rectification, sign for an order addressed to the unit). Below: the unit's elevators with their open
+tickets.
 """
 
 from __future__ import annotations
@@ -15,20 +15,16 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import Resources
 from api.pages.session import PageRefused, StaffSession, staff_page
-from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
+from api.pages.staff_views import TicketView, awaiting_views, listed_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.ticket_actions import action_bodies
-from domain.kind_registry import KINDS
 from domain.roles import Role
 from store.models import Elevator
 from store.ticket_filters import TicketFilter
 
 router = APIRouter(prefix="/app/inbox", include_in_schema=False)
 
-# (kind, state) of the work on the unit's elevators that waits for its safety manager, as each kind says.
-AWAITING_USE_UNIT = frozenset(
-    (spec.kind.value, state) for spec in KINDS for state in spec.awaiting.get(Role.SAFETY_MANAGER, ())
-)
+_WORKED_BY = frozenset({Role.SAFETY_MANAGER})
 ACTIONS = action_bodies("confirm", "dispute", "sign", "submit_rectification", "answer")
 _LIMIT = 500
 
@@ -63,8 +59,7 @@ async def _page(
     notice_text: str | None = None,
 ) -> HTMLResponse:
     open_tickets = await _open_tickets(resources, session)
-    awaiting = [view for view in open_tickets if (view.kind, view.state) in AWAITING_USE_UNIT]
-    directives = await directives_awaiting(resources, session.principal, limit=_LIMIT)
+    awaiting = await awaiting_views(resources, session.principal, _WORKED_BY, limit=_LIMIT)
     by_elevator: dict[str, list[TicketView]] = defaultdict(list)
     for view in open_tickets:
         by_elevator[view.elevator_code].append(view)
@@ -76,7 +71,7 @@ async def _page(
         title="待办事项",
         error=error,
         notice=notice_text,
-        inbox=sorted([*awaiting, *directives], key=by_deadline),
+        inbox=awaiting,
         elevators=await _my_elevators(resources, session.principal.organisation_id),
         open_by_elevator=by_elevator,
     )

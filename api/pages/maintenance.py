@@ -1,13 +1,11 @@
-"""The maintenance unit's work page: directives addressed to it, hazards to verify, records disputed.
+"""The work page of maintenance units and inspection agencies: what waits for the unit, by deadline.
 
-`/app/maintenance`, for a maintenance unit's maintainers (维保人员), by deadline: supervisory directives
-addressed to the unit (sign for it, then report the rectification), hazards the unit reported whose
-rectification the use unit has submitted (verify it: pass, or fail with a reason, which sends the use
-unit back to rectify), and maintenance records the use unit disputed (revise and resubmit). Below:
-the other open tickets the unit may see.
-
-An inspection agency's inspectors (检验人员) work the same page for the hazards they reported: its other
-queues are empty for them, as no directive or maintenance record is ever an inspection agency's.
+`/app/maintenance`, for a maintenance unit's maintainers (维保人员) and an inspection agency's inspectors
+(检验人员): the tickets whose next step is the unit's, as each kind declares it (`awaiting` in its spec):
+a 安全监察指令书 addressed to the unit (sign for it, then report the rectification), a 隐患 the unit
+reported whose rectification the use unit submitted (verify it: pass, or fail with a reason), a 维保记录
+the use unit disputed (revise and resubmit, the dispute's reason beside it). Below: the other open
+tickets the unit may see.
 """
 
 from __future__ import annotations
@@ -17,9 +15,10 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import Resources
 from api.pages.session import PageRefused, StaffSession, staff_page
-from api.pages.staff_views import TicketView, by_deadline, directives_awaiting, listed_views
+from api.pages.staff_views import TicketView, awaiting_views, listed_views
 from api.pages.work_page import WorkPage, add_work_page
 from api.ticket_actions import action_bodies
+from domain.catalog import entered_by
 from domain.kinds import TicketKind
 from domain.roles import Role
 from store.ticket_filters import TicketFilter
@@ -48,33 +47,14 @@ def _title(session: StaffSession) -> str:
 
 
 async def _pending(resources: Resources, session: StaffSession) -> list[TicketView]:
-    principal = session.principal
-    unit = principal.organisation_id
-    directives = await directives_awaiting(resources, principal, limit=_LIMIT)
-    to_verify = await listed_views(
-        resources,
-        TicketFilter(kind=TicketKind.HAZARD.value, state="rectified", visible_to=principal),
-        limit=_LIMIT,
-    )
-    disputed = await listed_views(
-        resources,
-        TicketFilter(kind=TicketKind.MAINTENANCE_RECORD.value, state="disputed", visible_to=principal),
-        limit=_LIMIT,
-    )
-    return sorted(
-        [
-            *directives,
-            # Only the unit's own reports: an inspector's report is verified by the inspection agency.
-            *(view for view in to_verify if view.details.get("reporter_unit_id") == unit),
-            *(view for view in disputed if view.maintenance_unit_id == unit),
-        ],
-        key=by_deadline,
-    )
+    return await awaiting_views(resources, session.principal, frozenset(TITLES), limit=_LIMIT)
 
 
 async def _dispute_reasons(resources: Resources, tickets: list[TicketView]) -> dict[str, str]:
-    """The reason of each disputed record's latest dispute, from its timeline."""
-    disputed = [view.ticket_id for view in tickets if view.kind == TicketKind.MAINTENANCE_RECORD.value]
+    """Why each ticket a dispute sent back to the unit (a maintenance record) waits: the dispute's reason."""
+    disputed = [
+        view.ticket_id for view in tickets if "dispute" in entered_by(TicketKind(view.kind), view.state)
+    ]
     timelines = await resources.tickets.timelines(disputed) if disputed else {}
     return {
         ticket_id: next((event.note for event in reversed(events) if event.action == "dispute"), "")

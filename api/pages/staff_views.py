@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import Any
 
 from api.deps import AppResources
-from domain.catalog import state_label
+from domain.catalog import allowed_actions, state_label
 from domain.districts import DISTRICTS_ZH
+from domain.kind_spec import CLOCK_ACTION_LABELS_ZH
 from domain.kinds import TicketKind
-from domain.permissions import Principal
+from domain.permissions import Principal, TicketScope, acting_role, ticket_parties
+from domain.roles import Role
+from domain.scopes import Relation
 from store.models import Ticket
 from store.ticket_filters import TicketFilter
 from store.ticket_listing import TicketRow
-
-# A directive waits for the unit it is addressed to: for its signature, then its rectification report.
-DIRECTIVE_STATES_AWAITING_ADDRESSEE = frozenset({"awaiting_signature", "rectifying"})
 
 # The notices a page shows after an action took effect (?notice=<code>): fixed sentences, never echoed input.
 NOTICES_ZH: dict[str, str] = {
@@ -45,8 +45,11 @@ class TicketView:
     state: str
     state_label: str
     elevator_code: str
+    use_unit_id: str
     maintenance_unit_id: str
+    assigned_unit_id: str
     address: str
+    district: str
     district_label: str
     opened_at: datetime
     due_at: datetime | None
@@ -82,8 +85,11 @@ async def ticket_views(resources: AppResources, tickets: Sequence[Ticket | Ticke
             state=ticket.state,
             state_label=state_label(TicketKind(ticket.kind), ticket.state),
             elevator_code=ticket.elevator_code,
+            use_unit_id=ticket.use_unit_id,
             maintenance_unit_id=ticket.maintenance_unit_id,
+            assigned_unit_id=ticket.assigned_unit_id,
             address=addresses.get(ticket.elevator_code, ""),
+            district=ticket.district,
             district_label=district_label(ticket.district),
             opened_at=ticket.opened_at,
             due_at=ticket.due_at,
@@ -102,21 +108,36 @@ async def listed_views(resources: AppResources, filters: TicketFilter, *, limit:
     return await ticket_views(resources, page.items)
 
 
-async def directives_awaiting(
-    resources: AppResources, principal: Principal, *, limit: int
+async def awaiting_views(
+    resources: AppResources, principal: Principal, roles: frozenset[Role], *, limit: int
 ) -> list[TicketView]:
-    """Directives addressed to the principal's unit that wait for it: to sign, or to report on."""
-    directives = await listed_views(
-        resources,
-        TicketFilter(
-            kind=TicketKind.DIRECTIVE.value,
-            assigned_unit_id=principal.organisation_id,
-            open_only=True,
-            visible_to=principal,
-        ),
-        limit=limit,
+    """The open tickets whose next step is the principal's, in one of `roles`, soonest deadline first.
+
+    Each kind says which of its states wait for which role (`awaiting`); the permission table says whose
+    unit takes the step (the use unit confirms, the addressee signs, the reporter verifies).
+    """
+    mine = principal.roles & roles
+    if not mine:
+        return []
+    views = await listed_views(
+        resources, TicketFilter(awaiting=mine, open_only=True, visible_to=principal), limit=limit
     )
-    return [view for view in directives if view.state in DIRECTIVE_STATES_AWAITING_ADDRESSEE]
+    return sorted((view for view in views if _next_step_is_mine(principal, mine, view)), key=by_deadline)
+
+
+def _next_step_is_mine(principal: Principal, roles: frozenset[Role], view: TicketView) -> bool:
+    kind = TicketKind(view.kind)
+    parties: dict[Relation, set[str]] = {}
+    for relation, organisation in ticket_parties(
+        view.use_unit_id, view.maintenance_unit_id, view.assigned_unit_id, view.details
+    ):
+        parties.setdefault(relation, set()).add(organisation)
+    scope = TicketScope(kind, view.state, view.district, parties)
+    return any(
+        acting_role(principal, kind, action, scope) in roles
+        for action in allowed_actions(kind, view.state, view.details)
+        if action not in CLOCK_ACTION_LABELS_ZH
+    )
 
 
 def by_deadline(view: TicketView) -> tuple[bool, datetime, datetime]:
