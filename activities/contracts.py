@@ -149,9 +149,9 @@ class NoteMaintenanceInput:
 
 @dataclass
 class OpenClueInput:
-    """A violation clue (违法线索) raised by a ticket: a missed legal clock, a complaint, a report."""
+    """A violation clue (违法线索) raised by a ticket: a missed legal clock, a 投诉 or a 举报."""
 
-    # The ticket that raised the clue and why (a policy key such as "rescue.arrive", or "complaint"):
+    # The ticket that raised the clue and why (a policy key such as "rescue.arrive", or the kind that referred it):
     # together they name the clue, so raising it twice opens one clue.
     source_ticket_id: str
     reason: str
@@ -160,7 +160,7 @@ class OpenClueInput:
     summary: str
     # The organisation suspected of the violation.
     suspect_unit: OrganisationRef
-    # Every ticket the clue carries as evidence, the source first (e.g. directive, then the hazard).
+    # Every ticket the clue carries as evidence, the source first (e.g. an order to correct, then the 隐患 it was issued for).
     linked_tickets: list[str] = field(default_factory=list)
     # A report whose verification already decided to open a case (立案) starts the clue there.
     case_opened: bool = False
@@ -185,7 +185,7 @@ class OpenedTicket:
 
 @dataclass
 class KeepIdentityInput:
-    """Who filed a report or complaint (personal data): kept apart from the ticket, never projected."""
+    """Who filed a 举报 or 投诉 (personal data): kept apart from the ticket, never projected."""
 
     ticket_id: str
     name: str

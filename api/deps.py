@@ -33,7 +33,7 @@ class AppResources:
     tickets: TicketRepository
     registry: RegistryRepository
     temporal: Client
-    # Who filed a report or complaint, kept apart from the tickets; regulators only may read it.
+    # Who filed a 举报 or 投诉, kept apart from the tickets; regulators only may read it.
     identities: IdentityRepository
     accounts: AccountRepository
     # Every action and every refusal, one hash-chained row each (regulation art. 14).

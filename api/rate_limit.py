@@ -1,6 +1,6 @@
 """Abuse limits of the public endpoints: a token bucket per client address, kept in this process.
 
-Each public router takes a bucket of its own, so a flood of feedback from one address cannot keep the
+Each public router takes a bucket of its own, so a flood of 评价建议 from one address cannot keep the
 same address from reporting an entrapment. The state lives in the app (one per process): behind several
 API processes each enforces the limit on its own share of the traffic.
 """

@@ -27,7 +27,7 @@ class Breach(StrEnum):
 
     REDISPATCH = "redispatch"
     ESCALATE = "escalate"
-    # For the regulator's own clocks (complaints, reports, clues, re-checks): the city bureau hears of it.
+    # For the regulator's own clocks (投诉, 举报, 违法线索, re-checks): the city bureau hears of it.
     ESCALATE_TO_CITY = "escalate_to_city"
     FLAG_ACCIDENT = "flag_accident"
     # The step ends by itself: mediation without agreement, a result nobody evaluated.

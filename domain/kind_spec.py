@@ -64,14 +64,14 @@ class KindSpec:
     # The states whose step runs on a clock that can be extended (延期) and paused (中止计时); None: every
     # state but the final ones.
     clocked: Callable[[str], bool] | None = None
-    # The state machine, in each of its variants (a hazard's verifier is its reporter's role): who may
+    # The state machine, in each of its variants (a 隐患 is verified in its reporter's role): who may
     # take an action is read from here, so the permission table never restates it.
     transitions: tuple[Mapping[Any, Transition[Any]], ...] = ()
     scopes: Mapping[Party, Scope] = field(default_factory=lambda: DEFAULT_SCOPES)
     # Who pauses and resumes the running clock (中止计时); the district regulator extends it (延期).
     # None: the kind's clocks are never moved.
     pausers: tuple[Grant, ...] | None = None
-    # Actions checked outside the transition table (a complaint's referral keeps its state).
+    # Actions checked outside the transition table (a 投诉's referral keeps its state).
     extra_grants: Mapping[str, tuple[Grant, ...]] = field(default_factory=dict)
     # The kind's legal clocks: its rows of the policy table.
     policies: tuple[DeadlinePolicy, ...] = ()
@@ -132,7 +132,7 @@ class KindSpec:
         table: dict[str, list[Grant]] = {}
         for variant in self.transitions:
             for action, transition in variant.items():
-                # The public acts with a token of its own (a complaint's evaluation), not by a role's grant.
+                # The public acts with a token of its own (a 投诉's evaluation), not by a role's grant.
                 if transition.role is Role.PUBLIC:
                     continue
                 grant = Grant(transition.role, self.scopes[transition.party])

@@ -11,9 +11,9 @@ class Relation(StrEnum):
 
     USE_UNIT = "use_unit"
     MAINTENANCE_UNIT = "maintenance_unit"
-    # The unit the ticket is assigned to now or was before (a rescue re-dispatched, a directive's addressee).
+    # The unit the ticket is assigned to now or was before (a rescue re-dispatched, the unit an order is addressed to).
     ASSIGNED = "assigned"
-    # The organisation that reported the matter (a hazard's maintenance unit or inspection agency).
+    # The organisation that reported the matter (a maintenance unit or an inspection agency that reported a 隐患).
     REPORTER = "reporter"
 
 

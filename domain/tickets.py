@@ -54,7 +54,7 @@ class TicketSnapshot:
     details: dict[str, DetailValue] = field(default_factory=dict)
     # The ticket this one was opened from (e.g. the rescue that left the car stopped).
     spawned_from: str | None = None
-    # Every ticket this one carries as evidence, e.g. a violation clue's directive and the hazard behind it.
+    # Every ticket this one carries as evidence, e.g. a 违法线索's 指令书 and the 隐患 behind it.
     linked_tickets: list[str] = field(default_factory=list)
     # SHA-256 (hex) of the token the public follows the ticket with; never the token itself.
     tracking_digest: str | None = None

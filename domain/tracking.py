@@ -51,7 +51,7 @@ def public_step(
             return None
         shown_note = note
     else:
-        # The regulator's decisions carry their reasons; what others wrote (the complaint itself) is not
+        # The regulator's decisions carry their reasons; what others wrote (the 投诉 itself) is not
         # repeated, since it may name people.
         shown_note = note if actor_role == Role.REGULATOR.value else ""
     label = tracking.labels.get(action) or SHARED_LABELS_ZH.get(action, action)

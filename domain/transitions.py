@@ -19,9 +19,9 @@ class Party(StrEnum):
 
     ASSIGNED_UNIT = "assigned_unit"
     USE_UNIT = "use_unit"
-    # The organisation that reported the matter (a hazard's maintenance unit or inspection agency).
+    # The organisation that reported the matter (a maintenance unit or an inspection agency that reported a 隐患).
     REPORTER = "reporter"
-    # The regulator that issued the ticket (a directive's district regulator).
+    # The regulator that issued the ticket (the district regulator that issued a 指令书).
     ISSUER = "issuer"
     ANY = "any"
 

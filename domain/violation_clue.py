@@ -1,7 +1,7 @@
 """Violation clues (违法线索): verified, then a case opened (立案) or not, then a penalty decided.
 
-A clue comes from a report, a complaint, or a missed legal clock (late rescue arrival, missed 15-day
-maintenance, an overdue hazard or directive). The district regulator verifies it within 15 working days
+A clue comes from a report, a 投诉, or a missed legal clock (late rescue arrival, missed 15-day
+maintenance, an overdue 隐患 or 指令书). The district regulator verifies it within 15 working days
 and decides on 立案; an opened case is decided within 90 days with a penalty (行政处罚信息) or none.
 """
 
@@ -97,7 +97,7 @@ _VERIFY_UNDER_ORDER_20 = DeadlinePolicy(
 POLICIES: tuple[DeadlinePolicy, ...] = (
     _VERIFY_UNDER_ORDER_20,
     # Clues filed from 2026-04-15 (the row in force on the filing date counts the clock): the limit is the
-    # penalty procedure's, which still applies; only the complaint rules cited beside it changed.
+    # penalty procedure's, which still applies; only the 投诉 rules cited beside it changed.
     _VERIFY_UNDER_ORDER_20.succeeded_by(
         f"{PENALTY_PROCEDURE} Art 18: verify a clue and decide on 立案 within 15 working days (+15 with "
         f"approval); {COMPLAINT_ORDER_121}: its counterpart of Order 20 Art 23 not checked against its text",

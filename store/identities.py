@@ -1,4 +1,4 @@
-"""Who filed a report or complaint, kept apart from the ticket so the read model never shows them."""
+"""Who filed a 举报 or 投诉, kept apart from the ticket so the read model never shows them."""
 
 from __future__ import annotations
 

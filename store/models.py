@@ -142,7 +142,7 @@ class Ticket(Base):
     flags: Mapped[list[str]] = mapped_column(JsonType, default=list)
     details: Mapped[dict[str, Any]] = mapped_column(JsonType, default=dict)
     spawned_from: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
-    # Every ticket this one carries as evidence (a violation clue's directive and the hazard behind it).
+    # Every ticket this one carries as evidence (a 违法线索's 指令书 and the 隐患 behind it).
     linked_tickets: Mapped[list[str]] = mapped_column(JsonType, default=list)
     # SHA-256 of the token a member of the public follows the ticket with; the token itself is not kept.
     tracking_digest: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
@@ -157,7 +157,7 @@ class Ticket(Base):
 
 
 class ReporterIdentity(Base):
-    """Who filed a report (举报人) or complaint, kept apart from the ticket: regulators only may read it."""
+    """Who filed a 举报 (举报人) or 投诉, kept apart from the ticket: regulators only may read it."""
 
     __tablename__ = "reporter_identities"
 

@@ -1,6 +1,6 @@
 """The escalation ladder every step of every kind climbs: remind whoever must act, then escalate.
 
-The next rungs (a supervisory directive, then a penalty case) plug in here when those kinds arrive:
+The next rungs (a 安全监察指令书, then a penalty case) plug in here when those kinds arrive:
 the regulator acts on what this ladder puts in its queue.
 """
 

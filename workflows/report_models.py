@@ -28,7 +28,7 @@ class ReportInput:
     # SHA-256 (hex) of the token the reporter follows the report with; the token itself never reaches here.
     tracking_digest: str | None = None
     mail_grace_seconds: float = 30.0
-    # The complaint filed together with this report: a combined filing runs as two tracks (Order 20 Art 7).
+    # The 投诉 filed together with this report: a combined filing runs as two tracks (Order 20 Art 7).
     spawned_from: str | None = None
 
 

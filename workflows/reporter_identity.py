@@ -1,4 +1,4 @@
-"""Keeping who filed a complaint or report apart from the ticket: the first thing such a workflow does."""
+"""Keeping who filed a 投诉 or 举报 apart from the ticket: the first thing such a workflow does."""
 
 from temporalio import workflow
 

@@ -1,8 +1,8 @@
 """The violation clue (违法线索): verified -> case opened (立案) or not -> decided with a penalty or none.
 
-A clue is raised by another ticket: a report the regulator decided to pursue, a complaint that found a
+A clue is raised by another ticket: a report the regulator decided to pursue, a 投诉 that found a
 violation, or a missed legal clock whose policy row opens a clue (late rescue arrival, missed 15-day
-maintenance, an overdue hazard or directive). The district regulator verifies it within 15 working days
+maintenance, an overdue 隐患 or 指令书). The district regulator verifies it within 15 working days
 and decides on 立案; an opened case is decided within 90 days. The regulator's own missed clocks go to the
 city regulator.
 """

@@ -27,7 +27,7 @@ NOTICES_ZH: dict[str, str] = {
     "confirm": "已确认",
     "dispute": "已提出异议，已通知处置单位更正",
     "sign": "已签收指令书",
-    # A directive's rectification goes to the regulator, a hazard's to its reporter: both recheck it.
+    # An order's rectification goes to the regulator, a 隐患's to its reporter: both recheck it.
     "submit_rectification": "已提交整改报告，等待复查",
     "answer": "已答复乘客评价建议",
     "verify_pass": "已复查合格，工单办结",
