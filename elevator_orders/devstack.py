@@ -16,6 +16,7 @@ from temporalio.client import Client
 
 from api.app import create_app
 from api.server import api_server
+from elevator_orders.child_processes import dying_with_this_process, forget_pid, record_pid, stop_leftover
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import connect_client
 from notifications.dev_sink import DevMailSink
@@ -48,13 +49,16 @@ TEMPORAL_SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-prag
 def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
     var_dir = settings.var_dir
     (var_dir / "log").mkdir(parents=True, exist_ok=True)
+    database = str(var_dir / "temporal.db")
+    pid_file = var_dir / "temporal.pid"
+    stop_leftover(pid_file, database)
     log = (var_dir / "log" / "temporal.log").open("ab")
     command = [
         str(temporal_cli()),
         "server",
         "start-dev",
         "--db-filename",
-        str(var_dir / "temporal.db"),
+        database,
         *TEMPORAL_SQLITE_PRAGMAS,
         "--ip",
         "127.0.0.1",
@@ -67,8 +71,17 @@ def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
         "--log-level",
         "warn",
     ]
-    # Its own session: Ctrl-C reaches only us, and we stop the server after the worker has stopped.
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    # Its own session: Ctrl-C reaches only us, and we stop the server after the worker has stopped. It dies
+    # with us all the same, and its pid is kept for the next start (elevator_orders/child_processes.py).
+    process = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        preexec_fn=dying_with_this_process(),
+    )
+    record_pid(pid_file, process.pid)
+    return process
 
 
 async def connect_when_ready(settings: Settings, process: subprocess.Popen[bytes] | None) -> Client:
@@ -127,6 +140,7 @@ async def run_dev_stack(settings: Settings) -> None:
                 mail_sink.stop()
         if temporal_process is not None:
             stop_process(temporal_process)
+            forget_pid(settings.var_dir / "temporal.pid")
         print("elevator-orders stopped.", flush=True)
 
 

@@ -63,7 +63,7 @@ class RunningStack:
         return "\n".join(parts)
 
 
-def _stack_environment(var_dir: Path, api_port: int, journeys: bool) -> dict[str, str]:
+def stack_environment(var_dir: Path, api_port: int, journeys: bool) -> dict[str, str]:
     # Nothing from the developer's shell may redirect the stack to a real database, server or mailbox.
     settings_names = {name.upper() for name in Settings.model_fields}
     env = {key: value for key, value in os.environ.items() if key.upper() not in settings_names}
@@ -81,7 +81,7 @@ def _stack_environment(var_dir: Path, api_port: int, journeys: bool) -> dict[str
     return env
 
 
-def _wait_until_healthy(stack: RunningStack, process: subprocess.Popen[bytes]) -> None:
+def wait_until_healthy(stack: RunningStack, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + _STACK_START_TIMEOUT_SECONDS
     with httpx.Client(trust_env=False, timeout=2.0) as client:
         while True:
@@ -128,13 +128,13 @@ def running_stack(var_dir: Path, *, journeys: bool = True) -> Iterator[RunningSt
         process = subprocess.Popen(
             command,
             cwd=var_dir,
-            env=_stack_environment(var_dir, api_port, journeys),
+            env=stack_environment(var_dir, api_port, journeys),
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
         )
     try:
-        _wait_until_healthy(stack, process)
+        wait_until_healthy(stack, process)
         yield stack
     finally:
         _stop(process)
