@@ -36,6 +36,7 @@ from api.routers import (
     auth,
     elevators,
     exports,
+    health,
     reporter_identity,
     tickets,
     tracking,
@@ -67,6 +68,7 @@ def create_app(
         database = Database(engine)
         app.state.resources = AppResources(
             settings=settings,
+            database=database,
             tickets=TicketRepository(database),
             registry=RegistryRepository(database),
             temporal=temporal or await connect_client(settings, lazy=True),
@@ -120,9 +122,6 @@ def create_app(
     app.include_router(inbox_page.router)
     app.include_router(maintenance_page.router)
     app.include_router(regulator_page.router)
-
-    @app.get("/healthz", tags=["health", "public"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    app.include_router(health.router)
 
     return app

@@ -20,6 +20,7 @@ from elevator_orders.clock import Clock, system_clock
 from elevator_orders.settings import Settings
 from store.accounts import AccountRepository
 from store.audit import AuditLog
+from store.database import Database
 from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.ticket_numbers import TicketNumbers
@@ -30,6 +31,8 @@ from workflows.rescue_models import ReportReceipt
 @dataclass
 class AppResources:
     settings: Settings
+    # The store itself, for the readiness check; everything else reads it through a repository.
+    database: Database
     tickets: TicketRepository
     registry: RegistryRepository
     temporal: Client

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ClauseElement,
     Engine,
     Executable,
+    text,
 )
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -62,6 +63,10 @@ class Database:
     def sync_engine(self) -> Engine:
         """The synchronous engine the units of work run on: the one whose events see every statement."""
         return self._threaded.engine if self._threaded is not None else self._async_engine.sync_engine
+
+    async def ping(self) -> None:
+        """Raise unless the database answers a query (the API's readiness check)."""
+        await self.read(lambda session: session.execute(text("SELECT 1")).scalar_one())
 
     async def read(self, work: Work[T]) -> T:
         """`work` in a session of its own, outside any transaction: it reads, and must not write."""
