@@ -112,7 +112,7 @@ def create_app(
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(public_pages.router)
+    app.include_router(public_pages.public_router())
     # Staff pages: signed in with a session cookie; every form POST carries its CSRF token.
     install_page_errors(app)
     install_public_page_errors(app)

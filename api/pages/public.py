@@ -8,8 +8,17 @@ form, with what was typed kept.
 
 from fastapi import APIRouter
 
-from api.pages import public_complaint, public_feedback, public_qr, public_rescue, public_tracking
+from api.pages import public_qr, public_tracking
+from elevator_orders.kind_lookup import kind_modules
 
-router = APIRouter(include_in_schema=False)
-for _feature in (public_rescue, public_complaint, public_feedback, public_tracking, public_qr):
-    router.include_router(_feature.router)
+
+def public_router() -> APIRouter:
+    """The kinds' own public pages (`api/pages/public_<kind>.py`, where the public files the kind), then
+    following a filing and the printable QR sign.
+    """
+    router = APIRouter(include_in_schema=False)
+    for _, module in kind_modules("api.pages.public_{kind}", every_kind=False):
+        router.include_router(module.router)
+    for feature in (public_tracking, public_qr):
+        router.include_router(feature.router)
+    return router

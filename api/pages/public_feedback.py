@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, status
@@ -9,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.audit import audit
 from api.deps import AppResources, Resources
+from api.feedback_schemas import FeedbackCreate
 from api.feedback_service import receive_feedback
 from api.pages import public_forms
 from api.pages.public_common import (
@@ -21,11 +23,44 @@ from api.pages.public_common import (
     too_many,
     unavailable_message,
 )
+from api.pages.public_forms import Checked
 from domain.feedback import FeedbackType, feedback_ticket_id
 from store.audit import Outcome
 from store.models import Elevator
 
 router = APIRouter(include_in_schema=False)
+
+_FEEDBACK_TYPE = "请选择评价或建议"
+_RATING = "请为电梯打分（1 至 5 星）"
+_TEXT = "请填写内容（不超过 1000 字）"
+
+
+def feedback(elevator_code: str, typed: Mapping[str, str]) -> Checked[FeedbackCreate]:
+    """评价建议: an evaluation gives 1 to 5 stars; a suggestion needs none."""
+    feedback_type = typed.get("feedback_type", "")
+    rating = typed.get("rating", "")
+    checked = public_forms.check(
+        lambda: FeedbackCreate(
+            elevator_code=elevator_code,
+            feedback_type=feedback_type,
+            rating=(rating or None) if feedback_type == "evaluation" else None,
+            text=typed.get("text", ""),
+        ),
+        {
+            "elevator_code": ("", public_forms.CHECK_FIELDS),
+            "feedback_type": ("feedback_type", _FEEDBACK_TYPE),
+            "rating": ("rating", _RATING),
+            "text": ("text", _TEXT),
+        },
+    )
+    if (
+        checked.body is not None
+        and checked.body.feedback_type == "evaluation"
+        and checked.body.rating is None
+    ):
+        # The JSON API asks the same (api/routers/feedback.py).
+        return Checked(None, {"rating": _RATING})
+    return checked
 
 
 async def _feedback_form(
@@ -66,7 +101,7 @@ async def send_feedback(
         return await _feedback_form(
             request, resources, elevator, typed, status_code=status.HTTP_429_TOO_MANY_REQUESTS, error=refused
         )
-    checked = public_forms.feedback(code, typed)
+    checked = feedback(code, typed)
     if checked.body is None:
         return await _feedback_form(
             request,

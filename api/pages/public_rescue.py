@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, status
@@ -20,6 +21,8 @@ from api.pages.public_common import (
     public_elevator,
     too_many,
 )
+from api.pages.public_forms import Checked
+from api.rescue_schemas import RescueCreate
 from api.rescue_service import NewReport, open_rescue
 from domain.catalog import state_label
 from domain.kinds import TicketKind
@@ -30,6 +33,31 @@ from store.models import Elevator
 
 logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
+
+_CALLBACK_PHONE = "请填写能接通的电话号码，救援人员会回拨给您"
+_DESCRIPTION = "情况说明不超过 500 字"
+
+
+def rescue(elevator_code: str, typed: Mapping[str, str], ref: str) -> Checked[RescueCreate]:
+    """困人报警: the call-back phone is what lets the rescuers reach the people in the car."""
+    phone = public_forms.phone(typed, "callback_phone")
+    if not phone:
+        return Checked(None, {"callback_phone": _CALLBACK_PHONE})
+    return public_forms.check(
+        lambda: RescueCreate(
+            elevator_code=elevator_code,
+            source="qr",
+            ref=ref,
+            alarm_type="乘客扫码报警",
+            description=typed.get("description", ""),
+            callback_phone=phone,
+        ),
+        {
+            "elevator_code": ("", public_forms.CHECK_FIELDS),
+            "callback_phone": ("callback_phone", _CALLBACK_PHONE),
+            "description": ("description", _DESCRIPTION),
+        },
+    )
 
 
 async def _elevator_page(
@@ -86,7 +114,7 @@ async def report_entrapment(
             error=f"{refused}。如有人被困，请立即拨打 {hotline}。",
         )
     ref = public_forms.submission_id(typed)
-    checked = public_forms.rescue(code, typed, ref)
+    checked = rescue(code, typed, ref)
     if checked.body is None:
         return await _elevator_page(
             request,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Request, status
@@ -24,8 +25,31 @@ from api.pages.public_common import (
     too_many,
     unavailable_message,
 )
+from api.pages.public_forms import Checked
+from api.tracking_schemas import EvaluateBody
 
 router = APIRouter(include_in_schema=False)
+
+_SATISFIED = "请选择满意或不满意"
+_RATING = "请为处理结果打分（1 至 5 星）"
+_TEXT = "评价内容不超过 500 字"
+
+
+def evaluation(typed: Mapping[str, str]) -> Checked[EvaluateBody]:
+    """The complainant's evaluation of the result: 满意 or 不满意, and 1 to 5 stars."""
+    satisfied = {"yes": True, "no": False}.get(typed.get("satisfied", ""))
+    return public_forms.check(
+        lambda: EvaluateBody(
+            satisfied=satisfied,
+            rating=typed.get("rating") or None,
+            text=typed.get("text", ""),
+        ),
+        {
+            "satisfied": ("satisfied", _SATISFIED),
+            "rating": ("rating", _RATING),
+            "text": ("text", _TEXT),
+        },
+    )
 
 
 async def _tracking_page(
@@ -96,7 +120,7 @@ async def evaluate_result(request: Request, token: Token, resources: Resources) 
             typed=typed,
             error=refused,
         )
-    checked = public_forms.evaluation(typed)
+    checked = evaluation(typed)
     if checked.body is None:
         return await _tracking_page(
             request,
