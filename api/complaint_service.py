@@ -1,15 +1,17 @@
 """Receiving complaints (投诉): the only place the API starts the complaint workflow."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from temporalio.client import Client
 
-from api.tracking_service import new_tracking_token
+from api.tracking_schemas import EvaluateBody
+from api.tracking_tokens import new_tracking_token
 from api.workflow_calls import open_ticket
 from domain.complaint import complaint_ticket_id
 from elevator_orders.clock import Clock, system_clock
 from workflows.complaint import ComplaintWorkflow
-from workflows.complaint_models import ComplaintInput
+from workflows.complaint_models import ComplaintInput, EvaluateInput
 
 
 @dataclass(frozen=True)
@@ -66,4 +68,11 @@ async def receive_complaint(
         duplicate=registered.duplicate,
         # A repeat reaches the complaint the first submission opened, whose token only that answer carried.
         tracking_token=None if registered.duplicate else token,
+    )
+
+
+def evaluation(digest: str, body: EvaluateBody) -> tuple[Any, EvaluateInput]:
+    """The complainant's evaluation of the result, with its tracking token: the Update and its input."""
+    return ComplaintWorkflow.evaluate, EvaluateInput(
+        tracking_digest=digest, satisfied=body.satisfied, rating=body.rating, text=body.text
     )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from api.tracking_service import new_tracking_token
+from api.tracking_tokens import new_tracking_token
 from api.workflow_calls import open_ticket
 from domain.report import SuspectParty, report_ticket_id
 from elevator_orders.clock import Clock, system_clock

@@ -203,7 +203,7 @@ class VerifyPassBody(BaseModel):
 class VerifyFailBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=500, description="验证不通过的理由")
-    # A directive's failed re-check sets a new date to correct by (required there); a hazard ignores it.
+    # A failed re-check of a 指令书 sets a new date to correct by (required there); a 隐患 ignores it.
     rectify_by: date | None = Field(default=None, description="Directive: the new date to correct by")
 
 

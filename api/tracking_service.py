@@ -1,11 +1,9 @@
-"""Tracking tokens: how a member of the public follows a complaint or report and evaluates its result.
+"""Tracking: how a member of the public follows a filing with its token, and evaluates its result.
 
-The token is handed out once, at creation; the ticket keeps only its SHA-256 digest, so neither the
-store nor the workflow history can give it away.
+Tokens themselves are made in api/tracking_tokens.py. A kind the public evaluates declares how, as
+`evaluation` in its `api/<kind>_service.py`: the Update and its input from the token's digest and body.
 """
 
-import hashlib
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -14,31 +12,20 @@ from fastapi import HTTPException, status
 from api.deps import AppResources
 from api.errors import TicketNotActionable
 from api.tracking_schemas import EvaluateBody, TrackingOut, TrackingStepOut
+from api.tracking_tokens import tracking_digest
 from api.workflow_calls import act
 from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
 from domain.tracking import public_actions, public_step
+from elevator_orders.kind_lookup import kind_modules
 from store.models import Ticket
-from workflows.complaint import ComplaintWorkflow
-from workflows.complaint_models import EvaluateInput
 
 # The evaluation Update of each kind the public evaluates, and its input from the token's digest and body.
 EVALUATIONS: dict[TicketKind, Callable[[str, EvaluateBody], tuple[Any, Any]]] = {
-    TicketKind.COMPLAINT: lambda digest, body: (
-        ComplaintWorkflow.evaluate,
-        EvaluateInput(tracking_digest=digest, satisfied=body.satisfied, rating=body.rating, text=body.text),
-    ),
+    kind: module.evaluation
+    for kind, module in kind_modules("api.{kind}_service", every_kind=False)
+    if hasattr(module, "evaluation")
 }
-
-
-def new_tracking_token() -> tuple[str, str]:
-    """A fresh unguessable token and the digest the ticket keeps of it."""
-    token = secrets.token_urlsafe(24)
-    return token, tracking_digest(token)
-
-
-def tracking_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def tracked_ticket(resources: AppResources, token: str) -> Ticket:

@@ -88,7 +88,7 @@ async def _tracking_page(
 
 @router.get("/t/{token}", response_class=HTMLResponse)
 async def tracking_page(request: Request, token: Token, resources: Resources) -> HTMLResponse:
-    """Where a complaint or report stands, and its public steps; a complaint's result is evaluated here."""
+    """Where a 投诉 or 举报 stands, and its public steps; the result of a 投诉 is evaluated here."""
     if refused := await too_many(request, "track"):
         return page(
             request,
@@ -109,7 +109,7 @@ async def evaluation_page(token: Token) -> RedirectResponse:
 
 @router.post("/t/{token}/evaluate", response_class=HTMLResponse)
 async def evaluate_result(request: Request, token: Token, resources: Resources) -> HTMLResponse:
-    """满意/不满意 and 1-5 stars on the complaint's result; the complaint closes with it."""
+    """满意/不满意 and 1-5 stars on the result of a 投诉, which closes with it."""
     typed = await form_values(request)
     if refused := await too_many(request, "track"):
         return await _tracking_page(

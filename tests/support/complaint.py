@@ -9,7 +9,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from api.complaint_service import ComplaintReceipt, NewComplaint, receive_complaint
-from api.tracking_service import tracking_digest
+from api.tracking_tokens import tracking_digest
 from elevator_orders.settings import Settings
 from workflows.complaint import ComplaintWorkflow
 from workflows.complaint_models import ComplaintOutcome, EvaluateInput

@@ -28,7 +28,7 @@ from api.feedback_service import receive_feedback
 from api.hazard_service import NewHazard, open_hazard
 from api.report_service import receive_report
 from api.rescue_service import open_rescue
-from api.tracking_service import tracking_digest
+from api.tracking_tokens import tracking_digest
 from domain.calendar import CHINA_TIME
 from domain.complaint import complaint_ticket_id
 from domain.correction import Addressee
