@@ -68,9 +68,12 @@ def postgres_server_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def database_backend() -> str:
+def database_backend(request: pytest.FixtureRequest) -> str:
     """SQLite unless a test asks for more with `@pytest.mark.parametrize("database_backend", ..., indirect=True)`."""
-    return "sqlite"
+    # The parameter reaches a fixture only through request.param: without reading it, every such test
+    # ran on SQLite whatever it asked for.
+    backend: str = getattr(request, "param", "sqlite")
+    return backend
 
 
 @pytest.fixture

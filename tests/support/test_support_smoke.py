@@ -78,3 +78,8 @@ def test_free_ports_are_ones_the_kernel_never_hands_out_itself() -> None:
     for port in ports:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind((LOOPBACK, port))  # still free: nothing was left listening on it
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
+async def test_a_test_gets_the_database_backend_it_asks_for(database_backend: str, database_url: str) -> None:
+    assert database_url.startswith({"sqlite": "sqlite+", "postgresql": "postgresql+"}[database_backend])
