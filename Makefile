@@ -22,11 +22,18 @@ CACHE_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)
 TEST_SERVER_DIR := $(CACHE_HOME)/elevator-orders/temporal-test-server-$(TEST_SERVER_VERSION)
 TEST_SERVER_WRAPPER := $(TEST_SERVER_DIR)/wrapper
 
+# Temporal's production server and its SQL tool, built from the Go module proxy at a pinned release (the
+# newest whose go.mod asks no newer Go than this machine's), with the release's PostgreSQL schemas: the
+# topology tests run the app on it. Shared by every clone on the machine, like the test server.
+TEMPORAL_SERVER_VERSION := 1.32.1
+TEMPORAL_SERVER_DIR := $(CACHE_HOME)/elevator-orders/temporal-server-$(TEMPORAL_SERVER_VERSION)
+TEMPORAL_SERVER_BIN := $(TEMPORAL_SERVER_DIR)/bin/temporal-server
+
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders tests
 
-.PHONY: help venv test-server postgres browser lint typecheck test test-as-of run format clean bench bench-full
+.PHONY: help venv test-server temporal-server postgres browser lint typecheck test test-as-of run format clean bench bench-full
 
 help: ## List the targets
 	@printf 'Usage: make TARGET\n\n'
@@ -81,6 +88,26 @@ $(TEST_SERVER_WRAPPER):
 	if ! mv -T "$$tmp" '$(TEST_SERVER_DIR)' && [ ! -x '$(TEST_SERVER_WRAPPER)' ]; then exit 1; fi; \
 	echo "test server ready: $(TEST_SERVER_WRAPPER) ($$(ls '$(TEST_SERVER_DIR)'/lib/*.jar | wc -l) jars)"
 
+temporal-server: $(TEMPORAL_SERVER_BIN) ## Build Temporal's production server and SQL tool into the user cache
+
+$(TEMPORAL_SERVER_BIN):
+	@mkdir -p '$(dir $(TEMPORAL_SERVER_DIR))'
+	@tmp=$$(mktemp -d '$(TEMPORAL_SERVER_DIR).partial.XXXXXX'); \
+	trap 'rm -rf "$$tmp"' EXIT; \
+	started=$$(date +%s); \
+	echo "building go.temporal.io/server v$(TEMPORAL_SERVER_VERSION) with $$(go version | cut -d' ' -f3)"; \
+	GOBIN="$$tmp/bin" go install \
+	  go.temporal.io/server/cmd/server@v$(TEMPORAL_SERVER_VERSION) \
+	  go.temporal.io/server/cmd/tools/sql@v$(TEMPORAL_SERVER_VERSION); \
+	mv "$$tmp/bin/server" "$$tmp/bin/temporal-server"; \
+	mv "$$tmp/bin/sql" "$$tmp/bin/temporal-sql-tool"; \
+	mkdir -p "$$tmp/schema"; \
+	cp -R "$$(go env GOMODCACHE)/go.temporal.io/server@v$(TEMPORAL_SERVER_VERSION)/schema/postgresql" "$$tmp/schema/"; \
+	chmod -R u+w "$$tmp/schema"; \
+	rm -rf '$(TEMPORAL_SERVER_DIR)'; \
+	if ! mv -T "$$tmp" '$(TEMPORAL_SERVER_DIR)' && [ ! -x '$(TEMPORAL_SERVER_BIN)' ]; then exit 1; fi; \
+	echo "temporal server ready in $$(( $$(date +%s) - started )) s: $(TEMPORAL_SERVER_BIN)"
+
 postgres: ## Make sure a PostgreSQL server binary is installed (tests start their own server)
 	@if compgen -G '/usr/lib/postgresql/*/bin/initdb' > /dev/null; then \
 	  echo "postgresql present: $$(ls -d /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)"; \
@@ -113,7 +140,7 @@ typecheck: venv ## mypy over the application packages
 
 # lint and typecheck run inside this recipe, not as prerequisites, so that they keep their order under
 # `make -j`. The trap prints the wall time whether the run passed or failed.
-test: venv test-server postgres browser ## lint, typecheck and the whole pytest suite
+test: venv test-server temporal-server postgres browser ## lint, typecheck and the whole pytest suite
 	@trap 'rc=$$?; ms=$$(( ($$(date +%s%N) - $(MAKE_START_NS)) / 1000000 )); \
 	  printf "\nmake test: %s, total wall time %d.%03d s\n" \
 	    "$$( [ $$rc -eq 0 ] && echo passed || echo "FAILED (exit $$rc)" )" $$((ms / 1000)) $$((ms % 1000))' EXIT; \
@@ -122,6 +149,7 @@ test: venv test-server postgres browser ## lint, typecheck and the whole pytest 
 	run $(VENV_BIN)/ruff format --check .; \
 	run $(VENV_BIN)/mypy $(TYPED_PACKAGES); \
 	export TEMPORAL_TEST_SERVER_WRAPPER='$(TEST_SERVER_WRAPPER)'; \
+	export TEMPORAL_SERVER_DIR='$(TEMPORAL_SERVER_DIR)'; \
 	run $(VENV_BIN)/pytest
 
 # The tests whose outcome depends on a date, run as of another day: `make test-as-of AS_OF=2031-01-01`.

@@ -21,10 +21,9 @@ def _ephemeral_range() -> tuple[int, int]:
 
 
 def _candidates() -> list[int]:
-    low, high = _ephemeral_range()
-    below = range(_LOWEST_PORT, low)
-    above = range(high + 1, 65_536)
-    return [*below, *above]
+    # Below the range only: Temporal's server stores its membership ports as a signed 16-bit number.
+    low, _ = _ephemeral_range()
+    return list(range(_LOWEST_PORT, min(low, 32_768)))
 
 
 def free_port() -> int:
