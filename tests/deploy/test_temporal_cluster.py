@@ -7,8 +7,6 @@ compose schema job runs, and it reads the same config file.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -17,35 +15,10 @@ from elevator_orders.settings import Settings
 from elevator_orders.temporal import connect_client
 from tests.support.rescue import RESCUER, SAFETY_MANAGER, new_report, open_dispatched, ticket_when
 from tests.support.smtp import MailCatcher
-from tests.support.temporal_cluster import (
-    Databases,
-    RunningCluster,
-    drop_databases,
-    new_databases,
-    running_cluster,
-    server_build,
-    setup_schema,
-)
+from tests.support.temporal_cluster import Databases, RunningCluster, server_build, setup_schema
 from worker.main import running_worker
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import AcceptInput, ArriveInput, ConfirmInput, ReleaseInput
-
-
-@pytest.fixture
-async def databases(postgres_server_url: str) -> AsyncIterator[Databases]:
-    databases = new_databases(postgres_server_url)
-    try:
-        yield databases
-    finally:
-        await drop_databases(databases)
-
-
-@pytest.fixture
-def cluster(databases: Databases, tmp_path: Path) -> Iterator[RunningCluster]:
-    build = server_build()
-    setup_schema(build, databases)
-    with running_cluster(build, databases, tmp_path / "log") as cluster:
-        yield cluster
 
 
 async def _schema_versions(databases: Databases) -> dict[str, str]:
