@@ -37,6 +37,7 @@ from api.routers import (
     elevators,
     exports,
     health,
+    metrics,
     reporter_identity,
     tickets,
     tracking,
@@ -123,5 +124,6 @@ def create_app(
     app.include_router(maintenance_page.router)
     app.include_router(regulator_page.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
 
     return app

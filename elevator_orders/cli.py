@@ -8,9 +8,10 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+from elevator_orders.clock import system_clock
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.startup_heap import freeze_startup_objects
 
@@ -166,11 +167,37 @@ async def _worker(settings: Settings) -> None:
     client = await connect_client(settings)
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    async with running_worker(client, settings):
+    async with running_worker(client, settings), _worker_metrics(settings):
         freeze_startup_objects()
         logger.info("worker polling task queue %s", settings.temporal_task_queue)
         await stop.wait()
     await asyncio.sleep(0.5)
+
+
+@contextlib.asynccontextmanager
+async def _worker_metrics(settings: Settings) -> AsyncIterator[None]:
+    """GET /metrics on `worker_metrics_port`, when one is set: the worker has no API of its own."""
+    if not settings.worker_metrics_port:
+        yield
+        return
+    from elevator_orders.metrics import metrics_page, serve_metrics
+    from store.database import Database
+    from store.db import make_engine
+
+    engine = make_engine(settings.effective_database_url)
+    database = Database(engine)
+    server = await serve_metrics(
+        settings.worker_metrics_host,
+        settings.worker_metrics_port,
+        lambda: metrics_page(database, system_clock(), settings.sdk_metrics_port),
+    )
+    try:
+        yield
+    finally:
+        server.close()
+        await server.wait_closed()
+        await database.dispose()
+        await engine.dispose()
 
 
 async def _dev(settings: Settings) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -44,6 +45,13 @@ def temporal_cli() -> Path:
 # SQLite's default rollback journal waits for the disk on every commit (bare rescue lifecycles fell from 31/s
 # in memory to 11.6/s on a file); a write-ahead log waits only at checkpoints and survives a server crash.
 TEMPORAL_SQLITE_PRAGMAS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
@@ -111,6 +119,9 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
 
 async def run_dev_stack(settings: Settings) -> None:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if not settings.sdk_metrics_port:
+        # The API's /metrics shows the SDK's metrics of the whole stack (the worker runs in this process).
+        settings = settings.model_copy(update={"sdk_metrics_port": _free_loopback_port()})
     temporal_process = None if settings.temporal_address else start_temporal_dev_server(settings)
     mail_sink: DevMailSink | None = None
     try:

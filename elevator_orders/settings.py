@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     # tickets being acted on now; each cached run costs memory, so the bound keeps RSS flat however many
     # tickets wait (see bench/goal_open_tickets.py).
     worker_max_cached_workflows: int = Field(default=1000, gt=0)
+    # The loopback port the Temporal SDK serves its own metrics on, read into /metrics; 0: not exported
+    # (`dev` picks a free one).
+    sdk_metrics_port: int = Field(default=0, ge=0, lt=65536)
+    # Where `elevator-orders worker` answers GET /metrics (the API process has its own route); 0: nowhere.
+    worker_metrics_port: int = Field(default=0, ge=0, lt=65536)
+    worker_metrics_host: str = "127.0.0.1"
     temporal_dev_port: int = 7233
     temporal_ui_port: int = 8233
     # Empty means: the dev server's Web UI on `temporal_ui_port`.

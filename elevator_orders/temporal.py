@@ -8,6 +8,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
+from elevator_orders.metrics import telemetry_runtime
 from elevator_orders.payload_codec import EncryptionCodec
 from elevator_orders.payload_converter import SharedCachePayloadConverter
 from elevator_orders.settings import Settings
@@ -33,4 +34,5 @@ async def connect_client(settings: Settings, *, lazy: bool = False) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
         lazy=lazy,
+        runtime=telemetry_runtime(settings.sdk_metrics_port) if settings.sdk_metrics_port else None,
     )

@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
+
 from elevator_orders.devstack import temporal_cli
 from tests.support.browser import RunningStack, stack_environment, wait_until_healthy
 from tests.support.ports import LOOPBACK, free_port
@@ -57,8 +59,12 @@ def _wait_gone(pid: int) -> None:
 def test_killing_the_stacks_process_group_takes_its_temporal_server_along(tmp_path: Path) -> None:
     api_port = free_port()
     env = stack_environment(tmp_path, api_port, journeys=False)
-    _, first = _start(tmp_path, env, api_port)
+    stack, first = _start(tmp_path, env, api_port)
     server_pid = int((tmp_path / "temporal.pid").read_text())
+    # By the way: its /metrics carries the SDK's metrics of the stack's worker beside the business figures.
+    page = httpx.get(f"{stack.base_url}/metrics", timeout=10).text
+    assert "elevator_orders_open_tickets" in page
+    assert "temporal_" in page
 
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
