@@ -23,6 +23,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from store.database import Database
 from store.figures import StoreFigures, read_figures
+from store.rescue_figures import RescueResponses, rescue_responses
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +48,9 @@ def telemetry_runtime(sdk_metrics_port: int) -> Runtime:
 
 
 class _Figures(Collector):
-    def __init__(self, figures: StoreFigures) -> None:
+    def __init__(self, figures: StoreFigures, rescues: RescueResponses) -> None:
         self._figures = figures
+        self._rescues = rescues
 
     def collect(self) -> Iterable[Metric]:
         figures = self._figures
@@ -74,13 +76,13 @@ class _Figures(Collector):
         yield _distribution(
             "elevator_orders_rescue_accept_minutes",
             "Minutes from alarm to acceptance, rescues alarmed in the last 7 days",
-            figures.rescue_accept_minutes,
+            self._rescues.accept_minutes,
             ACCEPT_BUCKETS_MINUTES,
         )
         yield _distribution(
             "elevator_orders_rescue_arrival_minutes",
             "Minutes from alarm to arrival on site, rescues alarmed in the last 7 days",
-            figures.rescue_arrival_minutes,
+            self._rescues.arrival_minutes,
             ARRIVAL_BUCKETS_MINUTES,
         )
 
@@ -109,7 +111,7 @@ async def _sdk_page(sdk_metrics_port: int) -> bytes:
 async def metrics_page(database: Database, now: datetime, sdk_metrics_port: int) -> bytes:
     """This process's /metrics page: the business figures, then the SDK's (when it exports them)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_Figures(await read_figures(database, now)))
+    registry.register(_Figures(await read_figures(database), await rescue_responses(database, now)))
     business = generate_latest(registry)
     return business + (await _sdk_page(sdk_metrics_port) if sdk_metrics_port else b"")
 

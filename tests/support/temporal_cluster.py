@@ -29,6 +29,16 @@ from tests.support.temporal_test_server import temporal_cli
 SERVER_DIR_ENV_VAR = "TEMPORAL_SERVER_DIR"
 TEMPORAL_SERVER_VERSION = "1.32.1"
 DEPLOY_DIR = Path(__file__).resolve().parents[2] / "deploy" / "temporal"
+CONFIG_FILE = DEPLOY_DIR / "config.yaml"
+SCHEMA_SCRIPT = DEPLOY_DIR / "setup-schema.sh"
+DYNAMIC_CONFIG_FILE = DEPLOY_DIR / "dynamicconfig.yaml"
+
+
+def server_arguments(config_file: Path) -> list[str]:
+    """How the server is started here and in docker-compose.yml: our config, no authorizer, all services."""
+    return ["--config-file", str(config_file), "--allow-no-auth", "start"]
+
+
 _START_TIMEOUT_SECONDS = 60.0
 _STOP_TIMEOUT_SECONDS = 30.0
 _POLL_SECONDS = 0.2
@@ -130,9 +140,7 @@ def setup_schema(build: ServerBuild, databases: Databases) -> subprocess.Complet
         "TEMPORAL_SQL_TOOL": str(build.sql_tool),
         "TEMPORAL_SCHEMA_DIR": str(build.schema_dir),
     }
-    done = subprocess.run(
-        [str(DEPLOY_DIR / "setup-schema.sh")], env=environment, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run([str(SCHEMA_SCRIPT)], env=environment, capture_output=True, text=True, timeout=120)
     if done.returncode != 0:
         raise RuntimeError(
             f"setup-schema.sh failed ({done.returncode}):\n{done.stdout[-4000:]}{done.stderr[-4000:]}"
@@ -188,13 +196,13 @@ def running_cluster(build: ServerBuild, databases: Databases, log_dir: Path) -> 
         **os.environ,
         **databases.environment,
         **ports,
-        "TEMPORAL_DYNAMIC_CONFIG": str(DEPLOY_DIR / "dynamicconfig.yaml"),
+        "TEMPORAL_DYNAMIC_CONFIG": str(DYNAMIC_CONFIG_FILE),
     }
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / "temporal-server.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [str(build.server), "--config-file", str(DEPLOY_DIR / "config.yaml"), "--allow-no-auth", "start"],
+            [str(build.server), *server_arguments(CONFIG_FILE)],
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
