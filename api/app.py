@@ -30,6 +30,7 @@ from api.pages.public_common import install_public_page_errors
 from api.pages.rendering import STATIC_DIR
 from api.pages.session import install_page_errors
 from api.rate_limit import install_public_rate_limit
+from api.request_ids import RequestIdMiddleware
 from api.routers import (
     actions,
     api_keys,
@@ -95,8 +96,10 @@ def create_app(
     install_error_handlers(app)
     install_public_rate_limit(app, settings)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_request_body_bytes)
-    # Outermost of ours: one audit row per action and per refusal, before the answer leaves.
+    # One audit row per action and per refusal, before the answer leaves.
     app.add_middleware(AuditTrail)
+    # Outermost: every answer, a refusal by the middlewares above included, carries its request's id.
+    app.add_middleware(RequestIdMiddleware)
     app.include_router(auth.router)
     app.include_router(api_keys.router)
     # Routes are matched in order, one pattern at a time: the reads every page asks for come before the

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from elevator_orders.clock import system_clock
+from elevator_orders.logs import configure_logging
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.startup_heap import freeze_startup_objects
 
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> None:
         help="a head an earlier `verify` printed, kept outside the database: the trail must still pass it",
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = get_settings()
+    configure_logging(settings.log_format)
     # A handler may return an exit status; None is success.
     handlers: dict[str, Callable[[Settings], Coroutine[Any, Any, int | None]]] = {
         "dev": _dev,

@@ -45,7 +45,9 @@ SQLITE_LOCK_WAIT_SECONDS = 30
 
 def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"json_deserializer": JSON_DESERIALIZER}
+    # Errors never quote a statement's parameters: they can be a complainant's name or phone, and errors
+    # end up in logs.
+    kwargs: dict[str, Any] = {"json_deserializer": JSON_DESERIALIZER, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
