@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
 
 from api.audit import AuditTrail
@@ -31,6 +32,7 @@ from api.pages.rendering import STATIC_DIR
 from api.pages.session import install_page_errors
 from api.rate_limit import install_public_rate_limit
 from api.request_ids import RequestIdMiddleware
+from api.request_spans import RequestSpans
 from api.routers import (
     actions,
     api_keys,
@@ -58,9 +60,15 @@ from store.tickets import TicketRepository
 
 
 def create_app(
-    settings: Settings | None = None, temporal: Client | None = None, clock: Clock = system_clock
+    settings: Settings | None = None,
+    temporal: Client | None = None,
+    clock: Clock = system_clock,
+    tracer: Tracer | None = None,
 ) -> FastAPI:
-    """Build the app; resources open with the app's lifespan, never at import."""
+    """Build the app; resources open with the app's lifespan, never at import.
+
+    With a `tracer` (tracing on) each request gets a span, and the client made here carries the interceptor.
+    """
     settings = settings or get_settings()
     settings.require_safe_secrets()
 
@@ -73,7 +81,7 @@ def create_app(
             database=database,
             tickets=TicketRepository(database),
             registry=RegistryRepository(database),
-            temporal=temporal or await connect_client(settings, lazy=True),
+            temporal=temporal or await connect_client(settings, lazy=True, tracer=tracer),
             identities=IdentityRepository(database),
             accounts=AccountRepository(database),
             audit=AuditLog(database),
@@ -98,6 +106,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_request_body_bytes)
     # One audit row per action and per refusal, before the answer leaves.
     app.add_middleware(AuditTrail)
+    if tracer is not None:
+        app.add_middleware(RequestSpans, tracer=tracer)
     # Outermost: every answer, a refusal by the middlewares above included, carries its request's id.
     app.add_middleware(RequestIdMiddleware)
     app.include_router(auth.router)

@@ -15,6 +15,7 @@ from elevator_orders.clock import system_clock
 from elevator_orders.logs import configure_logging
 from elevator_orders.settings import Settings, get_settings
 from elevator_orders.startup_heap import freeze_startup_objects
+from elevator_orders.tracing import process_tracer
 
 logger = logging.getLogger("elevator_orders")
 
@@ -156,23 +157,25 @@ async def _api(settings: Settings) -> None:
     from api.app import create_app
     from api.server import api_server
 
-    server = api_server(create_app(settings), settings.api_host, settings.api_port)
-    freeze_startup_objects()
-    await server.serve()
+    with process_tracer(settings, "api") as tracer:
+        server = api_server(create_app(settings, tracer=tracer), settings.api_host, settings.api_port)
+        freeze_startup_objects()
+        await server.serve()
 
 
 async def _worker(settings: Settings) -> None:
     from elevator_orders.temporal import connect_client
     from worker.main import running_worker
 
-    client = await connect_client(settings)
-    stop = asyncio.Event()
-    _stop_on_signals(stop)
-    async with running_worker(client, settings), _worker_metrics(settings):
-        freeze_startup_objects()
-        logger.info("worker polling task queue %s", settings.temporal_task_queue)
-        await stop.wait()
-    await asyncio.sleep(0.5)
+    with process_tracer(settings, "worker") as tracer:
+        client = await connect_client(settings, tracer=tracer)
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        async with running_worker(client, settings), _worker_metrics(settings):
+            freeze_startup_objects()
+            logger.info("worker polling task queue %s", settings.temporal_task_queue)
+            await stop.wait()
+        await asyncio.sleep(0.5)
 
 
 @contextlib.asynccontextmanager
@@ -204,7 +207,8 @@ async def _worker_metrics(settings: Settings) -> AsyncIterator[None]:
 async def _dev(settings: Settings) -> None:
     from elevator_orders.devstack import run_dev_stack
 
-    await run_dev_stack(settings)
+    with process_tracer(settings, "dev") as tracer:
+        await run_dev_stack(settings, tracer)
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:

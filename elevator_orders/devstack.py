@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
 
 from api.app import create_app
@@ -92,7 +93,9 @@ def start_temporal_dev_server(settings: Settings) -> subprocess.Popen[bytes]:
     return process
 
 
-async def connect_when_ready(settings: Settings, process: subprocess.Popen[bytes] | None) -> Client:
+async def connect_when_ready(
+    settings: Settings, process: subprocess.Popen[bytes] | None, tracer: Tracer | None = None
+) -> Client:
     deadline = time.monotonic() + TEMPORAL_START_TIMEOUT_SECONDS
     while True:
         if process is not None and process.poll() is not None:
@@ -100,7 +103,7 @@ async def connect_when_ready(settings: Settings, process: subprocess.Popen[bytes
                 f"Temporal dev server exited with code {process.returncode}; see {settings.var_dir}/log/temporal.log"
             )
         try:
-            return await connect_client(settings)
+            return await connect_client(settings, tracer=tracer)
         except RuntimeError:
             if time.monotonic() > deadline:
                 raise
@@ -117,7 +120,7 @@ def stop_process(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-async def run_dev_stack(settings: Settings) -> None:
+async def run_dev_stack(settings: Settings, tracer: Tracer | None = None) -> None:
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     if not settings.sdk_metrics_port:
         # The API's /metrics shows the SDK's metrics of the whole stack (the worker runs in this process).
@@ -137,9 +140,12 @@ async def run_dev_stack(settings: Settings) -> None:
             mail_sink = DevMailSink("127.0.0.1", settings.smtp_port, settings.var_dir / "mail")
             mail_sink.start()
             settings = settings.model_copy(update={"smtp_host": "127.0.0.1"})
-        client = await connect_when_ready(settings, temporal_process)
+        client = await connect_when_ready(settings, temporal_process, tracer)
         server = api_server(
-            create_app(settings, client), settings.api_host, settings.api_port, log_level="warning"
+            create_app(settings, client, tracer=tracer),
+            settings.api_host,
+            settings.api_port,
+            log_level="warning",
         )
         async with running_worker(client, settings):
             _print_banner(settings, mail_sink is not None)

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     # tickets being acted on now; each cached run costs memory, so the bound keeps RSS flat however many
     # tickets wait (see bench/goal_open_tickets.py).
     worker_max_cached_workflows: int = Field(default=1000, gt=0)
+    # Where traces go (an OpenTelemetry collector's OTLP/HTTP base URL, e.g. http://otel-collector:4318);
+    # empty: tracing is off and costs nothing.
+    otel_exporter_otlp_endpoint: str = ""
     # "json": one JSON object per log line, for a log collector; "text" for a terminal.
     log_format: Literal["text", "json"] = "text"
     # The loopback port the Temporal SDK serves its own metrics on, read into /metrics; 0: not exported

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
+from opentelemetry.trace import Tracer
 from temporalio.client import Client
+from temporalio.contrib.opentelemetry import TracingInterceptor
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 
@@ -27,7 +29,8 @@ def data_converter(settings: Settings) -> DataConverter:
     )
 
 
-async def connect_client(settings: Settings, *, lazy: bool = False) -> Client:
+async def connect_client(settings: Settings, *, lazy: bool = False, tracer: Tracer | None = None) -> Client:
+    """The client of a process; with a `tracer`, it and the workers built on it trace what they do."""
     # A lazy client lets the API start (and answer 503) while the Temporal server is still down.
     return await Client.connect(
         settings.effective_temporal_address,
@@ -35,4 +38,5 @@ async def connect_client(settings: Settings, *, lazy: bool = False) -> Client:
         data_converter=data_converter(settings),
         lazy=lazy,
         runtime=telemetry_runtime(settings.sdk_metrics_port) if settings.sdk_metrics_port else None,
+        interceptors=[TracingInterceptor(tracer)] if tracer is not None else [],
     )

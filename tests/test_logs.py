@@ -1,4 +1,4 @@
-"""Logs a collector can index: JSON lines tied to their request or workflow run, and request ids in answers."""
+"""Logs a collector can index, JSON lines tied to their request or workflow run; traces only when asked for."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import logging
 from temporalio.testing import ActivityEnvironment
 
 from elevator_orders.logs import REQUEST_ID, JsonLines
+from elevator_orders.settings import Settings
+from elevator_orders.tracing import process_tracer
+from tests.support.ports import LOOPBACK, free_port
 
 
 def _record(message: str, **extra: object) -> logging.LogRecord:
@@ -50,3 +53,14 @@ def test_a_line_a_modules_own_logger_writes_in_an_activity_names_the_activitys_r
     assert line["workflow_id"]
     assert line["run_id"]
     assert line["activity_type"]
+
+
+def test_tracing_is_off_until_an_endpoint_is_set() -> None:
+    settings = Settings(_env_file=None)
+    with process_tracer(settings, "api") as tracer:
+        assert tracer is None
+    endpoint = f"http://{LOOPBACK}:{free_port()}"
+    with process_tracer(
+        settings.model_copy(update={"otel_exporter_otlp_endpoint": endpoint}), "api"
+    ) as tracer:
+        assert tracer is not None
