@@ -32,6 +32,7 @@ from store.outbox import MailOutbox
 from store.registry import RegistryRepository
 from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
+from worker.search_attributes import ensure_search_attributes
 from worker.workflow_runner import WorkerSandboxRunner
 from workflows.kind_modules import kind_workflows
 from workflows.mail_delivery import MailDeliveryWorkflow
@@ -128,6 +129,7 @@ async def running_worker(
     Payloads are encrypted by the client's data converter (`elevator_orders.temporal.data_converter`).
     """
     settings.require_safe_secrets()
+    await ensure_search_attributes(client, client.namespace)
     engine = make_engine(settings.effective_database_url)
     database = Database(engine)
     queue = task_queue or settings.temporal_task_queue

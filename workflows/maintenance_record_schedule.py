@@ -111,6 +111,8 @@ class MaintenanceScheduleWorkflow:
             timedelta(seconds=self._input.mail_grace_seconds),
             lambda: self._missed_state.value,
             self._missed_snapshot,
+            # A second ticket of the schedule's run: the run's search attributes are not its.
+            searchable=False,
         )
         self._missed = missed
         missed.flag("escalated")

@@ -21,8 +21,8 @@ it has. A patch never consults a baseline older than its own: a run of that base
 from temporalio import workflow
 
 # Oldest first; a new baseline goes at the end, and no baseline is ever removed or renamed.
-BASELINES = ("baseline-2026-12", "baseline-2026-12-07")
-FIRST_BASELINE, SECOND_BASELINE = BASELINES
+BASELINES = ("baseline-2026-12", "baseline-2026-12-07", "baseline-2026-12-07b")
+FIRST_BASELINE, SECOND_BASELINE, THIRD_BASELINE = BASELINES
 
 
 def applies(patch_id: str, bundled_in: str = FIRST_BASELINE) -> bool:

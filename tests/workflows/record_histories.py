@@ -579,6 +579,19 @@ async def _directive_allocated_number(client: Client, settings: Settings) -> Non
     await _directive_every_path(client, settings, "directive_every_path_allocated_number")
 
 
+async def _rescue_closed_search_attributes(client: Client, settings: Settings) -> None:
+    """The same lifecycle setting the ticket's search attributes with each projection (a third baseline)."""
+    await _rescue_closed_outbox(client, settings, "rescue_closed_search_attributes")
+
+
+async def _every_breach_search_attributes(client: Client, settings: Settings) -> None:
+    await _every_breach(client, settings, "rescue_every_breach_search_attributes")
+
+
+async def _hazard_every_path_search_attributes(client: Client, settings: Settings) -> None:
+    await _hazard_every_path(client, settings, "hazard_every_path_search_attributes")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -611,6 +624,9 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("hazard_every_path_patch_baseline", _hazard_every_path_patch_baseline, {}),
     ("rescue_closed_one_opening_call", _rescue_closed_one_opening_call, {}),
     ("rescue_every_breach_one_opening_call", _every_breach_one_opening_call, FAST_CLOCKS),
+    ("rescue_closed_search_attributes", _rescue_closed_search_attributes, {}),
+    ("rescue_every_breach_search_attributes", _every_breach_search_attributes, FAST_CLOCKS),
+    ("hazard_every_path_search_attributes", _hazard_every_path_search_attributes, {}),
     ("directive_every_path_allocated_number", _directive_allocated_number, {}),
 )
 

@@ -47,6 +47,9 @@ def test_histories_are_saved() -> None:
         "hazard_every_path_patch_baseline",
         "directive_every_path_allocated_number",
         "rescue_stopping_the_car_by_activity",
+        "rescue_closed_search_attributes",
+        "rescue_every_breach_search_attributes",
+        "hazard_every_path_search_attributes",
     } <= set(HISTORIES)
 
 
