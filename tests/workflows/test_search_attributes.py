@@ -1,4 +1,4 @@
-"""The Web UI finds tickets by kind, state, district, elevator and overdue: search attributes the runs keep."""
+"""The Web UI finds tickets by kind, district, elevator, overdue and outcome: search attributes the runs set."""
 
 from __future__ import annotations
 
@@ -32,24 +32,17 @@ async def _found(client: Client, query: str) -> list[str]:
 
 
 def test_a_projection_sets_only_what_changed_and_no_district_before_the_lookup() -> None:
-    first: Indexed = {
-        "TicketKind": "rescue",
-        "TicketState": "reported",
-        "ElevatorCode": ELEVATOR,
-        "Overdue": False,
-    }
-    dispatched: Indexed = {**first, "TicketState": "dispatched", "District": "pudong"}
-    assert [update.key.name for update in changes({}, first)] == [
-        "TicketKind",
-        "TicketState",
-        "ElevatorCode",
-        "Overdue",
-    ]
-    assert [update.key.name for update in changes(first, dispatched)] == ["TicketState", "District"]
+    first: Indexed = {"TicketKind": "rescue", "ElevatorCode": ELEVATOR, "Overdue": False}
+    dispatched: Indexed = {**first, "District": "pudong"}
+    closed: Indexed = {**dispatched, "TicketOutcome": "closed"}
+    assert [update.key.name for update in changes({}, first)] == ["TicketKind", "ElevatorCode", "Overdue"]
+    assert [update.key.name for update in changes(first, dispatched)] == ["District"]
+    # The steps between change nothing the Web UI indexes: no upsert, no history event.
     assert changes(dispatched, dispatched) == []
+    assert [update.key.name for update in changes(dispatched, closed)] == ["TicketOutcome"]
 
 
-async def test_a_rescue_is_found_by_its_kind_district_elevator_and_state(
+async def test_a_rescue_is_found_by_its_kind_district_elevator_and_outcome(
     dev_server: WorkflowEnvironment, settings: Settings
 ) -> None:
     client = dev_server.client
@@ -65,6 +58,6 @@ async def test_a_rescue_is_found_by_its_kind_district_elevator_and_state(
         await handle.result()
     query = (
         f'TicketKind = "rescue" AND District = "pudong" AND ElevatorCode = "{ELEVATOR}" '
-        f'AND TicketState = "cancelled" AND Overdue = false AND RunId = "{ticket.run_id}"'
+        f'AND TicketOutcome = "cancelled" AND Overdue = false AND RunId = "{ticket.run_id}"'
     )
     assert await _found(client, query) == [ticket.workflow_id]
