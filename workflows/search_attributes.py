@@ -10,9 +10,11 @@ SEARCH_ATTRIBUTES_PATCH set none (replay).
 
 from __future__ import annotations
 
+from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributeUpdate
 
 from domain.tickets import TicketSnapshot
+from workflows import patches
 
 TICKET_KIND = SearchAttributeKey.for_keyword("TicketKind")
 DISTRICT = SearchAttributeKey.for_keyword("District")
@@ -53,3 +55,17 @@ def changes(before: Indexed, now: Indexed) -> list[SearchAttributeUpdate[str] | 
     if isinstance(overdue, bool) and overdue != before.get(OVERDUE.name):
         updates.append(OVERDUE.value_set(overdue))
     return updates
+
+
+class SearchIndex:
+    """The search attributes of one run, set as its projections change them (the Web UI's filters)."""
+
+    def __init__(self) -> None:
+        self._indexed: Indexed = {}
+
+    def update(self, snapshot: TicketSnapshot) -> None:
+        now = indexed(snapshot)
+        updates = changes(self._indexed, now)
+        if updates and patches.applies(SEARCH_ATTRIBUTES_PATCH, bundled_in=patches.THIRD_BASELINE):
+            workflow.upsert_search_attributes(updates)
+            self._indexed = now

@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         MailDeliveryWorkflow,
         mail_delivery_workflow_id,
     )
-    from workflows.search_attributes import SEARCH_ATTRIBUTES_PATCH, Indexed, changes, indexed
+    from workflows.search_attributes import SearchIndex
     from workflows.store_calls import STORE_RETRY, STORE_TIMEOUT, call_store
 
 AUTO_CLUE_PATCH = "breach-opens-violation-clue"
@@ -81,8 +81,7 @@ class TicketIO:
         the ticket a workflow is, not a second ticket it also keeps.
         """
         self._projected = projected
-        self._searchable = searchable
-        self._indexed: Indexed = {}
+        self._search_index = SearchIndex() if searchable else None
         self._filed_at = filed_at
         self.ticket_id = ticket_id
         self._state = state
@@ -229,21 +228,12 @@ class TicketIO:
         # A number per projection lets the store drop a late or repeated one, even with no new step.
         self._projection_seq += 1
         built = self._snapshot(self._projection_seq)
-        self._index(built)
+        if self._search_index is not None:
+            self._search_index.update(built)
         await call_store(
             PROJECT_TICKET, ProjectTicketInput(snapshot=built, events=events, reports=reports, mails=mails)
         )
         self._projected_seq = max(self._projected_seq, built.seq)
-
-    def _index(self, snapshot: TicketSnapshot) -> None:
-        """Set the run's search attributes a projection changes (the Web UI's filters)."""
-        if not self._searchable:
-            return
-        now = indexed(snapshot)
-        updates = changes(self._indexed, now)
-        if updates and patches.applies(SEARCH_ATTRIBUTES_PATCH, bundled_in=patches.THIRD_BASELINE):
-            workflow.upsert_search_attributes(updates)
-            self._indexed = now
 
     def build_snapshot(
         self,
