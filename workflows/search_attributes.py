@@ -3,7 +3,7 @@
 Kind, district, elevator code, overdue and, once the work is over, its outcome (the final state); never
 personal data. Open tickets are the running executions: a state that changes with every action is not
 indexed, as each upsert is one more history event and visibility write on every action (`make bench`:
-5 upserts per rescue cost 8% more CPU per lifecycle). The worker registers them at start
+5 upserts per lifecycle cost 8% more CPU). The worker registers them at start
 (worker/search_attributes.py); TicketIO sets those a projection changes. Runs started before
 SEARCH_ATTRIBUTES_PATCH set none (replay).
 """
