@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from api.access import ticket_scope
 from api.deps import AppResources
 from domain.catalog import allowed_actions, state_label
 from domain.districts import DISTRICTS_ZH
 from domain.kind_spec import CLOCK_ACTION_LABELS_ZH
 from domain.kinds import TicketKind
-from domain.permissions import Principal, TicketScope, acting_role, ticket_parties
+from domain.permissions import Principal, acting_role, ticket_parties
 from domain.roles import Role
 from domain.scopes import Relation
 from store.models import Ticket
@@ -45,11 +46,8 @@ class TicketView:
     state: str
     state_label: str
     elevator_code: str
-    use_unit_id: str
     maintenance_unit_id: str
-    assigned_unit_id: str
     address: str
-    district: str
     district_label: str
     opened_at: datetime
     due_at: datetime | None
@@ -85,11 +83,8 @@ async def ticket_views(resources: AppResources, tickets: Sequence[Ticket | Ticke
             state=ticket.state,
             state_label=state_label(TicketKind(ticket.kind), ticket.state),
             elevator_code=ticket.elevator_code,
-            use_unit_id=ticket.use_unit_id,
             maintenance_unit_id=ticket.maintenance_unit_id,
-            assigned_unit_id=ticket.assigned_unit_id,
             address=addresses.get(ticket.elevator_code, ""),
-            district=ticket.district,
             district_label=district_label(ticket.district),
             opened_at=ticket.opened_at,
             due_at=ticket.due_at,
@@ -119,23 +114,27 @@ async def awaiting_views(
     mine = principal.roles & roles
     if not mine:
         return []
-    views = await listed_views(
-        resources, TicketFilter(awaiting=mine, open_only=True, visible_to=principal), limit=limit
+    page = await resources.tickets.list(
+        TicketFilter(awaiting=mine, open_only=True, visible_to=principal), limit=limit, offset=0
     )
-    return sorted((view for view in views if _next_step_is_mine(principal, mine, view)), key=by_deadline)
+    rows = [row for row in page.items if await _next_step_is_mine(resources, principal, mine, row)]
+    return sorted(await ticket_views(resources, rows), key=by_deadline)
 
 
-def _next_step_is_mine(principal: Principal, roles: frozenset[Role], view: TicketView) -> bool:
-    kind = TicketKind(view.kind)
+async def _next_step_is_mine(
+    resources: AppResources, principal: Principal, roles: frozenset[Role], row: TicketRow
+) -> bool:
+    # The row's own parties, as its projection stored them: no read per ticket.
     parties: dict[Relation, set[str]] = {}
     for relation, organisation in ticket_parties(
-        view.use_unit_id, view.maintenance_unit_id, view.assigned_unit_id, view.details
+        row.use_unit_id, row.maintenance_unit_id, row.assigned_unit_id, row.details
     ):
         parties.setdefault(relation, set()).add(organisation)
-    scope = TicketScope(kind, view.state, view.district, parties)
+    scope = await ticket_scope(resources, row, acting=True, parties=parties)
+    kind = TicketKind(row.kind)
     return any(
         acting_role(principal, kind, action, scope) in roles
-        for action in allowed_actions(kind, view.state, view.details)
+        for action in allowed_actions(kind, row.state, row.details)
         if action not in CLOCK_ACTION_LABELS_ZH
     )
 
