@@ -4,25 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from store.database import Database
-from store.models import OutboxMail, Ticket
-from store.ticket_filters import open_condition
-
-
-@dataclass(frozen=True)
-class KindDistrictCount:
-    kind: str
-    district: str
-    open: int
-    overdue: int
+from store.models import OutboxMail
+from store.outbox import pending_conditions
+from store.ticket_filters import OpenCount
+from store.tickets import count_open
 
 
 @dataclass(frozen=True)
 class StoreFigures:
-    tickets: list[KindDistrictCount]
+    tickets: list[OpenCount]
     mails_pending: int
     mails_failed: int
 
@@ -32,26 +26,10 @@ async def read_figures(database: Database) -> StoreFigures:
 
 
 def _read(session: Session) -> StoreFigures:
-    counts = session.execute(
-        select(
-            Ticket.kind,
-            Ticket.district,
-            func.count(),
-            func.sum(case((Ticket.overdue == true(), 1), else_=0)),
-        )
-        .where(open_condition())
-        .group_by(Ticket.kind, Ticket.district)
-        .order_by(Ticket.kind, Ticket.district)
-    ).all()
-    pending = session.scalar(
-        select(func.count()).where(OutboxMail.sent_at.is_(None), OutboxMail.failed_at.is_(None))
-    )
+    pending = session.scalar(select(func.count()).where(*pending_conditions()))
     failed = session.scalar(select(func.count()).where(OutboxMail.failed_at.is_not(None)))
     return StoreFigures(
-        tickets=[
-            KindDistrictCount(kind, district, int(total), int(overdue or 0))
-            for kind, district, total, overdue in counts
-        ],
+        tickets=count_open(session, visible_to=None),
         mails_pending=int(pending or 0),
         mails_failed=int(failed or 0),
     )

@@ -57,7 +57,7 @@ class OutboxStatements:
     @classmethod
     def build(cls, dialect: str) -> OutboxStatements:
         mails = cast(Table, OutboxMail.__table__)
-        pending = _pending()
+        pending = pending_conditions()
         now = bindparam("now", type_=UTCDateTime())
         due = (
             select(mails.c.idempotency_key)
@@ -105,7 +105,8 @@ def queued_rows(
     ]
 
 
-def _pending() -> list[Any]:
+def pending_conditions() -> list[Any]:
+    """Mails neither sent nor given up: what the delivery loop still owes."""
     return [OutboxMail.sent_at.is_(None), OutboxMail.failed_at.is_(None)]
 
 
@@ -164,7 +165,9 @@ class MailOutbox:
     async def pending_count(self) -> int:
         keys = await self._database.read(
             lambda session: session.scalars(
-                OutboxMail.__table__.select().with_only_columns(OutboxMail.idempotency_key).where(*_pending())
+                OutboxMail.__table__.select()
+                .with_only_columns(OutboxMail.idempotency_key)
+                .where(*pending_conditions())
             ).all()
         )
         return len(keys)

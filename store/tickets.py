@@ -75,6 +75,26 @@ def _parties(session: Session, ticket_id: str) -> dict[Relation, set[str]]:
     return parties
 
 
+def count_open(session: Session, visible_to: Principal | None) -> list[OpenCount]:
+    """Open tickets by kind and district, with how many are overdue: those `visible_to` sees, or all."""
+    visible = [] if visible_to is None else [visible_to_condition(visible_to)]
+    rows = session.execute(
+        select(
+            Ticket.kind,
+            Ticket.district,
+            func.count(),
+            func.sum(case((Ticket.overdue == true(), 1), else_=0)),
+        )
+        .where(open_condition(), *visible)
+        .group_by(Ticket.kind, Ticket.district)
+        .order_by(Ticket.district, Ticket.kind)
+    ).all()
+    return [
+        OpenCount(kind=kind, district=district, open=total, overdue=int(overdue or 0))
+        for kind, district, total, overdue in rows
+    ]
+
+
 # Tries at a ticket's number when a ticket first stored by a later projection (without the number lock)
 # meets another new ticket of its prefix.
 _NUMBER_ATTEMPTS = 5
@@ -290,23 +310,7 @@ class TicketRepository:
 
     async def open_counts(self, visible_to: Principal) -> list[OpenCount]:
         """Open tickets the principal may see, counted by kind and district, with how many are overdue."""
-        rows = await self._database.read(
-            lambda session: session.execute(
-                select(
-                    Ticket.kind,
-                    Ticket.district,
-                    func.count(),
-                    func.sum(case((Ticket.overdue == true(), 1), else_=0)),
-                )
-                .where(open_condition(), visible_to_condition(visible_to))
-                .group_by(Ticket.kind, Ticket.district)
-                .order_by(Ticket.district, Ticket.kind)
-            ).all()
-        )
-        return [
-            OpenCount(kind=kind, district=district, open=total, overdue=int(overdue or 0))
-            for kind, district, total, overdue in rows
-        ]
+        return await self._database.read(lambda session: count_open(session, visible_to))
 
     async def events_since(
         self, actions: Collection[str], since: datetime, visible_to: Principal
