@@ -16,12 +16,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
 from sqlalchemy.engine import URL, make_url
-from temporalio.client import Client
 
 from tests.support.ports import LOOPBACK, free_port
 from tests.support.temporal_test_server import temporal_cli
@@ -224,9 +222,3 @@ def running_cluster(build: ServerBuild, databases: Databases, log_dir: Path) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-async def serving(address: str, namespace: str) -> bool:
-    """Whether a client reaches the cluster's frontend and its workflow service serves."""
-    client = await Client.connect(address, namespace=namespace)
-    return await client.service_client.check_health(timeout=timedelta(seconds=5))
