@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import signal
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import pytest
 
 from elevator_orders.settings import Settings
 from tests.support.auth import bearer
+from tests.support.browser import environment_without_settings
 from tests.support.outbox import outbox_rows
 from tests.support.ports import LOOPBACK, free_port
 from tests.support.smtp import MailCatcher
@@ -37,8 +37,7 @@ ELEVATOR = "31011500001"
 
 def _process_environment(settings: Settings, cluster: RunningCluster, api_port: int) -> dict[str, str]:
     """The settings of this test as the processes read them: from the environment, as in production."""
-    settings_names = {name.upper() for name in Settings.model_fields}
-    environment = {key: value for key, value in os.environ.items() if key.upper() not in settings_names}
+    environment = environment_without_settings()
     environment.update(
         DATABASE_URL=settings.effective_database_url,
         TEMPORAL_ADDRESS=cluster.address,

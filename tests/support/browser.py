@@ -63,10 +63,16 @@ class RunningStack:
         return "\n".join(parts)
 
 
-def stack_environment(var_dir: Path, api_port: int, journeys: bool) -> dict[str, str]:
-    # Nothing from the developer's shell may redirect the stack to a real database, server or mailbox.
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment less every app setting: nothing from the developer's shell may redirect
+    an app process the tests start to a real database, server or mailbox.
+    """
     settings_names = {name.upper() for name in Settings.model_fields}
-    env = {key: value for key, value in os.environ.items() if key.upper() not in settings_names}
+    return {key: value for key, value in os.environ.items() if key.upper() not in settings_names}
+
+
+def stack_environment(var_dir: Path, api_port: int, journeys: bool) -> dict[str, str]:
+    env = environment_without_settings()
     env.update(
         VAR_DIR=str(var_dir),
         API_HOST=LOOPBACK,
