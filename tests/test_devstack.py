@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
 from elevator_orders.devstack import temporal_cli
-from tests.support.browser import RunningStack, stack_environment, wait_until_healthy
+from tests.support.browser import RunningStack, launch_stack, stack_environment, wait_until_healthy
 from tests.support.ports import LOOPBACK, free_port
 
 _GONE_TIMEOUT_SECONDS = 20.0
@@ -21,18 +20,13 @@ _POLL_SECONDS = 0.1
 
 def _start(var_dir: Path, env: dict[str, str], api_port: int) -> tuple[RunningStack, subprocess.Popen[bytes]]:
     """`elevator-orders dev` as `make run` starts it: the leader of a process group of its own."""
-    stack = RunningStack(f"http://{LOOPBACK}:{api_port}", var_dir, var_dir / "stack.log")
-    with stack.log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "elevator-orders"), "dev"],
-            cwd=var_dir,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    wait_until_healthy(stack, process)
+    stack, process = launch_stack(var_dir, env, api_port, own_session=True)
+    try:
+        wait_until_healthy(stack, process)
+    except BaseException:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        raise
     return stack, process
 
 

@@ -116,6 +116,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def launch_stack(
+    var_dir: Path, env: dict[str, str], api_port: int, *, own_session: bool = False
+) -> tuple[RunningStack, subprocess.Popen[bytes]]:
+    """`elevator-orders dev` in a subprocess under `var_dir`, not yet waited for.
+
+    With `own_session` it leads a process group of its own, as `make run` started from a shell does.
+    """
+    stack = RunningStack(
+        base_url=f"http://{LOOPBACK}:{api_port}", var_dir=var_dir, log_path=var_dir / "stack.log"
+    )
+    with stack.log_path.open("ab") as log:
+        # cwd=var_dir: a developer's .env in the checkout must not reach the stack either.
+        process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "elevator-orders"), "dev"],
+            cwd=var_dir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=own_session,
+        )
+    return stack, process
+
+
 @contextlib.contextmanager
 def running_stack(var_dir: Path, *, journeys: bool = True) -> Iterator[RunningStack]:
     """Start `elevator-orders dev` on free ports under `var_dir`, wait until it answers, stop it after.
@@ -125,20 +149,7 @@ def running_stack(var_dir: Path, *, journeys: bool = True) -> Iterator[RunningSt
     """
     var_dir.mkdir(parents=True, exist_ok=True)
     api_port = free_port()
-    stack = RunningStack(
-        base_url=f"http://{LOOPBACK}:{api_port}", var_dir=var_dir, log_path=var_dir / "stack.log"
-    )
-    command = [str(Path(sys.executable).parent / "elevator-orders"), "dev"]
-    with stack.log_path.open("ab") as log:
-        # cwd=var_dir: a developer's .env in the checkout must not reach the stack either.
-        process = subprocess.Popen(
-            command,
-            cwd=var_dir,
-            env=stack_environment(var_dir, api_port, journeys),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-        )
+    stack, process = launch_stack(var_dir, stack_environment(var_dir, api_port, journeys), api_port)
     try:
         wait_until_healthy(stack, process)
         yield stack
