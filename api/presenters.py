@@ -8,8 +8,7 @@ from fastapi import HTTPException, status
 
 from api.deps import AppResources
 from api.schemas import ReportOut, TicketDetailOut, TicketOut, TimelineEventOut
-from domain.catalog import allowed_actions, state_label
-from domain.kinds import TicketKind
+from api.ticket_page_json import ticket_fields
 from domain.permissions import Principal, sees_workflow_links
 from elevator_orders.settings import Settings
 from store.models import Ticket, TicketEvent, TicketReport
@@ -23,39 +22,7 @@ def workflow_links(settings: Settings, principal: Principal) -> str | None:
 
 
 def ticket_out(ticket: Ticket | TicketRow, temporal_ui_url: str | None, namespace: str) -> TicketOut:
-    kind = TicketKind(ticket.kind)
-    return TicketOut(
-        ticket_id=ticket.ticket_id,
-        number=ticket.number,
-        kind=ticket.kind,
-        kind_label=kind.label_zh,
-        state=ticket.state,
-        state_label=state_label(kind, ticket.state),
-        allowed_actions=allowed_actions(kind, ticket.state, ticket.details),
-        elevator_code=ticket.elevator_code,
-        district=ticket.district,
-        use_unit_id=ticket.use_unit_id,
-        maintenance_unit_id=ticket.maintenance_unit_id,
-        assigned_unit_id=ticket.assigned_unit_id,
-        opened_at=ticket.opened_at,
-        updated_at=ticket.updated_at,
-        due_at=ticket.due_at,
-        overdue=ticket.overdue,
-        closed_at=ticket.closed_at,
-        deadlines=ticket.deadlines,
-        provisional_deadlines=ticket.provisional_deadlines,
-        flags=ticket.flags,
-        details=ticket.details,
-        spawned_from=ticket.spawned_from,
-        linked_tickets=ticket.linked_tickets,
-        workflow_id=ticket.workflow_id,
-        run_id=ticket.run_id,
-        temporal_ui_url=(
-            f"{temporal_ui_url.rstrip('/')}/namespaces/{namespace}/workflows/{ticket.workflow_id}/{ticket.run_id}"
-            if temporal_ui_url is not None
-            else None
-        ),
-    )
+    return TicketOut.model_validate(ticket_fields(ticket, temporal_ui_url, namespace))
 
 
 async def present_ticket(resources: AppResources, principal: Principal, ticket_id: str) -> TicketDetailOut:
@@ -88,8 +55,3 @@ def ticket_detail_out(
         reports=[ReportOut.model_validate(report) for report in reports],
         spawned_tickets=spawned,
     )
-
-
-def metadata_only(ticket: TicketOut) -> TicketOut:
-    """What the platform operator sees of a ticket: that it exists and where it stands, not its content."""
-    return ticket.model_copy(update={"details": {}, "flags": [], "linked_tickets": []})

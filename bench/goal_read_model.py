@@ -49,7 +49,7 @@ FULL_TICKETS = 1_000_000
 SHORT_TICKETS = 100_000
 # A p99 of 100 is the second slowest request: too few to tell a listing from the machine's noise.
 FULL_REQUESTS = 1000
-SHORT_REQUESTS = 300
+SHORT_REQUESTS = 1000
 WARMUP_REQUESTS = 10
 PAGE_SIZE = 50
 DEEP_PAGE = 50
