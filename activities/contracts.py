@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from domain.kinds import TicketKind
 from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 
@@ -15,7 +16,8 @@ COMPUTE_DEADLINES = "compute_deadlines"
 PROJECT_TICKET = "project_ticket"
 SEND_NOTIFICATION = "send_notification"
 NOTE_MAINTENANCE = "note_maintenance"
-OPEN_VIOLATION_CLUE = "open_violation_clue"
+# A missed clock whose policy row says so opens a clue: "open_" and the kind, as every history names it.
+OPEN_VIOLATION_CLUE = f"open_{TicketKind.VIOLATION_CLUE.value}"
 OPEN_TICKET = "open_ticket"
 KEEP_REPORTER_IDENTITY = "keep_reporter_identity"
 
@@ -112,7 +114,7 @@ class MailTicketFacts:
     released_at: datetime | None = None
     closed_at: datetime | None = None
     # The ticket kind's code: mails word the source, the time and the assigned unit after it.
-    kind: str = "rescue"
+    kind: str = TicketKind.RESCUE.value
     # The step a mail is about, and its deadline, for kinds whose mails are generic.
     due_at: datetime | None = None
     step_label: str = ""
@@ -151,7 +153,7 @@ class NoteMaintenanceInput:
 class OpenClueInput:
     """A violation clue (违法线索) raised by a ticket: a missed legal clock, a 投诉 or a 举报."""
 
-    # The ticket that raised the clue and why (a policy key such as "rescue.arrive", or the kind that referred it):
+    # The ticket that raised the clue and why (a policy key such as a late arrival's, or the kind that referred it):
     # together they name the clue, so raising it twice opens one clue.
     source_ticket_id: str
     reason: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, Security, status
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
@@ -25,7 +25,6 @@ from store.identities import IdentityRepository
 from store.registry import RegistryRepository
 from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
-from workflows.rescue_models import ReportReceipt
 
 
 @dataclass
@@ -47,8 +46,9 @@ class AppResources:
     ticket_numbers: TicketNumbers
     # The time for everything the API stamps or decides by date; a test sets its own.
     clock: Clock = system_clock
-    # Repeats of one entrapment report (elevator, source, ref) in flight at once share one Update.
-    rescue_reports: SingleFlight[tuple[str, str, str], ReportReceipt] = field(default_factory=SingleFlight)
+    # Repeats of one filing in flight at once share one Update (the key: the kind, then the kind's own,
+    # e.g. an alarm's elevator, source and ref).
+    openings_in_flight: SingleFlight[tuple[str, ...], Any] = field(default_factory=SingleFlight)
 
 
 async def _resources(request: Request) -> AppResources:

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas import ElevatorCodeIn, SourceRef, TicketCreated
 
-# A person or a machine opens a repair through the API; a rescue opens its own from inside the engine.
+# A person or a machine opens a repair through the API; a 困人救援 opens its own from inside the engine.
 FaultSourceIn = Literal["alarm", "use_unit"]
 
 

@@ -30,5 +30,10 @@ class HazardCreated(TicketCreated):
 # The hazard's actions take bodies several kinds share (`api/schemas.py`).
 ACTION_BODIES: dict[str, type[BaseModel]] = {}
 
-# What each of those actions is, as the OpenAPI document describes it.
-ACTION_DOCS: dict[str, str] = {}
+# What each of those actions is, as the OpenAPI document describes it (a 指令书 is rectified the same way).
+ACTION_DOCS: dict[str, str] = {
+    "withdraw": "Withdraw what one submitted or reported (a maintenance record; a hazard report) with a reason.",
+    "submit_rectification": "Hazard: the use-management unit reports the hazard rectified, with what it did (整改材料).",
+    "verify_pass": "Hazard: the reporting organisation verifies the rectification (验证通过); the ticket closes.",
+    "verify_fail": "Hazard: the rectification falls short, with a reason; the use unit rectifies again on a new clock.",
+}

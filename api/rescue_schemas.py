@@ -55,4 +55,6 @@ ACTION_BODIES: dict[str, type[BaseModel]] = {
 # What each of those actions is, as the OpenAPI document describes it.
 ACTION_DOCS: dict[str, str] = {
     "release": "Rescue: the trapped people are freed (解困), how many, and who freed them (处置人员).",
+    # Fault repairs are called off too, by their use unit: one route, described here.
+    "cancel": "Call off a ticket opened by mistake (rescue: the dispatcher; fault repair: the use unit).",
 }

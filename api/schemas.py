@@ -102,7 +102,7 @@ class TicketOut(BaseModel):
     details: dict[str, Any]
     spawned_from: str | None = Field(description="The ticket this one was opened from, if any")
     linked_tickets: list[str] = Field(
-        description="Tickets this one carries as evidence (a violation clue's directive and its hazard)"
+        description="Tickets this one carries as evidence (a violation clue's 指令书 and its 隐患)"
     )
     workflow_id: str
     run_id: str
@@ -115,7 +115,7 @@ class TicketDetailOut(TicketOut):
     timeline: list[TimelineEventOut]
     reports: list[ReportOut]
     spawned_tickets: list[str] = Field(
-        description="Tickets opened from this one, e.g. the repair after a rescue"
+        description="Tickets opened from this one, e.g. the repair after a 困人救援"
     )
 
 
@@ -191,7 +191,7 @@ class WithdrawBody(BaseModel):
 class RectificationBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     evidence: str = Field(
-        min_length=1, max_length=4000, description="整改材料: what was done to remove the hazard"
+        min_length=1, max_length=4000, description="整改材料: what was done to remove the 隐患"
     )
 
 
@@ -243,14 +243,9 @@ SHARED_ACTION_DOCS: dict[str, str] = {
     "arrive": "The assigned unit is on site (到场).",
     "confirm": "The use-management unit confirms the work (工单确认); the ticket closes.",
     "dispute": "The use-management unit disputes the work, with a reason; it goes back to the performing unit.",
-    "cancel": "Call off a ticket opened by mistake (rescue: the dispatcher; fault repair: the use unit).",
     "extend": "The district regulator approves an extension (延期) of the running step's deadline.",
     "pause": "Stop the clock for time the law excludes (e.g. testing by an inspection agency).",
     "resume": "Restart a paused clock; the deadline moves by the time it stood still.",
-    "withdraw": "Withdraw what one submitted or reported (a maintenance record; a hazard report) with a reason.",
-    "submit_rectification": "Hazard: the use-management unit reports the hazard rectified, with what it did (整改材料).",
-    "verify_pass": "Hazard: the reporting organisation verifies the rectification (验证通过); the ticket closes.",
-    "verify_fail": "Hazard: the rectification falls short, with a reason; the use unit rectifies again on a new clock.",
     "open_case": "Violation clue or report: the district regulator opens a case (立案) after verification.",
     "decline_case": "Violation clue or report: no case is opened (不予立案), with the reason.",
 }

@@ -12,6 +12,6 @@ def api_server(app: FastAPI, host: str, port: int, **options: Any) -> uvicorn.Se
     """uvicorn serving `app`; HTTP is parsed by httptools (C) rather than h11 (pure Python).
 
     With h11, parsing requests and writing answers was a fifth of the API's CPU per action in a py-spy
-    profile of `make bench`; the API's CPU per rescue lifecycle went from 44 to 35 ms with httptools.
+    profile of `make bench`; the API's CPU per 困人救援 lifecycle went from 44 to 35 ms with httptools.
     """
     return uvicorn.Server(uvicorn.Config(app, host=host, port=port, http="httptools", **options))

@@ -1,7 +1,7 @@
 """What the read side needs to know of every kind: its states, their labels, and the actions a state allows."""
 
 from domain.kind_registry import SPECS
-from domain.kind_spec import DetailsView, KindSpec
+from domain.kind_spec import SHARED_NOTICES_ZH, DetailsView, KindSpec
 from domain.kinds import TicketKind
 
 # Every kind as the read side sees it, from the kinds' own declarations.
@@ -69,3 +69,16 @@ def allowed_actions(kind: TicketKind, state: str, details: DetailsView) -> list[
             allowed += ("extend", "resume" if paused else "pause")
         _ACTIONS[key] = allowed
     return list(allowed)
+
+
+def _notices() -> dict[str, str]:
+    notices = dict(SHARED_NOTICES_ZH)
+    for entry in CATALOG.values():
+        for code, sentence in entry.notices.items():
+            if notices.setdefault(code, sentence) != sentence:
+                raise ImportError(f"{entry.kind.value} says {code!r} otherwise than another kind does")
+    return notices
+
+
+# What a staff page says after an action took effect (?notice=<code>), every kind's and the shared ones.
+NOTICES_ZH: dict[str, str] = _notices()

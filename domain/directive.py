@@ -215,6 +215,8 @@ def appeal_rights_zh(issuer_name: str, district_name: str) -> str:
 CORRECTION = replace(GENERAL_DUTY, overdue_steps_zh={"rectify_overdue": "隐患整改"})
 
 SPEC = KindSpec(
+    # "directive": one issued from the regulator's dashboard.
+    notices={"sign": "已签收指令书", "directive": "已下达安全监察指令书"},
     kind=TicketKind.DIRECTIVE,
     number_code="ZL",  # 指令
     correction=CORRECTION,

@@ -79,13 +79,16 @@ class FaultSource(StrEnum):
 
     ALARM = "alarm"
     USE_UNIT = "use_unit"
-    RESCUE = "rescue"
+    RESCUE = TicketKind.RESCUE.value
 
     @property
     def label_zh(self) -> str:
-        return {"alarm": "远程监测故障报警", "use_unit": "使用管理单位报修", "rescue": "困人救援后停梯检修"}[
-            self.value
-        ]
+        labels = {
+            self.ALARM: "远程监测故障报警",
+            self.USE_UNIT: "使用管理单位报修",
+            self.RESCUE: "困人救援后停梯检修",
+        }
+        return labels[self]
 
 
 # 故障类型: the fault alarms of GB/T 24476-2023 as seen on city platforms, plus what a person reports.

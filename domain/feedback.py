@@ -67,7 +67,7 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         TimeUnit.WORKING_DAYS,
         "submission",
         Breach.ESCALATE,
-        "platform default; no statutory clock. Shanghai 12345 practice: 5 working days for complaints",
+        "platform default; no statutory clock. Shanghai 12345 practice: 5 working days for 投诉",
         remind_at=0.6,
     ),
     DeadlinePolicy(
@@ -94,6 +94,7 @@ CORRECTION = CorrectionDefaults(
 )
 
 SPEC = KindSpec(
+    notices={"answer": "已答复乘客评价建议"},
     kind=TicketKind.FEEDBACK,
     number_code="PJ",  # 评价
     correction=CORRECTION,

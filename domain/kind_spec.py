@@ -36,6 +36,19 @@ DISTRICT_REGULATOR: tuple[Grant, ...] = (Grant(Role.REGULATOR, Scope.DISTRICT),)
 CLOCK_ACTION_LABELS_ZH: Mapping[str, str] = MappingProxyType(
     {"extend": "延期", "pause": "中止计时", "resume": "恢复计时"}
 )
+# What a staff page says once an action several kinds take took effect; a kind adds its own (`notices`).
+SHARED_NOTICES_ZH: Mapping[str, str] = MappingProxyType(
+    {
+        "accept": "已接单，请尽快赶往现场",
+        "arrive": "已记录到场",
+        "confirm": "已确认",
+        "dispute": "已提出异议，已通知处置单位更正",
+        # An order's rectification goes to the regulator, a 隐患's to its reporter: both recheck it.
+        "submit_rectification": "已提交整改报告，等待复查",
+        "verify_pass": "已复查合格，工单办结",
+        "verify_fail": "已复查不合格，已退回整改",
+    }
+)
 # The work on an elevator concerns every organisation that takes part in it.
 EVERY_PARTY: frozenset[Relation] = frozenset(Relation)
 
@@ -50,6 +63,15 @@ class PublicTracking:
     hidden: frozenset[str] = frozenset()
     # Steps no one took (a clock ended them) that the public is told of, with their note.
     system_steps: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class VisitDate:
+    """Where the QR page reads a car's last visit of the kind from (第十条): the latest `detail` time among
+    the car's tickets in `state`."""
+
+    state: str
+    detail: str
 
 
 @dataclass(frozen=True)
@@ -78,7 +100,7 @@ class KindSpec:
     # Which of a ticket's parties see it (第八条: a unit obtains what concerns it); regulators see their
     # district whatever the kind. A report's or a clue's text could name its reporter: no party sees those.
     visible_to: frozenset[Relation] = frozenset()
-    # Roles that see every ticket of the kind, wherever it is (the 110 platform's dispatcher: rescues).
+    # Roles that see every ticket of the kind, wherever it is (the 110 platform's dispatcher: 困人救援).
     visible_to_roles: frozenset[Role] = frozenset()
     # The details `actions` reads: the actions of a state are looked up once per state and these values.
     action_details: tuple[str, ...] = ()
@@ -95,6 +117,11 @@ class KindSpec:
     number_code: str = ""
     # Whether the public follows the kind's tickets with a tracking token, and what it is shown; None: not.
     tracking: PublicTracking | None = None
+    # What a staff page says once one of the kind's actions took effect (?notice=<action>): fixed sentences,
+    # never echoed input. Kinds sharing an action say the same.
+    notices: Mapping[str, str] = field(default_factory=dict)
+    # The kind whose confirmed visits date the car's last maintenance on the QR page; None for the others.
+    last_visit: VisitDate | None = None
     # The states where the ticket's work ends, as its state enums mark them.
     finals: frozenset[str] = field(init=False)
 

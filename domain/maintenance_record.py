@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from domain.correction import ORDER_57, SAFETY_LAW, Addressee, CorrectionDefaults
 from domain.deadline_policy import Breach, DeadlinePolicy, TimeUnit
-from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec
+from domain.kind_spec import DEFAULT_SCOPES, EVERY_PARTY, KindSpec, VisitDate
 from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.scopes import Grant, Scope
@@ -133,6 +133,9 @@ CORRECTION = CorrectionDefaults(
 )
 
 SPEC = KindSpec(
+    notices={"resubmit": "已重新提交维保记录，等待使用管理单位确认"},
+    # 第十条: the QR page shows when the car was last maintained, from the records its use unit confirmed.
+    last_visit=VisitDate(MaintenanceRecordState.CONFIRMED.value, "performed_at"),
     kind=TicketKind.MAINTENANCE_RECORD,
     number_code="WB",  # 维保
     correction=CORRECTION,

@@ -189,6 +189,7 @@ CORRECTION = CorrectionDefaults(
 )
 
 SPEC = KindSpec(
+    notices={"release": "已记录解困，等待使用管理单位确认"},
     kind=TicketKind.RESCUE,
     number_code="KR",  # 困人
     correction=CORRECTION,

@@ -11,7 +11,7 @@ class Relation(StrEnum):
 
     USE_UNIT = "use_unit"
     MAINTENANCE_UNIT = "maintenance_unit"
-    # The unit the ticket is assigned to now or was before (a rescue re-dispatched, the unit an order is addressed to).
+    # The unit the ticket is assigned to now or was before (a 困人救援 re-dispatched, the unit an order is addressed to).
     ASSIGNED = "assigned"
     # The organisation that reported the matter (a maintenance unit or an inspection agency that reported a 隐患).
     REPORTER = "reporter"

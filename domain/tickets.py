@@ -52,7 +52,7 @@ class TicketSnapshot:
     provisional_deadlines: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     details: dict[str, DetailValue] = field(default_factory=dict)
-    # The ticket this one was opened from (e.g. the rescue that left the car stopped).
+    # The ticket this one was opened from (e.g. the 困人救援 that left the car stopped).
     spawned_from: str | None = None
     # Every ticket this one carries as evidence, e.g. a 违法线索's 指令书 and the 隐患 behind it.
     linked_tickets: list[str] = field(default_factory=list)

@@ -1,6 +1,6 @@
 """Violation clues (违法线索): verified, then a case opened (立案) or not, then a penalty decided.
 
-A clue comes from a report, a 投诉, or a missed legal clock (late rescue arrival, missed 15-day
+A clue comes from a report, a 投诉, or a missed legal clock (late 困人救援 arrival, missed 15-day
 maintenance, an overdue 隐患 or 指令书). The district regulator verifies it within 15 working days
 and decides on 立案; an opened case is decided within 90 days with a penalty (行政处罚信息) or none.
 """

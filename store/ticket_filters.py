@@ -61,7 +61,7 @@ class Visibility:
 
     # "all" (city regulators, the operator), "district" (a district regulator) or "parties" (a unit).
     scope: str
-    # For "parties": the kinds the principal's roles see wherever they are (the 110 dispatcher: rescues).
+    # For "parties": the kinds the principal's roles see wherever they are (the 110 dispatcher: 困人救援).
     role_kinds: tuple[str, ...] = ()
 
 

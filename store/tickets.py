@@ -12,7 +12,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from domain.kinds import TicketKind
-from domain.maintenance_record import MaintenanceRecordState
 from domain.permissions import Principal, ticket_parties
 from domain.scopes import Relation
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
@@ -199,22 +198,24 @@ class TicketRepository:
             lambda session: session.scalars(select(Ticket).where(Ticket.tracking_digest == digest)).first()
         )
 
-    async def last_confirmed_maintenance(self, elevator_code: str) -> datetime | None:
-        """When the elevator's latest maintenance visit confirmed by its use unit was done, or None."""
+    async def latest_detail_time(
+        self, elevator_code: str, kind: TicketKind, state: str, detail: str
+    ) -> datetime | None:
+        """The latest time in `detail` among the elevator's tickets of `kind` in `state`, or None."""
         details = await self._database.read(
             lambda session: list(
                 session.scalars(
                     select(Ticket.details).where(
                         Ticket.elevator_code == elevator_code,
-                        Ticket.kind == TicketKind.MAINTENANCE_RECORD.value,
-                        Ticket.state == MaintenanceRecordState.CONFIRMED.value,
+                        Ticket.kind == kind.value,
+                        Ticket.state == state,
                     )
                 )
             )
         )
-        # Records arrive in any order (a late one for an earlier visit): the visit's own time decides.
-        performed = [datetime.fromisoformat(d["performed_at"]) for d in details if d.get("performed_at")]
-        return max(performed, default=None)
+        # Tickets arrive in any order (a late record of an earlier visit): the time in the ticket decides.
+        times = [datetime.fromisoformat(d[detail]) for d in details if d.get(detail)]
+        return max(times, default=None)
 
     async def timeline(self, ticket_id: str) -> list[TicketEvent]:
         return await self._database.read(lambda session: _timeline(session, ticket_id))

@@ -4,13 +4,13 @@
    between runs. Ours hold no state, only constant tables; re-running them (the class body, and
    `workflow.defn` inspecting every handler) took 16% of the worker's samples in a py-spy profile of
    the lifecycle goal. Shared between runs, like the `domain` modules they already import passed
-   through, they cost the worker 41 ms per rescue lifecycle instead of 45. What the re-import also
+   through, they cost the worker 41 ms per 困人救援 lifecycle instead of 45. What the re-import also
    gave, the sandbox refusing `datetime.now()` and the like in workflow code, two tests keep: every
    saved history replays in the SDK's full sandbox (tests/workflows/test_replay.py), and the workflow
    modules are read for calls that cannot be deterministic (tests/workflows/test_determinism.py).
 2. Before the worker encodes or decodes a payload of a workflow task, the SDK asks the workflow
    instance which serialization context (workflow, activity, child) the payload belongs to. In the
-   sandbox each question compiles and runs a snippet inside it: 12% of the worker's CPU per rescue
+   sandbox each question compiles and runs a snippet inside it: 12% of the worker's CPU per 困人救援
    lifecycle in a py-spy profile of `make bench`. The answer only changes the bytes when the payload
    codec is context-aware or external storage is configured; our codec (AES-GCM with key rotation) is
    neither, so the answer is the same for every payload and the question is skipped.

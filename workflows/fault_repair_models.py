@@ -41,7 +41,7 @@ class FaultRepairInput:
     reported_at: datetime
     fault_type: str = "other"
     description: str = ""
-    # The ticket this repair was opened from, e.g. the rescue that left the car stopped.
+    # The ticket this repair was opened from, e.g. the 困人救援 that left the car stopped.
     spawned_from: str | None = None
     mail_grace_seconds: float = 30.0
 
@@ -73,7 +73,7 @@ FaultRepairResult = StepResult
 
 
 def _repair_of_stopped_car(opener: Opener) -> FollowUp:
-    """The car stays stopped after a rescue: its fault repair starts now, as a ticket of its own."""
+    """The car stays stopped after a 困人救援: its fault repair starts now, as a ticket of its own."""
     repair_id = fault_repair_ticket_id(opener.elevator_code, FaultSource.RESCUE, opener.ticket_id)
     repair = FaultRepairInput(
         ticket_id=repair_id,
@@ -91,7 +91,7 @@ def _repair_of_stopped_car(opener: Opener) -> FollowUp:
         workflow=FAULT_REPAIR_WORKFLOW,
         ticket_id=repair_id,
         arg=asdict(repair),
-        # The names the rescue's details and timeline have carried since it first opened repairs.
+        # The names the 困人救援's details and timeline have carried since it first opened repairs.
         detail="fault_repair_ticket_id",
         event="fault_repair_opened",
         note="停梯检修，已生成故障维修工单",

@@ -1,7 +1,7 @@
 """Patches bundled into one marker per run: the runs started on today's code record a single baseline.
 
 A `workflow.patched(id)` that takes its new branch records a marker and upserts the
-TemporalChangeVersion search attribute: two history events per patch in every new run, 8 of a rescue
+TemporalChangeVersion search attribute: two history events per patch in every new run, 8 of a 困人救援
 lifecycle's 51. Every patch that was in the code when BASELINE was cut is asked through `applies`
 instead: a run that records BASELINE takes all their new branches and records nothing more for them.
 

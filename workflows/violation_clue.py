@@ -1,7 +1,7 @@
 """The violation clue (违法线索): verified -> case opened (立案) or not -> decided with a penalty or none.
 
 A clue is raised by another ticket: a report the regulator decided to pursue, a 投诉 that found a
-violation, or a missed legal clock whose policy row opens a clue (late rescue arrival, missed 15-day
+violation, or a missed legal clock whose policy row opens a clue (late 困人救援 arrival, missed 15-day
 maintenance, an overdue 隐患 or 指令书). The district regulator verifies it within 15 working days
 and decides on 立案; an opened case is decided within 90 days. The regulator's own missed clocks go to the
 city regulator.

@@ -12,7 +12,7 @@ from domain.roles import Actor
 class ViolationClueInput:
     ticket_id: str
     elevator_code: str
-    # The ticket that raised the clue, and why (a policy key such as "rescue.arrive", or "report").
+    # The ticket that raised the clue, and why (a policy key such as a late arrival's, or "report").
     source_ticket_id: str
     reason: str
     summary: str

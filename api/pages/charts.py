@@ -138,7 +138,7 @@ class Arrival:
 
 
 def arrival_chart(arrivals: Sequence[Arrival], limit_minutes: float) -> BarChart:
-    """One bar per rescue, oldest left: minutes from the alarm to arrival, against the limit line."""
+    """One bar per 困人救援, oldest left: minutes from the alarm to arrival, against the limit line."""
     ordered = sorted(arrivals, key=lambda arrival: arrival.alarm_at)
     return _chart(
         [

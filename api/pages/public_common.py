@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from api.pages import public_forms
 from api.pages.rendering import render
 from api.rate_limit import public_rate_limit
 from domain.calendar import CHINA_TIME
+from domain.kind_registry import KINDS
 from domain.policies import policy_table
 from store.models import Elevator
 
@@ -64,10 +65,21 @@ class PublicElevator:
         return self.inspection_valid_until is not None and self.inspection_valid_until < self.today
 
 
+async def _last_maintenance(resources: AppResources, elevator_code: str) -> datetime | None:
+    """When the car's latest visit its use unit confirmed was done, by the kind whose visits date it."""
+    for spec in KINDS:
+        if spec.last_visit is not None:
+            visit = spec.last_visit
+            return await resources.tickets.latest_detail_time(
+                elevator_code, spec.kind, visit.state, visit.detail
+            )
+    return None
+
+
 async def public_elevator(resources: AppResources, elevator: Elevator) -> PublicElevator:
     use_unit = await resources.registry.organisation(elevator.use_unit_id)
     maintenance_unit = await resources.registry.organisation(elevator.maintenance_unit_id)
-    performed = await resources.tickets.last_confirmed_maintenance(elevator.code)
+    performed = await _last_maintenance(resources, elevator.code)
     return PublicElevator(
         code=elevator.code,
         registration_code=elevator.registration_code,

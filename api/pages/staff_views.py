@@ -9,7 +9,7 @@ from typing import Any
 
 from api.access import ticket_scope
 from api.deps import AppResources
-from domain.catalog import allowed_actions, state_label
+from domain.catalog import NOTICES_ZH, allowed_actions, state_label
 from domain.districts import DISTRICTS_ZH
 from domain.kind_spec import CLOCK_ACTION_LABELS_ZH
 from domain.kinds import TicketKind
@@ -19,23 +19,6 @@ from domain.scopes import Relation
 from store.models import Ticket
 from store.ticket_filters import TicketFilter
 from store.ticket_listing import TicketRow
-
-# The notices a page shows after an action took effect (?notice=<code>): fixed sentences, never echoed input.
-NOTICES_ZH: dict[str, str] = {
-    "accept": "已接单，请尽快赶往现场",
-    "arrive": "已记录到场",
-    "release": "已记录解困，等待使用管理单位确认",
-    "confirm": "已确认",
-    "dispute": "已提出异议，已通知处置单位更正",
-    "sign": "已签收指令书",
-    # An order's rectification goes to the regulator, a 隐患's to its reporter: both recheck it.
-    "submit_rectification": "已提交整改报告，等待复查",
-    "answer": "已答复乘客评价建议",
-    "verify_pass": "已复查合格，工单办结",
-    "verify_fail": "已复查不合格，已退回整改",
-    "resubmit": "已重新提交维保记录，等待使用管理单位确认",
-    "directive": "已下达安全监察指令书",
-}
 
 
 @dataclass(frozen=True)
@@ -145,4 +128,5 @@ def by_deadline(view: TicketView) -> tuple[bool, datetime, datetime]:
 
 
 def notice(code: str | None) -> str | None:
+    # Fixed sentences by code, never echoed input.
     return NOTICES_ZH.get(code) if code else None

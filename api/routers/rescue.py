@@ -14,8 +14,10 @@ from api.rate_limit import anonymous_rate_limit
 from api.rescue_schemas import RescueCreate, RescueCreated
 from api.rescue_service import NewReport, open_rescue
 from api.schemas import ErrorOut
+from domain.kinds import TicketKind
 from domain.rescue import SPEC, ReportSource
 from domain.roles import PUBLIC_ACTOR, Actor
+from workflows.rescue_models import ReportReceipt
 
 # Public too: a passenger scanning the QR code reports an entrapment without signing in.
 router = APIRouter(prefix="/tickets", tags=["rescue", "public"])
@@ -74,8 +76,9 @@ async def create_rescue(
         description=body.description,
         callback_phone=body.callback_phone,
     )
-    receipt, repeat = await resources.rescue_reports.run(
-        (body.elevator_code, body.source.value, ref),
+    receipt: ReportReceipt
+    receipt, repeat = await resources.openings_in_flight.run(
+        (TicketKind.RESCUE.value, body.elevator_code, body.source.value, ref),
         lambda: open_rescue(
             resources.temporal,
             resources.settings.temporal_task_queue,
