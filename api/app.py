@@ -35,6 +35,7 @@ from api.request_ids import RequestIdMiddleware
 from api.request_spans import RequestSpans
 from api.routers import (
     actions,
+    alarms,
     api_keys,
     auth,
     elevators,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(tracking.router)
     app.include_router(actions.router)
     app.include_router(elevators.router)
+    app.include_router(alarms.router)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

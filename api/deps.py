@@ -11,6 +11,7 @@ from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from temporalio.client import Client
 
 from api.audit import remember_claimed_actor, remember_principal
+from api.keyed_turns import KeyedTurns
 from api.security import InvalidToken, api_key_matches, read_token, split_api_key
 from api.single_flight import SingleFlight
 from domain.calendar import WorkingDayCalendar
@@ -49,6 +50,8 @@ class AppResources:
     # Repeats of one filing in flight at once share one Update (the key: the kind, then the kind's own,
     # e.g. an alarm's elevator, source and ref).
     openings_in_flight: SingleFlight[tuple[str, ...], Any] = field(default_factory=SingleFlight)
+    # A car's alarms take their turn across requests: a second alarm finds the ticket the first opened.
+    car_turns: KeyedTurns = field(default_factory=KeyedTurns)
 
 
 async def _resources(request: Request) -> AppResources:

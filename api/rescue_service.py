@@ -10,7 +10,9 @@ from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdate
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 
+from api.deps import AppResources
 from api.workflow_calls import temporal_reachable
+from domain.alarms import MachineAlarm, Opening
 from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from domain.roles import Actor
 from elevator_orders.clock import Clock, system_clock
@@ -76,3 +78,24 @@ async def open_rescue(
                 raise
         await asyncio.sleep(_CLOSING_BACKOFF_SECONDS * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+async def open_from_alarm(resources: AppResources, alarm: MachineAlarm, platform: Actor) -> Opening:
+    """An entrapment alarm from a monitoring platform: it opens the car's rescue, or joins the open one."""
+    receipt = await open_rescue(
+        resources.temporal,
+        resources.settings.temporal_task_queue,
+        NewReport(
+            elevator_code=alarm.elevator_code,
+            source=ReportSource.ALARM,
+            ref=alarm.ref,
+            reporter=platform,
+            alarm_at=alarm.occurred_at,
+            alarm_type=alarm.code.name_zh,
+            description=alarm.description_zh,
+            callback_phone=None,
+        ),
+        mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
+    )
+    return Opening(ticket_id=receipt.ticket_id, joined=receipt.joined_existing)

@@ -103,6 +103,8 @@ FAULT_TYPES_ZH: dict[str, str] = {
     "door_close_fault": "关门故障",
     "stop_outside_door_zone": "门区外停梯",
     "floor_position_lost": "楼层信息丢失",
+    "door_lock_circuit": "门锁回路断路",
+    "brake_fault": "制动系统故障",
     "main_power_off": "主电源断开",
     "motor_runtime_limiter": "电动机运转时间限制器动作",
     "entrapment_follow_up": "困人后停梯检修",

@@ -9,6 +9,7 @@ relation (the unit assigned, the use unit, the reporting unit), those of its dis
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from domain.alarms import ALARM_INTAKE_SCOPE
 from domain.kind_registry import KINDS
 from domain.kinds import TicketKind
 from domain.roles import OrganisationKind, Role
@@ -55,8 +56,12 @@ VISIBLE_BY_ROLE: dict[Role, frozenset[TicketKind]] = {
     if (kinds := frozenset(spec.kind for spec in KINDS if role in spec.visible_to_roles))
 }
 
-# What a machine client's key may do: open tickets of a kind that takes machine intake.
-INTAKE_SCOPES: tuple[str, ...] = tuple(spec.intake_scope for spec in KINDS if spec.machine_intake)
+# What a machine client's key may do: open tickets of a kind that takes machine intake, or post a
+# monitoring platform's alarms (each opens what its event code says).
+INTAKE_SCOPES: tuple[str, ...] = (
+    *(spec.intake_scope for spec in KINDS if spec.machine_intake),
+    ALARM_INTAKE_SCOPE,
+)
 
 REGULATOR_ORGANISATIONS = frozenset({OrganisationKind.DISTRICT_REGULATOR, OrganisationKind.CITY_REGULATOR})
 

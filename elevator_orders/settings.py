@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.alarms import MAPPINGS
+
 # Known to everyone who reads this file: fine on a laptop, refused anywhere else.
 DEVELOPMENT_JWT_SECRET = "development-only-jwt-secret-do-not-deploy"
 # base64 of b"elevator-orders-development-key!"; generate a real key with
@@ -83,6 +85,9 @@ class Settings(BaseSettings):
     mail_from: str = "noreply@elevator-orders.sh.cn"
     # A finished rescue waits this long for its last mails, then hands them to delivery workflows.
     mail_grace_seconds: float = Field(default=30.0, gt=0)
+    # The event-code mapping each monitoring platform's alarms are read with, by the platform's organisation
+    # id (JSON, e.g. {"org-monitor-a": "shanghai"}); a platform not named here gets "shanghai".
+    alarm_mappings: dict[str, str] = Field(default_factory=dict)
     # Overrides of the policy table, e.g. {"rescue.accept": 10} (minutes, or the row's unit).
     policy_overrides: dict[str, float] = Field(default_factory=dict)
     # Holidays and make-up working days for years the official calendar does not cover yet, one
@@ -105,6 +110,13 @@ class Settings(BaseSettings):
     def _is_an_aes_256_key(cls, key: SecretStr) -> SecretStr:
         _key_bytes(key)
         return key
+
+    @field_validator("alarm_mappings")
+    @classmethod
+    def _are_known_mappings(cls, mappings: dict[str, str]) -> dict[str, str]:
+        if unknown := sorted(set(mappings.values()) - set(MAPPINGS)):
+            raise ValueError(f"no alarm mapping named {unknown}; known: {sorted(MAPPINGS)}")
+        return mappings
 
     @field_validator("payload_encryption_retired_keys")
     @classmethod

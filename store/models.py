@@ -108,6 +108,10 @@ class Elevator(Base):
     building: Mapped[str] = mapped_column(String(200), default="", server_default="", index=True)
     # 下次检验日期: the periodic inspection's certificate holds until this day; None until one is on record.
     inspection_valid_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # What the car is doing instead of carrying passengers (检修, 消防, 停电...), as its monitoring device
+    # last said, and since when; None until a device has said anything.
+    service_mode: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    service_mode_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Ticket(Base):
@@ -275,3 +279,21 @@ class DocumentNumber(Base):
     ticket_id: Mapped[str] = mapped_column(String(200))
     number: Mapped[str] = mapped_column(String(100))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Alarm(Base):
+    """An alarm a remote-monitoring platform posted, and what it did: a repeat of it is answered the same."""
+
+    __tablename__ = "alarms"
+    __table_args__ = (Index("ix_alarms_platform_outcome", "platform_id", "outcome"),)
+
+    platform_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alarm_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    elevator_code: Mapped[str] = mapped_column(String(64))
+    event_code: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # created, joined, status, noted (nothing to do), unknown_code, rejected
+    outcome: Mapped[str] = mapped_column(String(16))
+    ticket_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str] = mapped_column(String(200), default="")
