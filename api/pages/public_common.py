@@ -18,6 +18,7 @@ from api.errors import TemporalUnavailable, TicketNotActionable
 from api.pages import public_forms
 from api.pages.rendering import render
 from api.rate_limit import public_rate_limit
+from domain.alarms import ServiceMode
 from domain.calendar import CHINA_TIME
 from domain.kind_registry import KINDS
 from domain.policies import policy_table
@@ -55,6 +56,10 @@ class PublicElevator:
     inspection_valid_until: date | None
     # China's date when the page is shown: an inspection date before it has run out.
     today: date
+    # What the car's monitoring device last said it is doing instead of carrying passengers (检修, 停电...),
+    # and since when (China time); None while it runs normally or no device has said.
+    service_mode: str | None = None
+    service_mode_since: str | None = None
 
     @property
     def path(self) -> str:
@@ -91,7 +96,17 @@ async def public_elevator(resources: AppResources, elevator: Elevator) -> Public
         last_maintenance=performed.astimezone(CHINA_TIME).date() if performed else None,
         inspection_valid_until=elevator.inspection_valid_until,
         today=resources.clock().astimezone(CHINA_TIME).date(),
+        **_service_mode(elevator),
     )
+
+
+def _service_mode(elevator: Elevator) -> dict[str, str]:
+    if elevator.service_mode in (None, ServiceMode.NORMAL.value) or elevator.service_mode_at is None:
+        return {}
+    return {
+        "service_mode": ServiceMode(elevator.service_mode).label_zh,
+        "service_mode_since": elevator.service_mode_at.astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 def page(request: Request, resources: AppResources, template: str, **context: Any) -> HTMLResponse:

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.alarms import MAPPINGS, MAX_BATCH
+from domain.calendar import CHINA_TIME
 from domain.fault_repair import FAULT_TYPES_ZH
 from store.models import Elevator
 from tests.api.conftest import PUDONG_A, Api
@@ -227,6 +228,15 @@ async def test_status_alarms_set_the_cars_service_mode_and_an_older_one_does_not
         }
     assert (modes[cars[0]], modes[cars[1]]) == ("fire", "power_off")
     assert await _open_tickets(api) == {}
+    # The car's QR page tells passengers, with the time in China.
+    page = await api.http.get(f"/e/{cars[0]}")
+    since = (now - timedelta(minutes=1)).astimezone(CHINA_TIME).strftime("%Y-%m-%d %H:%M")
+    assert "运行状态" in page.text
+    assert f"消防</span> 自 {since}" in page.text
+    # Back in service: the page says nothing more.
+    back = [_alarm("m-4", cars[0], "normal", now)]
+    assert (await api.http.post("/alarms", json={"items": back}, headers=key)).status_code == 200
+    assert "运行状态" not in (await api.http.get(f"/e/{cars[0]}")).text
 
 
 async def test_alarms_come_from_a_platform_key_holding_the_intake_scope(api: Api) -> None:
