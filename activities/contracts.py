@@ -20,6 +20,7 @@ NOTE_MAINTENANCE = "note_maintenance"
 OPEN_VIOLATION_CLUE = f"open_{TicketKind.VIOLATION_CLUE.value}"
 OPEN_TICKET = "open_ticket"
 KEEP_REPORTER_IDENTITY = "keep_reporter_identity"
+SWEEP_MONITORING = "sweep_monitoring"
 
 
 @dataclass
@@ -193,3 +194,17 @@ class KeepIdentityInput:
     name: str
     phone: str
     email: str = ""
+
+
+@dataclass
+class SweepInput:
+    """A sweep over the monitoring devices, as of the watch's own now."""
+
+    now: datetime
+
+
+@dataclass
+class SweepResult:
+    # Devices whose silence opened a ticket, and devices heard again whose ticket was settled.
+    opened: list[str]
+    settled: list[str]

@@ -78,3 +78,24 @@ class UnknownCodesOut(BaseModel):
     platform_id: str
     mapping: str
     codes: list[UnknownCodeOut]
+
+
+class HeartbeatIn(BaseModel):
+    """A device saying it is alive (心跳): the car it watches, and when."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    elevator_code: str = Field(min_length=1, max_length=64)
+    at: AwareDatetime
+
+
+class HeartbeatBatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[HeartbeatIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class HeartbeatsOut(BaseModel):
+    accepted: int
+    # Cars not registered here: their heartbeats are not kept.
+    unregistered: list[str]

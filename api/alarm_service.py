@@ -14,6 +14,7 @@ import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -34,6 +35,7 @@ from domain.kinds import TicketKind
 from domain.roles import Actor
 from elevator_orders.kind_lookup import kind_modules
 from store.alarms import AlarmLog, AlarmRecord
+from store.monitoring_devices import MonitoringDevices
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,17 @@ def _openers() -> dict[TicketKind, AlarmOpener]:
     }
 
 
+def _device_watchers() -> list[Callable[[AppResources], Awaitable[None]]]:
+    """What the kinds that watch monitoring devices start once devices are heard from."""
+    return [
+        module.watch_devices
+        for _, module in kind_modules("api.{kind}_service", every_kind=False)
+        if hasattr(module, "watch_devices")
+    ]
+
+
 OPENERS = _openers()
+WATCHERS = _device_watchers()
 _OPENED = {code.opens for mapping in MAPPINGS.values() for code in mapping.codes.values() if code.opens}
 if missing := _OPENED - set(OPENERS):
     raise ImportError(f"alarm codes open kinds no service opens from an alarm: {sorted(missing)}")
@@ -106,7 +118,36 @@ async def receive_alarms(resources: AppResources, platform: Actor, items: Sequen
     await asyncio.gather(*(take_car(car_items) for car_items in by_car.values()))
     for index, first in repeats.items():
         answers[index] = answers[first].model_copy(update={"index": index, "duplicate": True})
+    # An alarm is a sign of life of the device that sent it, as a heartbeat is.
+    heard = [
+        (item.alarm.elevator_code, item.alarm.occurred_at)
+        for car_items in by_car.values()
+        for item in car_items
+        if answers[item.index].reason != UNKNOWN_ELEVATOR
+    ]
+    await devices_heard(resources, platform, heard)
     return [answers[index] for index in range(len(items))]
+
+
+async def receive_heartbeats(
+    resources: AppResources, platform: Actor, beats: Sequence[tuple[str, datetime]]
+) -> list[str]:
+    """Keep when each registered car's device was heard; returns the cars not registered here."""
+    registered = {
+        code for code in {code for code, _ in beats} if await resources.registry.is_registered(code)
+    }
+    await devices_heard(resources, platform, [(code, at) for code, at in beats if code in registered])
+    return sorted({code for code, _ in beats} - registered)
+
+
+async def devices_heard(
+    resources: AppResources, platform: Actor, heard: Sequence[tuple[str, datetime]]
+) -> None:
+    if not heard:
+        return
+    await MonitoringDevices(resources.database).heard(platform.organisation_id, heard)
+    for watch in WATCHERS:
+        await watch(resources)
 
 
 class _Intake:

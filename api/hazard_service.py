@@ -3,14 +3,17 @@
 from dataclasses import dataclass
 
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 
-from api.workflow_calls import open_ticket
+from api.deps import AppResources
+from api.workflow_calls import open_ticket, temporal_reachable
 from domain.hazard import HazardSeverity, hazard_ticket_id
 from domain.registry import OrganisationRef
 from domain.roles import Actor
 from elevator_orders.clock import Clock, system_clock
 from workflows.hazard import HazardWorkflow
 from workflows.hazard_models import HazardInput, Registered
+from workflows.hazard_monitoring import MonitoringWatchWorkflow, WatchInput, monitoring_watch_id
 
 
 @dataclass(frozen=True)
@@ -53,3 +56,15 @@ async def open_hazard(
         ),
         ticket_id=ticket_id,
     )
+
+
+async def watch_devices(resources: AppResources) -> None:
+    """Make sure the watch over monitoring devices runs: devices are being heard from."""
+    async with temporal_reachable():
+        await resources.temporal.start_workflow(
+            MonitoringWatchWorkflow.run,
+            WatchInput(interval_seconds=resources.settings.monitoring_sweep_seconds),
+            id=monitoring_watch_id(resources.settings.temporal_task_queue),
+            task_queue=resources.settings.temporal_task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )

@@ -33,6 +33,8 @@ class Breach(StrEnum):
     # The step ends by itself: mediation without agreement, a result nobody evaluated.
     END_STEP = "end_step"
     OPEN_CLUE = "open_clue"
+    # A silence that is itself the breach: a ticket of the row's kind opens (a monitoring device offline).
+    OPEN_TICKET = "open_ticket"
 
     @property
     def label_zh(self) -> str:
@@ -43,6 +45,7 @@ class Breach(StrEnum):
             "flag_accident": "按一般事故上报",
             "end_step": "本环节自动结束",
             "open_clue": "移送违法线索",
+            "open_ticket": "开具工单",
         }[self.value]
 
 

@@ -36,7 +36,8 @@ class HazardAction(TicketAction):
 
 # Who may report a hazard, and so who verifies it (the verifying role is always the reporter's own), in
 # the order their grants are tried.
-REPORTER_ROLES: tuple[Role, ...] = (Role.MAINTAINER, Role.INSPECTOR)
+# A monitoring platform reports its own device gone silent (远程监测离线), and its next heartbeat settles it.
+REPORTER_ROLES: tuple[Role, ...] = (Role.MAINTAINER, Role.INSPECTOR, Role.MONITORING_SYSTEM)
 
 S = HazardState
 
@@ -112,13 +113,16 @@ HAZARD_TYPES_ZH: dict[str, str] = {
     "buffer": "缓冲器异常",
     "emergency_alarm": "紧急报警装置失效",
     "machine_room": "机房/井道环境",
+    "monitoring_offline": "远程监测离线",
     "other": "其他",
 }
 
 
 def reporter_label_zh(role: Role) -> str:
     """Where the report came from, as mails name a ticket's source."""
-    return "检验机构上报" if role is Role.INSPECTOR else "维保单位上报"
+    return {Role.INSPECTOR: "检验机构上报", Role.MONITORING_SYSTEM: "远程监测平台上报"}.get(
+        role, "维保单位上报"
+    )
 
 
 def hazard_ticket_id(elevator_code: str, reporter_organisation_id: str, ref: str) -> str:
@@ -158,6 +162,17 @@ POLICIES: tuple[DeadlinePolicy, ...] = (
         "platform default for 一般事故隐患; 特种设备安全法 Art 83: a use unit corrects within the set period",
         remind_at=0.8,
         opens_clue=True,
+    ),
+    DeadlinePolicy(
+        TicketKind.HAZARD,
+        "monitoring_offline",
+        30,
+        TimeUnit.MINUTES,
+        "last heartbeat",
+        Breach.OPEN_TICKET,
+        "platform default; 上海市电梯安全管理办法 (Order 76, 2023): remote monitoring must stay in working order "
+        "(no interval stated): a device silent this long opens a 远程监测离线 hazard for the use unit",
+        checked=False,
     ),
     DeadlinePolicy(
         TicketKind.HAZARD,
@@ -209,3 +224,8 @@ SPEC = KindSpec(
     policies=POLICIES,
     visible_to=EVERY_PARTY,
 )
+
+
+# The hazard a silent monitoring device opens, and the key of its policy row.
+MONITORING_OFFLINE = "monitoring_offline"
+MONITORING_OFFLINE_POLICY_KEY = f"{TicketKind.HAZARD.value}.{MONITORING_OFFLINE}"

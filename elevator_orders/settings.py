@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # The event-code mapping each monitoring platform's alarms are read with, by the platform's organisation
     # id (JSON, e.g. {"org-monitor-a": "shanghai"}); a platform not named here gets "shanghai".
     alarm_mappings: dict[str, str] = Field(default_factory=dict)
+    # How often the watch over monitoring devices looks for silent ones (the silence itself is a policy row).
+    monitoring_sweep_seconds: float = Field(default=60.0, gt=0)
     # Overrides of the policy table, e.g. {"rescue.accept": 10} (minutes, or the row's unit).
     policy_overrides: dict[str, float] = Field(default_factory=dict)
     # Holidays and make-up working days for years the official calendar does not cover yet, one

@@ -297,3 +297,16 @@ class Alarm(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     ticket_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     note: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MonitoringDevice(Base):
+    """A car's remote-monitoring device, as its heartbeats and alarms show it alive, and its offline 隐患."""
+
+    __tablename__ = "monitoring_devices"
+
+    elevator_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform_id: Mapped[str] = mapped_column(String(64))
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # The ticket its silence opened, while it stands; None while the device is heard from.
+    offline_ticket_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -31,6 +31,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.ticket_io import MailEvent
     from workflows.update_spec import UpdateSpec, UpdateTable
 
+from workflows.hazard_monitoring import MonitoringWatchWorkflow
+
 S = HazardState
 
 # The label of each step in mails and on the timeline.
@@ -287,7 +289,7 @@ class HazardWorkflow(ClockedTicket[HazardState]):
 
 
 # The workflows of this kind, which the worker registers.
-WORKFLOWS: tuple[type, ...] = (HazardWorkflow,)
+WORKFLOWS: tuple[type, ...] = (HazardWorkflow, MonitoringWatchWorkflow)
 
 
 # Every action on this kind of ticket: the Update it is, and the input its request body becomes.

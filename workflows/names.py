@@ -6,6 +6,7 @@ activity module (I/O) then never loads workflow code, and the names stay those a
 
 VIOLATION_CLUE_WORKFLOW = "ViolationClueWorkflow"
 FAULT_REPAIR_WORKFLOW = "FaultRepairWorkflow"
+HAZARD_WORKFLOW = "HazardWorkflow"
 MAINTENANCE_SCHEDULE_WORKFLOW = "MaintenanceScheduleWorkflow"
 # Every stepped kind is opened with this Update (update-with-start), which answers once it is stored.
 REGISTER_UPDATE = "register"

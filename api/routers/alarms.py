@@ -7,8 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Response, status
 
-from api.alarm_schemas import AlarmBatchIn, AlarmBatchOut, UnknownCodeOut, UnknownCodesOut
-from api.alarm_service import mapping_for, receive_alarms
+from api.alarm_schemas import (
+    AlarmBatchIn,
+    AlarmBatchOut,
+    HeartbeatBatchIn,
+    HeartbeatsOut,
+    UnknownCodeOut,
+    UnknownCodesOut,
+)
+from api.alarm_service import mapping_for, receive_alarms, receive_heartbeats
 from api.deps import OptionalPrincipal, Resources, actor_of
 from api.schemas import ErrorOut
 from domain.alarms import ALARM_INTAKE_SCOPE, Outcome
@@ -65,6 +72,22 @@ async def post_alarms(
     if counts[Outcome.REJECTED.value]:
         response.status_code = status.HTTP_207_MULTI_STATUS
     return AlarmBatchOut(answers=answers, counts=dict(counts))
+
+
+@router.post("/heartbeats", response_model=HeartbeatsOut, responses=_ERRORS)
+async def post_heartbeats(body: HeartbeatBatchIn, resources: Resources, platform: Platform) -> HeartbeatsOut:
+    """Devices saying they are alive (心跳), up to 500 at once; alarms count as heard from too.
+
+    A device silent for longer than its policy row (远程监测离线, `elevator-orders policies`) opens a 隐患
+    for the car's use unit; the next heartbeat settles it.
+    """
+    unregistered = await receive_heartbeats(
+        resources, platform, [(b.elevator_code, b.at) for b in body.items]
+    )
+    return HeartbeatsOut(
+        accepted=len(body.items) - sum(b.elevator_code in unregistered for b in body.items),
+        unregistered=unregistered,
+    )
 
 
 @router.get("/unknown-codes", response_model=UnknownCodesOut, responses=_ERRORS)

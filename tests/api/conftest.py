@@ -8,6 +8,7 @@ the per-elevator workflow ids) never joins a rescue of this one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -16,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -30,6 +32,7 @@ from tests.support.clock import SettableClock
 from tests.support.ports import free_port
 from tests.support.smtp import MailCatcher
 from worker.main import running_worker
+from workflows.hazard_monitoring import monitoring_watch_id
 
 MONITORING = "u-monitoring"
 DISPATCHER = "u-dispatcher"
@@ -148,6 +151,11 @@ class Api:
 
     async def finish_everything(self) -> None:
         """Call off or confirm whatever is still open, then wait for every run to complete."""
+        # The watch over monitoring devices runs until stopped (devices were heard from in the test).
+        watch = self.temporal.get_workflow_handle(monitoring_watch_id(self.settings.temporal_task_queue))
+        with contextlib.suppress(RPCError):
+            if (await watch.describe()).status is WorkflowExecutionStatus.RUNNING:
+                await watch.terminate(reason="test finished")
         response = await self.http.get("/tickets", params={"limit": 200}, headers={"X-User-Id": READER})
         assert response.status_code == 200, response.text
         for item in response.json()["items"]:

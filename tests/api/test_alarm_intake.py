@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowExecutionStatus
 
 from domain.alarms import MAPPINGS, MAX_BATCH
 from domain.calendar import CHINA_TIME
 from domain.fault_repair import FAULT_TYPES_ZH
-from store.models import Elevator
+from store.models import Elevator, MonitoringDevice
 from tests.api.conftest import PUDONG_A, Api
+from workflows.hazard_monitoring import monitoring_watch_id
 
 ADMIN = "u-operator-admin"
 PLATFORM = "emergency-110"
@@ -264,3 +266,35 @@ async def _open_tickets(api: Api) -> dict[str, tuple[str, str]]:
     response = await api.read("/tickets", params={"limit": 200})
     assert response.status_code == 200, response.text
     return {item["ticket_id"]: (item["kind"], item["elevator_code"]) for item in response.json()["items"]}
+
+
+async def test_heartbeats_and_alarms_keep_each_device_heard_and_start_the_watch(
+    api: Api, cars: list[str], sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    key = await _key(api, ["alarms:intake"])
+    now = api.clock()
+    beats = {
+        "items": [
+            {"elevator_code": cars[0], "at": (now - timedelta(seconds=30)).isoformat()},
+            {"elevator_code": cars[0], "at": now.isoformat()},
+            {"elevator_code": cars[1], "at": now.isoformat()},
+            {"elevator_code": "31019999999", "at": now.isoformat()},
+        ]
+    }
+
+    response = await api.http.post("/alarms/heartbeats", json=beats, headers=key)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"accepted": 3, "unregistered": ["31019999999"]}
+    # An alarm is heard from too; a heartbeat older than the one kept changes nothing.
+    alarm = [_alarm("hb-1", cars[2], "inspection", now)]
+    assert (await api.http.post("/alarms", json={"items": alarm}, headers=key)).status_code == 200
+    late = {"items": [{"elevator_code": cars[0], "at": (now - timedelta(minutes=5)).isoformat()}]}
+    assert (await api.http.post("/alarms/heartbeats", json=late, headers=key)).status_code == 200
+    async with sessions() as session:
+        seen = {row.elevator_code: row for row in await session.scalars(select(MonitoringDevice))}
+    assert set(seen) == {cars[0], cars[1], cars[2]}
+    assert seen[cars[0]].last_seen_at == now
+    assert {row.platform_id for row in seen.values()} == {PLATFORM}
+    watch = api.temporal.get_workflow_handle(monitoring_watch_id(api.settings.temporal_task_queue))
+    assert (await watch.describe()).status is WorkflowExecutionStatus.RUNNING

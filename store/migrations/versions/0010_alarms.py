@@ -1,4 +1,5 @@
-"""alarms: what each remote-monitoring alarm did, and the car's service mode its device last sent
+"""alarms: what each remote-monitoring alarm did, the car's service mode its device last sent, and when
+each device was last heard from
 
 Revision ID: 0010
 Revises: 0009
@@ -35,9 +36,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("platform_id", "alarm_id"),
     )
     op.create_index("ix_alarms_platform_outcome", "alarms", ["platform_id", "outcome"])
+    op.create_table(
+        "monitoring_devices",
+        sa.Column("elevator_code", sa.String(length=64), nullable=False),
+        sa.Column("platform_id", sa.String(length=64), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("offline_ticket_id", sa.String(length=200), nullable=True),
+        sa.Column("offline_since", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("elevator_code"),
+    )
+    op.create_index("ix_monitoring_devices_last_seen_at", "monitoring_devices", ["last_seen_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_monitoring_devices_last_seen_at", table_name="monitoring_devices")
+    op.drop_table("monitoring_devices")
     op.drop_index("ix_alarms_platform_outcome", table_name="alarms")
     op.drop_table("alarms")
     with op.batch_alter_table("elevators", schema=None) as batch_op:
