@@ -8,6 +8,7 @@ deliberate, replay-safe change should become the new baseline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import tempfile
 import uuid
@@ -18,7 +19,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowContinuedAsNewError, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from api.complaint_service import NewComplaint, receive_complaint
@@ -34,15 +35,17 @@ from domain.complaint import complaint_ticket_id
 from domain.correction import Addressee
 from domain.fault_repair import FaultSource
 from domain.feedback import FeedbackType
-from domain.hazard import HazardSeverity
+from domain.hazard import HazardSeverity, hazard_ticket_id
 from domain.maintenance_record import maintenance_schedule_workflow_id, missed_maintenance_ticket_id
 from domain.registry import OrganisationRef
 from domain.report import SuspectParty
 from domain.rescue import ReportSource
 from domain.roles import Actor, Role
 from elevator_orders.settings import Settings
+from store.database import Database
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
+from store.monitoring_devices import MonitoringDevices
 from store.seed import seed_demo_data
 from tests.support.clues import clue_raised_by
 from tests.support.maintenance import end_schedule, new_record
@@ -72,6 +75,7 @@ from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput
 from workflows.feedback import FeedbackWorkflow
 from workflows.feedback_models import AnswerInput
 from workflows.hazard import HazardWorkflow
+from workflows.hazard_monitoring import MonitoringWatchWorkflow, WatchInput
 from workflows.maintenance_record import MaintenanceRecordWorkflow
 from workflows.maintenance_record_models import ResubmitInput
 from workflows.maintenance_record_schedule import MaintenanceScheduleWorkflow
@@ -592,6 +596,36 @@ async def _hazard_every_path_search_attributes(client: Client, settings: Setting
     await _hazard_every_path(client, settings, "hazard_every_path_search_attributes")
 
 
+async def _monitoring_watch_offline(client: Client, settings: Settings) -> None:
+    # A device goes silent, its hazard opens, it is heard again, the hazard is withdrawn; the run continues
+    # as new after its sweeps.
+    url = settings.effective_database_url
+    engine = make_engine(url)
+    devices = MonitoringDevices(Database(engine))
+    last_heard = datetime.now(UTC)
+    await devices.heard("emergency-110", [("31010400001", last_heard)])
+    watch = await client.start_workflow(
+        MonitoringWatchWorkflow.run,
+        WatchInput(interval_seconds=1, sweeps_per_run=8),
+        id=f"monitoring-watch-{uuid.uuid4().hex}",
+        task_queue=settings.temporal_task_queue,
+    )
+    first_run = watch.result_run_id
+    ticket_id = hazard_ticket_id("31010400001", "emergency-110", f"offline-{last_heard:%Y%m%d%H%M%S}")
+    await ticket_when(url, ticket_id, lambda t: t.state == "rectifying")
+    await devices.heard("emergency-110", [("31010400001", datetime.now(UTC))])
+    await ticket_when(url, ticket_id, lambda t: t.state == "cancelled")
+    first = client.get_workflow_handle(watch.id, run_id=first_run)
+    # The first run ends by continuing as new once its sweeps are done.
+    with contextlib.suppress(WorkflowContinuedAsNewError):
+        await first.result(follow_runs=False)
+    history = await first.fetch_history()
+    (HISTORIES / "monitoring_watch_offline.json").write_text(history.to_json())
+    print(f"saved monitoring_watch_offline: {len(history.events)} events")
+    await watch.terminate(reason="recorded")
+    await engine.dispose()
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -628,6 +662,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("rescue_every_breach_search_attributes", _every_breach_search_attributes, FAST_CLOCKS),
     ("hazard_every_path_search_attributes", _hazard_every_path_search_attributes, {}),
     ("directive_every_path_allocated_number", _directive_allocated_number, {}),
+    ("monitoring_watch_offline", _monitoring_watch_offline, {"hazard.monitoring_offline": 0.05}),
 )
 
 

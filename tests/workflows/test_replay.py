@@ -46,6 +46,7 @@ def test_histories_are_saved() -> None:
         "rescue_every_breach_patch_baseline",
         "hazard_every_path_patch_baseline",
         "directive_every_path_allocated_number",
+        "monitoring_watch_offline",
         "rescue_stopping_the_car_by_activity",
         "rescue_closed_search_attributes",
         "rescue_every_breach_search_attributes",
