@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -203,3 +204,22 @@ async def test_temporal_unreachable_is_503_not_500(api_without_temporal: httpx.A
     # Reading needs only the read model, so it keeps working while Temporal is down.
     listed = await http.get("/tickets", headers={"X-User-Id": "u-regulator-city"})
     assert listed.status_code == 200, listed.text
+
+
+async def test_twenty_clients_taking_the_same_action_at_once_one_wins_the_rest_are_told_the_state(
+    api: Api,
+) -> None:
+    ticket_id = await api.open(XUHUI)
+
+    responses = await asyncio.gather(*(api.act(ticket_id, "accept", RESCUER_PUJIANG) for _ in range(20)))
+
+    codes = sorted(response.status_code for response in responses)
+    assert codes == [200] + [409] * 19, [r.text for r in responses if r.status_code not in (200, 409)]
+    for refused in (r for r in responses if r.status_code == 409):
+        detail = refused.json()["detail"]
+        assert detail["state"] == "accepted"
+        assert detail["allowed_actions"] == ["arrive", "cancel"]
+    ticket = await api.ticket(ticket_id)
+    # The action is recorded once: one accept in the timeline, however many clients sent it.
+    assert [event["action"] for event in ticket["timeline"]].count("accept") == 1
+    assert ticket["state"] == "accepted"
