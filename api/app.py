@@ -42,6 +42,7 @@ from api.routers import (
     exports,
     health,
     metrics,
+    open311,
     reporter_identity,
     tickets,
     tracking,
@@ -125,6 +126,7 @@ def create_app(
     app.include_router(actions.router)
     app.include_router(elevators.router)
     app.include_router(alarms.router)
+    app.include_router(open311.router)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,10 +1,20 @@
 """Receiving complaints (投诉): the only place the API starts the complaint workflow."""
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from temporalio.client import Client
 
+from api.complaint_schemas import PHONE_PATTERN
+from api.deps import AppResources
+from api.open311_models import (
+    FilingRefused,
+    Open311Attribute,
+    Open311Filed,
+    Open311Filing,
+    Open311Service,
+)
 from api.tracking_schemas import EvaluateBody
 from api.tracking_tokens import new_tracking_token
 from api.workflow_calls import open_ticket
@@ -75,4 +85,46 @@ def evaluation(digest: str, body: EvaluateBody) -> tuple[Any, EvaluateInput]:
     """The complainant's evaluation of the result, with its tracking token: the Update and its input."""
     return ComplaintWorkflow.evaluate, EvaluateInput(
         tracking_digest=digest, satisfied=body.satisfied, rating=body.rating, text=body.text
+    )
+
+
+OPEN311 = Open311Service(
+    service_code="elevator_complaint",
+    service_name="电梯投诉",
+    description="对电梯使用、维保或救援的投诉；区市场监管局受理。须留真实姓名和联系电话，仅用于办理，不对外公开。",
+    keywords=("投诉", "电梯"),
+    attributes=(
+        Open311Attribute(code="request", description="诉求：希望如何处理", datatype="text", required=True),
+    ),
+)
+
+
+async def file_from_open311(resources: AppResources, filing: Open311Filing) -> Open311Filed:
+    """A complaint filed through another system (Open311): a real name and a phone, as from the QR page."""
+    name = filing.name.strip()
+    if not name or not re.fullmatch(PHONE_PATTERN, filing.phone.strip()):
+        raise FilingRefused("a complaint needs first_name/last_name and a phone the complainant answers")
+    request = filing.attributes.get("request", "").strip()
+    if not request:
+        raise FilingRefused("attribute[request] is required")
+    if not filing.description.strip():
+        raise FilingRefused("description is required")
+    receipt = await receive_complaint(
+        resources.temporal,
+        resources.settings.temporal_task_queue,
+        NewComplaint(
+            elevator_code=filing.elevator_code,
+            ref=filing.ref,
+            complaint=filing.description.strip()[:2000],
+            request=request[:1000],
+            complainant_name=name[:50],
+            complainant_phone=filing.phone.strip(),
+        ),
+        mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
+    )
+    return Open311Filed(
+        ticket_id=receipt.ticket_id,
+        token=receipt.tracking_token,
+        notice="区市场监管局将在 7 个工作日内决定是否受理",
     )

@@ -4,6 +4,15 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
+from api.deps import AppResources
+from api.open311_models import (
+    FilingRefused,
+    Open311Attribute,
+    Open311Filed,
+    Open311Filing,
+    Open311Service,
+    Open311Value,
+)
 from api.tracking_tokens import new_tracking_token
 from api.workflow_calls import open_ticket
 from domain.report import SuspectParty, report_ticket_id
@@ -61,4 +70,47 @@ async def receive_report(
         duplicate=registered.duplicate,
         # A repeat reaches the ticket the first submission opened, with that submission's token.
         tracking_token=None if registered.duplicate else token,
+    )
+
+
+OPEN311 = Open311Service(
+    service_code="elevator_violation_report",
+    service_name="电梯违法行为举报",
+    description="举报电梯使用管理单位或维保单位的违法行为；可以匿名。区市场监管局核查。",
+    keywords=("举报", "违法", "电梯"),
+    attributes=(
+        Open311Attribute(
+            code="suspect",
+            description="被举报的单位",
+            datatype="singlevaluelist",
+            required=True,
+            values=tuple(Open311Value(party.value, party.label_zh) for party in SuspectParty),
+        ),
+    ),
+)
+
+
+async def file_from_open311(resources: AppResources, filing: Open311Filing) -> Open311Filed:
+    """A report filed through another system (Open311): anonymous unless a name and phone come with it."""
+    try:
+        suspect = SuspectParty(filing.attributes.get("suspect", ""))
+    except ValueError as error:
+        raise FilingRefused("attribute[suspect] must be use_unit or maintenance_unit") from error
+    if not filing.description.strip():
+        raise FilingRefused("description is required")
+    name, phone = filing.name.strip(), filing.phone.strip()
+    reporter = ReporterContact(name=name[:50], phone=phone) if name and phone else None
+    receipt = await receive_report(
+        resources.temporal,
+        resources.settings.temporal_task_queue,
+        elevator_code=filing.elevator_code,
+        ref=filing.ref,
+        text=filing.description.strip()[:2000],
+        suspect=suspect,
+        reporter=reporter,
+        mail_grace_seconds=resources.settings.mail_grace_seconds,
+        clock=resources.clock,
+    )
+    return Open311Filed(
+        ticket_id=receipt.ticket_id, token=receipt.tracking_token, notice="区市场监管局将核查并答复"
     )

@@ -61,6 +61,8 @@ VISIBLE_BY_ROLE: dict[Role, frozenset[TicketKind]] = {
 INTAKE_SCOPES: tuple[str, ...] = (
     *(spec.intake_scope for spec in KINDS if spec.machine_intake),
     ALARM_INTAKE_SCOPE,
+    # The city's other systems (the 12345 hotline) filing requests through Open311.
+    "open311:file",
 )
 
 REGULATOR_ORGANISATIONS = frozenset({OrganisationKind.DISTRICT_REGULATOR, OrganisationKind.CITY_REGULATOR})

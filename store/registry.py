@@ -67,6 +67,12 @@ class RegistryRepository:
     async def elevator(self, code: str) -> Elevator | None:
         return await self._database.read(lambda session: session.get(Elevator, code))
 
+    async def elevator_at(self, address: str) -> Elevator | None:
+        """The elevator registered at exactly this address (Open311 filings locate cars by address)."""
+        return await self._database.read(
+            lambda session: session.scalars(select(Elevator).where(Elevator.address == address)).first()
+        )
+
     async def elevators(self) -> list[Elevator]:
         return await self._database.read(
             lambda session: list(session.scalars(select(Elevator).order_by(Elevator.code)))
