@@ -105,11 +105,12 @@ async def _proven_principal(
             raise _unauthorized(f"no active account {claims.user_id!r}: it is unknown or deactivated")
         return account.principal
     if api_key is not None:
-        return await _key_principal(request, resources, api_key)
+        return await key_principal(request, resources, api_key)
     return None
 
 
-async def _key_principal(request: Request, resources: AppResources, api_key: str) -> Principal:
+async def key_principal(request: Request, resources: AppResources, api_key: str) -> Principal:
+    """The machine client an API key names; 401 for a key that is malformed, unknown or revoked."""
     parts = split_api_key(api_key)
     if parts is not None:
         remember_claimed_actor(request, f"api-key:{parts[0]}")

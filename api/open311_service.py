@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from api.deps import AppResources
 from api.open311_models import Open311Filed, Open311Filing, Open311Service
-from domain.catalog import CATALOG, state_label
+from domain.catalog import is_final, state_label
 from domain.kinds import TicketKind
 from elevator_orders.kind_lookup import kind_modules
 from store.models import Ticket
@@ -91,10 +91,9 @@ def request_json(ticket: Ticket | TicketRow, address: str) -> dict[str, Any]:
     """A ticket as a GeoReport request: nothing of who filed it or what they wrote."""
     kind = TicketKind(ticket.kind)
     service = SERVICE_OF_KIND[kind].service
-    closed = ticket.state in CATALOG[kind].finals
     return {
         "service_request_id": ticket.ticket_id,
-        "status": "closed" if closed else "open",
+        "status": "closed" if is_final(kind, ticket.state) else "open",
         "status_notes": state_label(kind, ticket.state),
         "service_name": service.service_name,
         "service_code": service.service_code,

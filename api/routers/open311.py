@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from starlette.datastructures import FormData
 
-from api.deps import AppResources, Resources
+from api.deps import AppResources, Resources, key_principal
 from api.open311_models import FilingRefused, Open311Filing
 from api.open311_service import (
     OPEN311_SCOPE,
@@ -29,7 +29,6 @@ from api.open311_service import (
     xml_element,
 )
 from api.rate_limit import public_rate_limit
-from api.security import api_key_matches, split_api_key
 from api.tracking_tokens import tracking_digest
 from domain.calendar import CHINA_TIME
 from domain.kinds import TicketKind
@@ -104,7 +103,7 @@ async def post_request(format: str, request: Request, resources: Resources) -> R
     try:
         format = _format(format)
         form = await request.form()
-        platform = await _filing_system(resources, str(form.get("api_key", "")))
+        platform = await _filing_system(request, resources, str(form.get("api_key", "")))
         entry = _service(str(form.get("service_code", "")))
         attributes = _attributes(form)
         for attribute in entry.service.attributes:
@@ -215,16 +214,17 @@ def _service(service_code: str) -> Any:
     return entry
 
 
-async def _filing_system(resources: AppResources, api_key: str) -> str:
+async def _filing_system(request: Request, resources: AppResources, api_key: str) -> str:
     """The organisation whose key files the request; 403 without a valid key holding the Open311 scope."""
-    parts = split_api_key(api_key)
-    found = await resources.accounts.api_key(parts[0]) if parts else None
-    if parts is None or found is None or not api_key_matches(parts[1], found[0].secret_hash):
-        raise Open311Error(status.HTTP_403_FORBIDDEN, "a valid api_key is required to file a request")
-    key, _ = found
-    if key.revoked_at is not None or OPEN311_SCOPE not in key.scopes:
+    try:
+        principal = await key_principal(request, resources, api_key)
+    except HTTPException as error:
+        raise Open311Error(
+            status.HTTP_403_FORBIDDEN, "a valid api_key is required to file a request"
+        ) from error
+    if principal.key_scopes is None or OPEN311_SCOPE not in principal.key_scopes:
         raise Open311Error(status.HTTP_403_FORBIDDEN, f"this api_key may not file requests ({OPEN311_SCOPE})")
-    return str(key.organisation_id)
+    return principal.organisation_id
 
 
 def _attributes(form: FormData) -> dict[str, str]:
