@@ -42,17 +42,21 @@ class MonitoringDevices:
             return
 
         def write(session: Session) -> None:
-            insert = insert_for(session, MonitoringDevice)
-            for code, at in sorted(latest.items()):
-                statement = insert.values(elevator_code=code, platform_id=platform_id, last_seen_at=at)
-                excluded = statement.excluded
-                session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=["elevator_code"],
-                        set_={"platform_id": excluded.platform_id, "last_seen_at": excluded.last_seen_at},
-                        where=MonitoringDevice.last_seen_at < excluded.last_seen_at,
-                    )
+            # One statement for the batch: up to 500 cars a request.
+            statement = insert_for(session, MonitoringDevice).values(
+                [
+                    {"elevator_code": code, "platform_id": platform_id, "last_seen_at": at}
+                    for code, at in sorted(latest.items())
+                ]
+            )
+            excluded = statement.excluded
+            session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=["elevator_code"],
+                    set_={"platform_id": excluded.platform_id, "last_seen_at": excluded.last_seen_at},
+                    where=MonitoringDevice.last_seen_at < excluded.last_seen_at,
                 )
+            )
 
         await self._database.write(write)
 

@@ -268,6 +268,7 @@ async def _open_tickets(api: Api) -> dict[str, tuple[str, str]]:
     return {item["ticket_id"]: (item["kind"], item["elevator_code"]) for item in response.json()["items"]}
 
 
+@pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
 async def test_heartbeats_and_alarms_keep_each_device_heard_and_start_the_watch(
     api: Api, cars: list[str], sessions: async_sessionmaker[AsyncSession]
 ) -> None:
