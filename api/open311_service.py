@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from types import ModuleType
 from typing import Any
 from xml.etree import ElementTree
 
@@ -18,7 +17,7 @@ from api.deps import AppResources
 from api.open311_models import Open311Filed, Open311Filing, Open311Service
 from domain.catalog import is_final, state_label
 from domain.kinds import TicketKind
-from elevator_orders.kind_lookup import kind_modules
+from elevator_orders.kind_lookup import kind_declarations
 from store.models import Ticket
 from store.ticket_listing import TicketRow
 
@@ -35,16 +34,11 @@ class ServiceEntry:
     file: FileRequest
 
 
-def _entries(modules: Sequence[tuple[TicketKind, ModuleType]]) -> dict[str, ServiceEntry]:
-    entries = {}
-    for kind, module in modules:
-        service = getattr(module, "OPEN311", None)
-        if isinstance(service, Open311Service):
-            entries[service.service_code] = ServiceEntry(kind, service, module.file_from_open311)
-    return entries
-
-
-SERVICES: Mapping[str, ServiceEntry] = _entries(list(kind_modules("api.{kind}_service", every_kind=False)))
+_FILERS: dict[TicketKind, FileRequest] = kind_declarations("api.{kind}_service", "file_from_open311")
+SERVICES: Mapping[str, ServiceEntry] = {
+    service.service_code: ServiceEntry(kind, service, _FILERS[kind])
+    for kind, service in kind_declarations("api.{kind}_service", "OPEN311").items()
+}
 SERVICE_OF_KIND: Mapping[TicketKind, ServiceEntry] = {entry.kind: entry for entry in SERVICES.values()}
 
 

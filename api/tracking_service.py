@@ -17,15 +17,13 @@ from api.workflow_calls import act
 from domain.catalog import allowed_actions, state_label
 from domain.kinds import TicketKind
 from domain.tracking import public_actions, public_step
-from elevator_orders.kind_lookup import kind_modules
+from elevator_orders.kind_lookup import kind_declarations
 from store.models import Ticket
 
 # The evaluation Update of each kind the public evaluates, and its input from the token's digest and body.
-EVALUATIONS: dict[TicketKind, Callable[[str, EvaluateBody], tuple[Any, Any]]] = {
-    kind: module.evaluation
-    for kind, module in kind_modules("api.{kind}_service", every_kind=False)
-    if hasattr(module, "evaluation")
-}
+EVALUATIONS: dict[TicketKind, Callable[[str, EvaluateBody], tuple[Any, Any]]] = kind_declarations(
+    "api.{kind}_service", "evaluation"
+)
 
 
 async def tracked_ticket(resources: AppResources, token: str) -> Ticket:

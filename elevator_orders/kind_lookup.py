@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from importlib import import_module
 from importlib.util import find_spec
 from types import ModuleType
+from typing import Any
 
 from domain.kind_registry import KINDS
 from domain.kinds import TicketKind
@@ -21,3 +22,12 @@ def kind_modules(template: str, *, every_kind: bool) -> Iterator[tuple[TicketKin
         if not every_kind and find_spec(name) is None:
             continue
         yield spec.kind, import_module(name)
+
+
+def kind_declarations(template: str, name: str) -> dict[TicketKind, Any]:
+    """What the kinds' modules named by `template` declare as `name`, for the kinds whose module does."""
+    return {
+        kind: getattr(module, name)
+        for kind, module in kind_modules(template, every_kind=False)
+        if hasattr(module, name)
+    }
