@@ -33,7 +33,7 @@ from domain.alarms import (
 )
 from domain.kinds import TicketKind
 from domain.roles import Actor
-from elevator_orders.kind_lookup import kind_modules
+from elevator_orders.kind_lookup import kind_declarations
 from store.alarms import AlarmLog, AlarmRecord
 from store.monitoring_devices import MonitoringDevices
 
@@ -47,26 +47,12 @@ UNKNOWN_ELEVATOR = "未登记的电梯"
 UNKNOWN_CODE = "映射表中没有此事件代码，已记录"
 
 
-def _openers() -> dict[TicketKind, AlarmOpener]:
-    """The kinds that open tickets from alarms, each by its service's `open_from_alarm`."""
-    return {
-        kind: module.open_from_alarm
-        for kind, module in kind_modules("api.{kind}_service", every_kind=False)
-        if hasattr(module, "open_from_alarm")
-    }
-
-
-def _device_watchers() -> list[Callable[[AppResources], Awaitable[None]]]:
-    """What the kinds that watch monitoring devices start once devices are heard from."""
-    return [
-        module.watch_devices
-        for _, module in kind_modules("api.{kind}_service", every_kind=False)
-        if hasattr(module, "watch_devices")
-    ]
-
-
-OPENERS = _openers()
-WATCHERS = _device_watchers()
+# The kinds that open tickets from alarms, each by its service's `open_from_alarm`.
+OPENERS: dict[TicketKind, AlarmOpener] = kind_declarations("api.{kind}_service", "open_from_alarm")
+# What the kinds that watch monitoring devices start once devices are heard from.
+WATCHERS: list[Callable[[AppResources], Awaitable[None]]] = list(
+    kind_declarations("api.{kind}_service", "watch_devices").values()
+)
 _OPENED = {code.opens for mapping in MAPPINGS.values() for code in mapping.codes.values() if code.opens}
 if missing := _OPENED - set(OPENERS):
     raise ImportError(f"alarm codes open kinds no service opens from an alarm: {sorted(missing)}")
@@ -101,7 +87,8 @@ async def receive_alarms(resources: AppResources, platform: Actor, items: Sequen
         first_of[alarm.alarm_id] = index
         by_car.setdefault(alarm.elevator_code, []).append(_Item(index, alarm))
 
-    intake = _Intake(resources, platform, mapping_for(resources, platform.organisation_id))
+    registered = await resources.registry.registered(by_car)
+    intake = _Intake(resources, platform, mapping_for(resources, platform.organisation_id), registered)
     limit = asyncio.Semaphore(_CARS_AT_ONCE)
 
     async def take_car(car_items: list[_Item]) -> None:
@@ -121,9 +108,9 @@ async def receive_alarms(resources: AppResources, platform: Actor, items: Sequen
     # An alarm is a sign of life of the device that sent it, as a heartbeat is.
     heard = [
         (item.alarm.elevator_code, item.alarm.occurred_at)
-        for car_items in by_car.values()
+        for code, car_items in by_car.items()
+        if code in registered
         for item in car_items
-        if answers[item.index].reason != UNKNOWN_ELEVATOR
     ]
     await devices_heard(resources, platform, heard)
     return [answers[index] for index in range(len(items))]
@@ -133,9 +120,7 @@ async def receive_heartbeats(
     resources: AppResources, platform: Actor, beats: Sequence[tuple[str, datetime]]
 ) -> list[str]:
     """Keep when each registered car's device was heard; returns the cars not registered here."""
-    registered = {
-        code for code in {code for code, _ in beats} if await resources.registry.is_registered(code)
-    }
+    registered = await resources.registry.registered({code for code, _ in beats})
     await devices_heard(resources, platform, [(code, at) for code, at in beats if code in registered])
     return sorted({code for code, _ in beats} - registered)
 
@@ -151,15 +136,19 @@ async def devices_heard(
 
 
 class _Intake:
-    def __init__(self, resources: AppResources, platform: Actor, mapping: AlarmMapping) -> None:
+    def __init__(
+        self, resources: AppResources, platform: Actor, mapping: AlarmMapping, registered: set[str]
+    ) -> None:
         self.resources = resources
         self.platform = platform
         self.mapping = mapping
+        # The batch's cars that are in the registry, read once for the batch.
+        self.registered = registered
         self.log = AlarmLog(resources.database)
 
     async def take(self, item: _Item) -> AlarmAnswer:
         alarm = item.alarm
-        if not await self.resources.registry.is_registered(alarm.elevator_code):
+        if alarm.elevator_code not in self.registered:
             # Not kept: once the car is registered, the platform's retry is taken.
             return AlarmAnswer(
                 index=item.index, alarm_id=alarm.alarm_id, outcome=Outcome.REJECTED, reason=UNKNOWN_ELEVATOR

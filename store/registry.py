@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
@@ -63,6 +65,14 @@ class RegistryRepository:
         """Whether an elevator of this code is in the registry: every ticket is on a registered one."""
         [rows] = await self._database.lookup(_REGISTERED, values={"code": code})
         return bool(rows)
+
+    async def registered(self, codes: Collection[str]) -> set[str]:
+        """Which of `codes` are in the registry, in one query (a batch of alarms or heartbeats)."""
+        if not codes:
+            return set()
+        return await self._database.read(
+            lambda session: set(session.scalars(select(Elevator.code).where(Elevator.code.in_(set(codes)))))
+        )
 
     async def elevator(self, code: str) -> Elevator | None:
         return await self._database.read(lambda session: session.get(Elevator, code))
