@@ -127,6 +127,7 @@ def create_app(
     app.include_router(elevators.router)
     app.include_router(alarms.router)
     app.include_router(open311.router)
+    open311.install_open311_errors(app)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response, status
 from starlette.datastructures import FormData
 
 from api.deps import AppResources, Resources, key_principal
@@ -22,6 +22,7 @@ from api.open311_service import (
     OPEN311_SCOPE,
     SERVICE_OF_KIND,
     SERVICES,
+    ServiceEntry,
     definition_json,
     request_json,
     service_json,
@@ -61,10 +62,17 @@ def _answer(
     return Response(orjson.dumps(list(items)), status_code, media_type="application/json")
 
 
-def _error(format: str, error: Open311Error) -> Response:
+async def _error(request: Request, error: Exception) -> Response:
+    """An Open311Error any endpoint raises, as the spec's list of errors in the endpoint's format."""
+    assert isinstance(error, Open311Error)
+    format = request.path_params.get("format", "json")
     body = [{"code": error.status_code, "description": error.description}]
     # An unknown format is answered in JSON: the caller could not be understood either way.
     return _answer(format if format == "xml" else "json", "error", body, error.status_code)
+
+
+def install_open311_errors(app: FastAPI) -> None:
+    app.add_exception_handler(Open311Error, _error)
 
 
 def _format(format: str) -> str:
@@ -76,23 +84,17 @@ def _format(format: str) -> str:
 @router.get("/services.{format}", dependencies=_PUBLIC)
 async def services(format: str) -> Response:
     """The services requests may be filed under."""
-    try:
-        return _answer(_format(format), "service", [service_json(e.service) for e in SERVICES.values()])
-    except Open311Error as error:
-        return _error(format, error)
+    return _answer(_format(format), "service", [service_json(e.service) for e in SERVICES.values()])
 
 
 @router.get("/services/{service_code}.{format}", dependencies=_PUBLIC)
 async def service_definition(service_code: str, format: str) -> Response:
     """A service's attributes: what a filing under it gives besides its location and description."""
-    try:
-        entry = _service(service_code)
-        definition = definition_json(entry.service)
-        if _format(format) == "xml":
-            return Response(xml_element("service_definition", definition), media_type="application/xml")
-        return Response(orjson.dumps(definition), media_type="application/json")
-    except Open311Error as error:
-        return _error(format, error)
+    entry = _service(service_code)
+    definition = definition_json(entry.service)
+    if _format(format) == "xml":
+        return Response(xml_element("service_definition", definition), media_type="application/xml")
+    return Response(orjson.dumps(definition), media_type="application/json")
 
 
 @router.post("/requests.{format}")
@@ -100,72 +102,66 @@ async def post_request(format: str, request: Request, resources: Resources) -> R
     """File a request (form-encoded): `api_key`, `service_code`, the car (`address_id` = its code, or
     `attribute[elevator_code]`, or its `address_string`), `description`, the service's `attribute[...]`;
     the person's name and phone are kept apart from the ticket and never shown by the GET endpoints."""
+    format = _format(format)
+    form = await request.form()
+    platform = await _filing_system(request, resources, str(form.get("api_key", "")))
+    entry = _service(str(form.get("service_code", "")))
+    attributes = _attributes(form)
+    for attribute in entry.service.attributes:
+        if attribute.required and not attributes.get(attribute.code, "").strip():
+            raise Open311Error(status.HTTP_400_BAD_REQUEST, f"attribute[{attribute.code}] is required")
+    elevator_code = await _elevator(resources, form, attributes)
+    filing = Open311Filing(
+        service_code=entry.service.service_code,
+        elevator_code=elevator_code,
+        ref=_ref(platform, entry.service.service_code, elevator_code, form),
+        description=str(form.get("description", "")),
+        attributes=attributes,
+        name=f"{form.get('last_name', '')}{form.get('first_name', '')}".strip(),
+        phone=str(form.get("phone", "")),
+        email=str(form.get("email", "")),
+    )
     try:
-        format = _format(format)
-        form = await request.form()
-        platform = await _filing_system(request, resources, str(form.get("api_key", "")))
-        entry = _service(str(form.get("service_code", "")))
-        attributes = _attributes(form)
-        for attribute in entry.service.attributes:
-            if attribute.required and not attributes.get(attribute.code, "").strip():
-                raise Open311Error(status.HTTP_400_BAD_REQUEST, f"attribute[{attribute.code}] is required")
-        elevator_code = await _elevator(resources, form, attributes)
-        filing = Open311Filing(
-            service_code=entry.service.service_code,
-            elevator_code=elevator_code,
-            ref=_ref(platform, entry.service.service_code, elevator_code, form),
-            description=str(form.get("description", "")),
-            attributes=attributes,
-            name=f"{form.get('last_name', '')}{form.get('first_name', '')}".strip(),
-            phone=str(form.get("phone", "")),
-            email=str(form.get("email", "")),
-        )
-        try:
-            filed = await entry.file(resources, filing)
-        except FilingRefused as refused:
-            raise Open311Error(status.HTTP_400_BAD_REQUEST, str(refused)) from refused
-        answer: dict[str, Any] = {"service_request_id": filed.ticket_id, "service_notice": filed.notice}
-        if filed.token:
-            answer["token"] = filed.token
-        return _answer(format, "request", [answer], status.HTTP_201_CREATED)
-    except Open311Error as error:
-        return _error(format, error)
+        filed = await entry.file(resources, filing)
+    except FilingRefused as refused:
+        raise Open311Error(status.HTTP_400_BAD_REQUEST, str(refused)) from refused
+    answer: dict[str, Any] = {"service_request_id": filed.ticket_id, "service_notice": filed.notice}
+    if filed.token:
+        answer["token"] = filed.token
+    return _answer(format, "request", [answer], status.HTTP_201_CREATED)
 
 
 @router.get("/requests.{format}", dependencies=_PUBLIC)
 async def get_requests(format: str, request: Request, resources: Resources) -> Response:
     """Requests by `service_request_id` (comma-separated), or by `service_code`, `start_date`, `end_date`
     (ISO 8601; the last 90 days by default) and `status` (open or closed)."""
-    try:
-        format = _format(format)
-        query = request.query_params
-        wanted_status = query.get("status")
-        if wanted_status not in (None, "open", "closed"):
-            raise Open311Error(status.HTTP_400_BAD_REQUEST, "status must be open or closed")
-        rows: list[Ticket] | list[TicketRow]
-        if ids := query.get("service_request_id"):
-            found = [await resources.tickets.get(ticket_id) for ticket_id in ids.split(",")[:MAX_REQUESTS]]
-            rows = [t for t in found if t is not None and TicketKind(t.kind) in SERVICE_OF_KIND]
-        else:
-            code = query.get("service_code")
-            kinds = [_service(code).kind] if code else list(SERVICE_OF_KIND)
-            end = _date(query.get("end_date"), "end_date") or resources.clock()
-            start = _date(query.get("start_date"), "start_date") or end - DEFAULT_WINDOW
-            listed: list[TicketRow] = []
-            for kind in kinds:
-                page = await resources.tickets.list(
-                    TicketFilter(kind=kind.value, opened_from=start, opened_to=end),
-                    limit=MAX_REQUESTS,
-                    offset=0,
-                )
-                listed += page.items
-            rows = listed
-        views = [await _view(resources, row) for row in rows]
-        if wanted_status:
-            views = [view for view in views if view["status"] == wanted_status]
-        return _answer(format, "request", views[:MAX_REQUESTS])
-    except Open311Error as error:
-        return _error(format, error)
+    format = _format(format)
+    query = request.query_params
+    wanted_status = query.get("status")
+    if wanted_status not in (None, "open", "closed"):
+        raise Open311Error(status.HTTP_400_BAD_REQUEST, "status must be open or closed")
+    rows: list[Ticket] | list[TicketRow]
+    if ids := query.get("service_request_id"):
+        found = [await resources.tickets.get(ticket_id) for ticket_id in ids.split(",")[:MAX_REQUESTS]]
+        rows = [t for t in found if t is not None and TicketKind(t.kind) in SERVICE_OF_KIND]
+    else:
+        code = query.get("service_code")
+        kinds = [_service(code).kind] if code else list(SERVICE_OF_KIND)
+        end = _date(query.get("end_date"), "end_date") or resources.clock()
+        start = _date(query.get("start_date"), "start_date") or end - DEFAULT_WINDOW
+        listed: list[TicketRow] = []
+        for kind in kinds:
+            page = await resources.tickets.list(
+                TicketFilter(kind=kind.value, opened_from=start, opened_to=end),
+                limit=MAX_REQUESTS,
+                offset=0,
+            )
+            listed += page.items
+        rows = listed
+    views = [await _view(resources, row) for row in rows]
+    if wanted_status:
+        views = [view for view in views if view["status"] == wanted_status]
+    return _answer(format, "request", views[:MAX_REQUESTS])
 
 
 def _date(text: str | None, name: str) -> datetime | None:
@@ -181,30 +177,24 @@ def _date(text: str | None, name: str) -> datetime | None:
 @router.get("/requests/{service_request_id}.{format}", dependencies=_PUBLIC)
 async def get_request(service_request_id: str, format: str, resources: Resources) -> Response:
     """One request, as a list of one (the spec's shape)."""
-    try:
-        format = _format(format)
-        row = await resources.tickets.get(service_request_id)
-        if row is None or TicketKind(row.kind) not in SERVICE_OF_KIND:
-            raise Open311Error(status.HTTP_404_NOT_FOUND, f"no request {service_request_id!r}")
-        return _answer(format, "request", [await _view(resources, row)])
-    except Open311Error as error:
-        return _error(format, error)
+    format = _format(format)
+    row = await resources.tickets.get(service_request_id)
+    if row is None or TicketKind(row.kind) not in SERVICE_OF_KIND:
+        raise Open311Error(status.HTTP_404_NOT_FOUND, f"no request {service_request_id!r}")
+    return _answer(format, "request", [await _view(resources, row)])
 
 
 @router.get("/tokens/{token}.{format}", dependencies=_PUBLIC)
 async def get_token(token: str, format: str, resources: Resources) -> Response:
     """The request a filing's token names."""
-    try:
-        format = _format(format)
-        ticket = await resources.tickets.by_tracking_digest(tracking_digest(token))
-        if ticket is None or TicketKind(ticket.kind) not in SERVICE_OF_KIND:
-            raise Open311Error(status.HTTP_404_NOT_FOUND, "no request for this token")
-        return _answer(format, "request", [{"service_request_id": ticket.ticket_id, "token": token}])
-    except Open311Error as error:
-        return _error(format, error)
+    format = _format(format)
+    ticket = await resources.tickets.by_tracking_digest(tracking_digest(token))
+    if ticket is None or TicketKind(ticket.kind) not in SERVICE_OF_KIND:
+        raise Open311Error(status.HTTP_404_NOT_FOUND, "no request for this token")
+    return _answer(format, "request", [{"service_request_id": ticket.ticket_id, "token": token}])
 
 
-def _service(service_code: str) -> Any:
+def _service(service_code: str) -> ServiceEntry:
     entry = SERVICES.get(service_code)
     if entry is None:
         known = ", ".join(SERVICES)
