@@ -1,9 +1,9 @@
 """The regulator's dashboard: open and overdue tickets, tickets gone overdue per day, and each kind's part.
 
 A district regulator sees its district; the city regulator (and a bureau head) every ticket it may see.
-A kind adds its own part in `api/pages/regulator_<kind>.py`: its routes (`router`), the forms the
-dashboard takes for it (`ACTIONS`) and what the page shows of it (`dashboard`). Each ticket links to its
-workflow in the Temporal Web UI.
+A kind adds its own part in `api/pages/regulator_<kind>.py`: what the page shows of it (`dashboard`)
+and, if it has them, its routes (`router`) and the forms the dashboard takes for it (`ACTIONS`). Each
+ticket links to its workflow in the Temporal Web UI.
 """
 
 from __future__ import annotations
@@ -96,8 +96,12 @@ add_work_page(
         name="regulator",
         require=require_regulator,
         render=_page,
-        actions={action: body for section in SECTIONS for action, body in section.ACTIONS.items()},
+        actions={
+            action: body for section in SECTIONS for action, body in getattr(section, "ACTIONS", {}).items()
+        },
     ),
 )
+# A part with routes of its own (the 指令书's issue form) brings its `router`.
 for _section in SECTIONS:
-    router.include_router(_section.router)
+    if hasattr(_section, "router"):
+        router.include_router(_section.router)

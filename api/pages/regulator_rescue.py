@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter
-
 from api.deps import Resources
 from api.pages.charts import Arrival, arrival_chart
 from api.pages.staff_views import TicketView
@@ -15,9 +13,6 @@ from domain.permissions import Principal
 from domain.policies import policy_table
 from store.ticket_filters import TicketFilter
 
-# No pages of its own on the dashboard.
-router = APIRouter()
-ACTIONS: dict[str, Any] = {}
 RECENT_ARRIVALS = 20
 _RESCUE_SCAN = 200
 
