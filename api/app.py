@@ -38,6 +38,7 @@ from api.routers import (
     alarms,
     api_keys,
     auth,
+    channels,
     elevators,
     exports,
     health,
@@ -127,6 +128,7 @@ def create_app(
     app.include_router(elevators.router)
     app.include_router(alarms.router)
     app.include_router(open311.router)
+    app.include_router(channels.router)
     open311.install_open311_errors(app)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.

@@ -310,3 +310,66 @@ class MonitoringDevice(Base):
     # The ticket its silence opened, while it stands; None while the device is heard from.
     offline_ticket_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ChannelSubscription(Base):
+    """An organisation's webhook or WeCom robot, told of the steps of tickets it may see (domain/channels.py)."""
+
+    __tablename__ = "channel_subscriptions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_id: Mapped[str] = mapped_column(ForeignKey("organisations.id"), index=True)
+    # Whose tickets it hears of: `org:<id>`, `district:<name>` or `city` (the projection fans out by it).
+    audience: Mapped[str] = mapped_column(String(120), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(100))
+    # A WeCom robot's URL carries its key: like the webhook secret, never shown again after creation.
+    url: Mapped[str] = mapped_column(String(1000))
+    secret: Mapped[str] = mapped_column(String(200), default="")
+    # Told when the subscription is paused; the organisation's own address when none was given.
+    owner_email: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    pause_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # None while a pause has not been mailed to the owner yet.
+    owner_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class ChannelSubscriptionEvent(Base):
+    """One event filter of a subscription: a kind and a step, either of them `*`."""
+
+    __tablename__ = "channel_subscription_events"
+
+    subscription_id: Mapped[str] = mapped_column(ForeignKey("channel_subscriptions.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    step: Mapped[str] = mapped_column(String(60), primary_key=True)
+
+
+class ChannelDelivery(Base):
+    """One step of one ticket to one subscription, queued in the projection's transaction, sent once."""
+
+    __tablename__ = "channel_deliveries"
+    __table_args__ = (
+        Index("ix_channel_deliveries_pending", "sent_at", "failed_at", "due_at"),
+        Index("ix_channel_deliveries_subscription", "subscription_id", "created_at"),
+    )
+
+    # `<subscription>:<ticket>:<step seq>`: the same on every retry and every repeated projection.
+    delivery_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[str] = mapped_column(String(200))
+    event_seq: Mapped[int] = mapped_column(Integer)
+    # `<kind>.<step>`
+    event: Mapped[str] = mapped_column(String(120))
+    # What every channel tells of the step (no personal data): domain/channels.py.
+    envelope: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

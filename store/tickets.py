@@ -11,11 +11,13 @@ from sqlalchemy import case, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.channels import ticket_audiences
 from domain.kinds import TicketKind
 from domain.permissions import Principal, ticket_parties
 from domain.scopes import Relation
 from domain.tickets import ReportRef, TicketSnapshot, TimelineEvent
 from store import ticket_reads as reads
+from store.channels import fan_out_rows, fan_out_statement
 from store.database import Database, Step
 from store.models import Ticket, TicketEvent, TicketParty, TicketReport
 from store.outbox import OutboxStatements, QueuedMail, queued_rows
@@ -105,6 +107,7 @@ class TicketRepository:
         # The projection's statements, built once: building them per call cost more CPU than running them.
         self._projection = ProjectionStatements.build(database.dialect)
         self._outbox = OutboxStatements.build(database.dialect)
+        self._fan_out = fan_out_statement(database.dialect)
         self._stored_parties: OrderedDict[str, frozenset[tuple[Relation, str]]] = OrderedDict()
 
     async def apply_projection(
@@ -161,6 +164,16 @@ class TicketRepository:
                     }
                     for report in reports
                 ],
+            ),
+            # Each step to the webhooks and duty-room robots that may hear of it (domain/channels.py).
+            (
+                self._fan_out,
+                fan_out_rows(
+                    snapshot,
+                    events,
+                    ticket_audiences(snapshot.kind, snapshot.district, parties),
+                    queued_at or snapshot.updated_at,
+                ),
             ),
             (
                 self._outbox.queue if claimed_until is None else self._outbox.queue_claimed,

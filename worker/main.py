@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.channel_delivery import ChannelDeliveryLoop
 from activities.deadlines import DeadlineActivities
 from activities.identities import IdentityActivities
 from activities.kind_activities import KindActivityContext, kind_activities
@@ -22,8 +23,10 @@ from domain.policies import policy_rules
 from elevator_orders.clock import Clock, system_clock
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
+from notifications.channel_messages import ChannelMessages
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
+from store.channels import ChannelStore
 from store.database import Database
 from store.db import make_engine
 from store.identities import IdentityRepository
@@ -66,6 +69,21 @@ def outbox_delivery(settings: Settings, database: Database, clock: Clock = syste
         settings.effective_public_base_url,
         now=clock,
         numbers=TicketNumbers(database),
+    )
+
+
+def channel_delivery(
+    settings: Settings, database: Database, clock: Clock = system_clock
+) -> ChannelDeliveryLoop:
+    """The loop that sends what projections queued for webhooks and WeCom robots."""
+    return ChannelDeliveryLoop(
+        ChannelStore(database),
+        ChannelMessages(settings.effective_public_base_url),
+        TicketNumbers(database),
+        MailRenderer(policies=policy_rules(settings.policy_overrides)),
+        mail_sender(settings, clock),
+        RegistryRepository(database),
+        now=clock,
     )
 
 
@@ -134,6 +152,7 @@ async def running_worker(
     database = Database(engine)
     queue = task_queue or settings.temporal_task_queue
     delivery = outbox_delivery(settings, database, clock)
+    channels = channel_delivery(settings, database, clock)
     try:
         worker = Worker(
             client,
@@ -145,7 +164,7 @@ async def running_worker(
                 build_activities(settings, database, client, queue, delivery, working_days, clock)
             ),  # type: ignore[arg-type]
         )
-        async with delivery.running(), worker:
+        async with delivery.running(), channels.running(), worker:
             yield worker
     finally:
         await database.dispose()

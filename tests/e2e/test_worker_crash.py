@@ -11,13 +11,19 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from api.rescue_service import open_rescue
+from domain.channels import EventFilter, SubscriptionState
 from elevator_orders.settings import Settings
+from notifications.webhook_signing import DELIVERY_HEADER, EVENT_HEADER
+from store.channels import ChannelStore
+from store.database import Database
+from store.models import ChannelSubscription
 from tests.support.outbox import outbox_rows
 from tests.support.rescue import (
     JINGAN_SAFETY_MANAGER,
@@ -28,6 +34,7 @@ from tests.support.rescue import (
     ticket_when,
 )
 from tests.support.smtp import MailCatcher
+from tests.support.webhook_receiver import WebhookReceiver
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import AcceptInput, ArriveInput, ConfirmInput, ReleaseInput
 
@@ -111,8 +118,55 @@ async def _mail_waiting_to_retry(database_url: str, ticket_id: str) -> bool:
     )
 
 
+async def _subscribe_maintenance_unit(database: Database, url: str) -> None:
+    subscription = ChannelSubscription(
+        id="sub-crash",
+        organisation_id="mu-pujiang",
+        audience="org:mu-pujiang",
+        channel="webhook",
+        name="浦江值班系统",
+        url=url,
+        secret="whsec_crash",
+        owner_email=MAINTENANCE,
+        state=SubscriptionState.ACTIVE.value,
+        consecutive_failures=0,
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+        created_by="u-admin",
+    )
+    await ChannelStore(database).add(subscription, [EventFilter.parse("rescue.*")])
+
+
+async def _all_sent(database: Database, count: int) -> bool:
+    deliveries = await ChannelStore(database).deliveries("sub-crash", 50)
+    return len(deliveries) == count and all(delivery.sent_at is not None for delivery in deliveries)
+
+
 async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
-    dev_server: WorkflowEnvironment, settings: Settings, mail_catcher: MailCatcher, worker_log: Path
+    dev_server: WorkflowEnvironment,
+    settings: Settings,
+    mail_catcher: MailCatcher,
+    worker_log: Path,
+    database: Database,
+) -> None:
+    with WebhookReceiver() as receiver:
+        await _subscribe_maintenance_unit(database, receiver.url)
+        await _crash_a_worker_mid_rescue(dev_server, settings, mail_catcher, worker_log, database, receiver)
+        hooks = receiver.received
+    # The maintenance unit's system heard every step once, each under one delivery id, across the crash.
+    ids = Counter(hook.headers[DELIVERY_HEADER] for hook in hooks)
+    assert all(count == 1 for count in ids.values()), f"delivered twice: {ids}"
+    assert [hook.headers[EVENT_HEADER] for hook in hooks] == [
+        f"rescue.{action}" for action in ("report", "dispatch", "accept", "arrive", "release", "confirm")
+    ]
+
+
+async def _crash_a_worker_mid_rescue(
+    dev_server: WorkflowEnvironment,
+    settings: Settings,
+    mail_catcher: MailCatcher,
+    worker_log: Path,
+    database: Database,
+    receiver: WebhookReceiver,
 ) -> None:
     client = dev_server.client
     address = client.service_client.config.target_host
@@ -141,6 +195,8 @@ async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
         # Kill once the outbox row records the failure: the mail is then nobody's but the outbox's, and
         # the next worker must find it there.
         await _until_async(lambda: _mail_waiting_to_retry(url, receipt.ticket_id), within_seconds=20)
+        # Also once the steps so far reached the webhook: none is in flight, so none may come twice.
+        await _until_async(lambda: _all_sent(database, 5), within_seconds=20)
         first.kill()
 
         second.start()
@@ -151,6 +207,8 @@ async def test_killed_worker_is_replaced_and_no_mail_is_lost_or_doubled(
         assert result.state == "closed"
         assert (await handle.result()).state == "closed"
         messages = await mail_catcher.wait_for(lambda ms: len(ms) >= 5, timeout=60)
+        # The confirmation reaches the webhook too, from the second worker, before it stops.
+        await receiver.wait_for(lambda received: len(received) >= 6, timeout=30)
     finally:
         first.stop()
         second.stop()
