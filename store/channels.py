@@ -159,8 +159,12 @@ class ChannelStore:
 
         return await self._database.read(work)
 
-    async def resume(self, subscription_id: str, now: datetime) -> None:
-        """Active again, its failures forgiven, and what waited while it was paused due at once."""
+    async def resume(self, subscription_id: str, now: datetime, keep: timedelta) -> None:
+        """Active again, its failures forgiven, and what waited while it was paused due at once.
+
+        Deliveries queued longer ago than `keep` are given up instead: the receiver reads those steps
+        from the API, rather than get a flood of stale ones.
+        """
 
         def work(session: Session) -> None:
             session.execute(
@@ -173,11 +177,15 @@ class ChannelStore:
                     pause_reason=None,
                 )
             )
+            waiting = (ChannelDelivery.subscription_id == subscription_id, *_pending())
             session.execute(
                 update(ChannelDelivery)
-                .where(ChannelDelivery.subscription_id == subscription_id, *_pending())
-                .values(due_at=now)
+                .where(*waiting, ChannelDelivery.created_at < now - keep)
+                .values(
+                    failed_at=now, last_error="given up: queued too long while the subscription was paused"
+                )
             )
+            session.execute(update(ChannelDelivery).where(*waiting).values(due_at=now))
 
         await self._database.write(work)
 

@@ -16,7 +16,14 @@ from api.channel_schemas import DeliveryOut, SubscriptionCreate, SubscriptionCre
 from api.deps import CurrentPrincipal, Resources
 from api.errors import field_error
 from api.schemas import ErrorOut
-from domain.channels import Channel, EventFilter, SubscriptionState, may_manage, subscriber_audience
+from domain.channels import (
+    Channel,
+    ChannelPolicy,
+    EventFilter,
+    SubscriptionState,
+    may_manage,
+    subscriber_audience,
+)
 from domain.permissions import Principal
 from notifications.webhook_signing import new_secret
 from store.channels import ChannelStore
@@ -146,7 +153,7 @@ async def resume_subscription(
                 "allowed_actions": ["remove"],
             },
         )
-    await _store(resources).resume(subscription_id, resources.clock())
+    await _store(resources).resume(subscription_id, resources.clock(), ChannelPolicy().give_up_after)
     return _out(*await _own(subscription_id, principal, resources))
 
 

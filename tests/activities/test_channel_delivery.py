@@ -264,7 +264,7 @@ async def test_a_subscriber_that_keeps_failing_is_paused_its_owner_told_once_and
         await _project(database, "on_site", 3, _event(4, "arrive", "on_site"))
 
         receiver.always_refuse = None
-        await ChannelStore(database).resume("sub-mu", clock.now)
+        await ChannelStore(database).resume("sub-mu", clock.now, keep=ChannelPolicy().give_up_after)
         await loop.deliver_due(client)
         sent = [item.headers[EVENT_HEADER] for item in receiver.received[3:]]
     assert sorted(sent) == ["rescue.accept", "rescue.arrive"]
@@ -328,7 +328,9 @@ async def test_a_duty_room_robot_gets_wecom_markdown_and_its_refusal_in_the_body
     assert len(received) == 2
     message = received[1].json()
     assert message["msgtype"] == "markdown"
-    content = message["markdown"]["content"]
+    markdown = message["markdown"]
+    assert isinstance(markdown, dict)
+    content = markdown["content"]
     assert isinstance(content, str)
     assert content.startswith("### 【困人救援】")
     assert "智慧电梯码：31011500001" in content
@@ -339,3 +341,28 @@ async def test_a_duty_room_robot_gets_wecom_markdown_and_its_refusal_in_the_body
     assert row.sent_at is not None
     assert row.attempts == 2
     assert row.last_error is None
+
+
+@pytest.mark.usefixtures("organisations")
+async def test_steps_that_waited_too_long_while_paused_are_given_up_not_flooded_on_resume(
+    database: Database,
+    sessions: async_sessionmaker[AsyncSession],
+    mail_catcher: MailCatcher,
+    clock: Clock,
+    client: httpx.AsyncClient,
+) -> None:
+    policy = ChannelPolicy(pause_after=1)
+    with WebhookReceiver() as receiver:
+        await _subscribe(database, "sub-mu", "mu", "org:mu", receiver.url, ["*"])
+        await _project(database, "accepted", 2, _event(3, "accept", "accepted"))
+        receiver.always_refuse = 500
+        await _loop(database, mail_catcher, clock, policy).deliver_due(client)
+        receiver.always_refuse = None
+
+        clock.now = NOW + policy.give_up_after + timedelta(minutes=1)
+        await ChannelStore(database).resume("sub-mu", clock.now, keep=policy.give_up_after)
+        await _loop(database, mail_catcher, clock, policy).deliver_due(client)
+        assert len(receiver.received) == 1
+    row = (await _deliveries(sessions))[f"sub-mu:{TICKET_ID}:3"]
+    assert (row.sent_at, row.failed_at) == (None, clock.now)
+    assert "paused" in (row.last_error or "")
