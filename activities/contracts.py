@@ -21,6 +21,8 @@ OPEN_VIOLATION_CLUE = f"open_{TicketKind.VIOLATION_CLUE.value}"
 OPEN_TICKET = "open_ticket"
 KEEP_REPORTER_IDENTITY = "keep_reporter_identity"
 SWEEP_MONITORING = "sweep_monitoring"
+GRADE_UNITS = "grade_units"
+MAIL_DISTRICT_DIGESTS = "mail_district_digests"
 
 
 @dataclass
@@ -208,3 +210,31 @@ class SweepResult:
     # Devices whose silence opened a ticket, and devices heard again whose ticket was settled.
     opened: list[str]
     settled: list[str]
+
+
+@dataclass
+class GradeUnitsInput:
+    """Grade every unit for one month (`2026-11`, Shanghai time)."""
+
+    month: str
+
+
+@dataclass
+class GradeUnitsResult:
+    month: str
+    formula_version: str
+    # "<role>:<unit>" -> its grade (A-D, or 样本不足).
+    grades: dict[str, str]
+
+
+@dataclass
+class DistrictDigestsInput:
+    """Mail each district's regulators its digest (月报) of one month (`2026-11`)."""
+
+    month: str
+
+
+@dataclass
+class DistrictDigestsResult:
+    # The districts whose digest went out in this attempt (a retry skips those already sent).
+    sent: list[str]

@@ -39,6 +39,8 @@ from api.routers import (
     api_keys,
     auth,
     channels,
+    credit,
+    credit_exports,
     elevators,
     exports,
     health,
@@ -129,6 +131,8 @@ def create_app(
     app.include_router(alarms.router)
     app.include_router(open311.router)
     app.include_router(channels.router)
+    app.include_router(credit.router)
+    app.include_router(credit_exports.router)
     open311.install_open311_errors(app)
     app.include_router(exports.router)
     # The pages people use (issue 7) share the JSON API's services; their assets are served from here.

@@ -87,9 +87,12 @@ def maintenance_schedule_workflow_id(elevator_code: str) -> str:
     return f"maintenance-schedule-{elevator_code}"
 
 
+MISSED_MAINTENANCE_PREFIX = "maintenance-missed-"
+
+
 def missed_maintenance_ticket_id(elevator_code: str, due_date: str) -> str:
     """The regulator's queue item for a maintenance interval missed; one per missed due date."""
-    return f"maintenance-missed-{elevator_code}-{due_date}"
+    return f"{MISSED_MAINTENANCE_PREFIX}{elevator_code}-{due_date}"
 
 
 class MissedMaintenanceState(TicketState):

@@ -170,9 +170,11 @@ async def _api(settings: Settings) -> None:
 async def _worker(settings: Settings) -> None:
     from elevator_orders.temporal import connect_client
     from worker.main import running_worker
+    from worker.schedules import ensure_credit_schedule
 
     with process_tracer(settings, "worker") as tracer:
         client = await connect_client(settings, tracer=tracer)
+        await ensure_credit_schedule(client, settings.temporal_task_queue)
         stop = asyncio.Event()
         _stop_on_signals(stop)
         async with running_worker(client, settings), _worker_metrics(settings):

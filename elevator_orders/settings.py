@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     alarm_mappings: dict[str, str] = Field(default_factory=dict)
     # How often the watch over monitoring devices looks for silent ones (the silence itself is a policy row).
     monitoring_sweep_seconds: float = Field(default=60.0, gt=0)
+    # The Chromium that prints the monthly district reports to PDF (Debian's `chromium`, with
+    # `fonts-noto-cjk` for the Chinese: `make browser` installs both).
+    chromium_path: str = "/usr/bin/chromium"
     # Overrides of the policy table, e.g. {"rescue.accept": 10} (minutes, or the row's unit).
     policy_overrides: dict[str, float] = Field(default_factory=dict)
     # Holidays and make-up working days for years the official calendar does not cover yet, one

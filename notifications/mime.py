@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 _CRLF = "\r\n"
 # A base64 encoded-word carries up to this many UTF-8 bytes: "=?utf-8?b?" + 52 + "?=" is 64
@@ -79,6 +81,53 @@ def multipart_alternative(headers: Sequence[tuple[str, str]], *, text: str, html
         f"--{boundary}--",
         "",
     ]
+    return _CRLF.join(lines).encode("ascii")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a mail (a monthly report's PDF)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+def multipart_mixed(
+    headers: Sequence[tuple[str, str]], *, text: str, html: str, attachments: Sequence[Attachment]
+) -> bytes:
+    """A message with the plain and HTML bodies first, then each attachment, base64-encoded."""
+    alternative = multipart_alternative([], text=text, html=html).decode("ascii")
+    # The nested part's own headers (its content type), then its body, as they follow `MIME-Version`.
+    nested = alternative.split(_CRLF, 1)[1]
+    parts = [
+        base64.encodebytes(item.data).decode("ascii").rstrip("\n").replace("\n", _CRLF)
+        for item in attachments
+    ]
+    digest = hashlib.sha256(nested.encode() + "".join(parts).encode()).hexdigest()[:24]
+    boundary = f"=_m{digest}"
+    for name, value in headers:
+        _check_wire_ready(name, value)
+    lines = [f"{name}: {value}" for name, value in headers]
+    lines += [
+        "MIME-Version: 1.0",
+        f'Content-Type: multipart/mixed; boundary="{boundary}"',
+        "",
+        f"--{boundary}",
+        nested,
+    ]
+    for item, body in zip(attachments, parts, strict=True):
+        # RFC 2231: the file's name in UTF-8, percent-encoded, so a Chinese name survives any relay.
+        name = quote(item.filename, safe="")
+        lines += [
+            f"--{boundary}",
+            f"Content-Type: {item.content_type}",
+            "Content-Transfer-Encoding: base64",
+            f"Content-Disposition: attachment; filename*=UTF-8''{name}",
+            "",
+            body,
+        ]
+    lines += [f"--{boundary}--", ""]
     return _CRLF.join(lines).encode("ascii")
 
 

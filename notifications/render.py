@@ -22,6 +22,7 @@ from jinja2.runtime import Context
 
 from domain.deadline_policy import DeadlinePolicy
 from domain.policies import PolicyRules, policy_rules
+from notifications.mime import Attachment
 
 # Every recipient is a Shanghai organisation, so times are shown in Shanghai time whatever the server zone.
 DISPLAY_TIMEZONE = "Asia/Shanghai"
@@ -42,6 +43,7 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def default_templates_dir() -> Path:

@@ -13,7 +13,7 @@ from email.utils import format_datetime, parseaddr
 import aiosmtplib
 
 from elevator_orders.clock import Clock, system_clock
-from notifications.mime import header_value, mailbox, multipart_alternative
+from notifications.mime import header_value, mailbox, multipart_alternative, multipart_mixed
 from notifications.render import RenderedMail
 
 MESSAGE_ID_DOMAIN = "elevator-orders"
@@ -80,22 +80,21 @@ class MailSender:
 
     def _build(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> bytes:
         """The multipart/alternative message, plain text and HTML, as it goes on the wire."""
-        return multipart_alternative(
-            [
-                ("From", self._from_header),
-                ("To", mailbox(*parseaddr(to))),
-                ("Subject", header_value(mail.subject)),
-                ("Date", format_datetime(self._clock())),
-                # Activity retries re-send the same notification; a stable id lets receivers drop duplicates.
-                ("Message-ID", message_id_for(idempotency_key)),
-                ("X-Idempotency-Key", header_value(idempotency_key)),
-                # RFC 3834: keeps out-of-office robots from replying to a no-reply platform address.
-                ("Auto-Submitted", "auto-generated"),
-            ],
-            # Base64 bodies survive relays without 8BITMIME, which plain UTF-8 Chinese text would not.
-            text=mail.text,
-            html=mail.html,
-        )
+        headers = [
+            ("From", self._from_header),
+            ("To", mailbox(*parseaddr(to))),
+            ("Subject", header_value(mail.subject)),
+            ("Date", format_datetime(self._clock())),
+            # Activity retries re-send the same notification; a stable id lets receivers drop duplicates.
+            ("Message-ID", message_id_for(idempotency_key)),
+            ("X-Idempotency-Key", header_value(idempotency_key)),
+            # RFC 3834: keeps out-of-office robots from replying to a no-reply platform address.
+            ("Auto-Submitted", "auto-generated"),
+        ]
+        if mail.attachments:
+            return multipart_mixed(headers, text=mail.text, html=mail.html, attachments=mail.attachments)
+        # Base64 bodies survive relays without 8BITMIME, which plain UTF-8 Chinese text would not.
+        return multipart_alternative(headers, text=mail.text, html=mail.html)
 
 
 class MailSession:

@@ -373,3 +373,25 @@ class ChannelDelivery(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CreditGrade(Base):
+    """A unit's credit grade for a month under one formula version, with what moved it (domain/credit.py)."""
+
+    __tablename__ = "credit_grades"
+
+    unit_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(40), primary_key=True)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True, index=True)
+    formula_version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    # A, B, C, D, or 样本不足 below the minimum sample.
+    grade: Mapped[str] = mapped_column(String(16))
+    points: Mapped[int] = mapped_column(Integer)
+    sample: Mapped[int] = mapped_column(Integer)
+    vetoed: Mapped[bool] = mapped_column(Boolean)
+    # Each rule as it applied: occurrences, points, source and the tickets behind it.
+    explanation: Mapped[list[dict[str, Any]]] = mapped_column(JsonType)
+    # Every figure of the month, each with its tickets.
+    figures: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    # When it was first computed; computing the month again leaves it, and everything else, as it was.
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -9,7 +9,9 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.channel_delivery import ChannelDeliveryLoop
+from activities.credit import CreditActivities
 from activities.deadlines import DeadlineActivities
+from activities.district_digests import DistrictDigests
 from activities.identities import IdentityActivities
 from activities.kind_activities import KindActivityContext, kind_activities
 from activities.notify import NotificationActivities
@@ -24,9 +26,11 @@ from elevator_orders.clock import Clock, system_clock
 from elevator_orders.official_calendar import load_working_day_calendar
 from elevator_orders.settings import Settings
 from notifications.channel_messages import ChannelMessages
+from notifications.district_digest import DigestRenderer
 from notifications.render import MailRenderer
 from notifications.sender import MailSender, SmtpConfig
 from store.channels import ChannelStore
+from store.credit_grades import CreditStore
 from store.database import Database
 from store.db import make_engine
 from store.identities import IdentityRepository
@@ -37,11 +41,13 @@ from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
 from worker.search_attributes import ensure_search_attributes
 from worker.workflow_runner import WorkerSandboxRunner
+from workflows.credit_grading import CreditGradingWorkflow
 from workflows.kind_modules import kind_workflows
 from workflows.mail_delivery import MailDeliveryWorkflow
 
-# Every kind's workflows, as its module declares them, and the mail delivery all kinds share.
-WORKFLOWS = [*kind_workflows(), MailDeliveryWorkflow]
+# Every kind's workflows, as its module declares them, the mail delivery all kinds share, and the
+# monthly credit grading.
+WORKFLOWS = [*kind_workflows(), MailDeliveryWorkflow, CreditGradingWorkflow]
 
 
 def mail_sender(settings: Settings, clock: Clock = system_clock) -> MailSender:
@@ -119,6 +125,8 @@ def build_activities(
         ),
         IdentityActivities(IdentityRepository(database, clock)),
         TicketOpening(client, task_queue),
+        CreditActivities(CreditStore(database), clock),
+        DistrictDigests(database, DigestRenderer(), sender, settings.chromium_path, clock),
         *kind_activities(KindActivityContext(client, task_queue, settings, clock, database)),
     ]
     return activity_objects

@@ -69,6 +69,7 @@ from workflows import complaint_models as cp
 from workflows import directive_models as dr
 from workflows import hazard_models as hz
 from workflows.complaint import ComplaintWorkflow
+from workflows.credit_grading import CreditGradingInput, CreditGradingWorkflow
 from workflows.directive import DirectiveWorkflow
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.fault_repair_models import ExtendInput, FixInput, NotFixableInput, ReasonInput, StepInput
@@ -626,6 +627,18 @@ async def _monitoring_watch_offline(client: Client, settings: Settings) -> None:
     await engine.dispose()
 
 
+async def _credit_grading_month_before(client: Client, settings: Settings) -> None:
+    # As the Schedule starts it: no month, so the run grades the month before its own start.
+    handle = await client.start_workflow(
+        CreditGradingWorkflow.run,
+        CreditGradingInput(),
+        id=f"credit-grading-{uuid.uuid4().hex}",
+        task_queue=settings.temporal_task_queue,
+    )
+    await handle.result()
+    await _save(handle, "credit_grading_month_before")
+
+
 SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[str, float]], ...] = (
     ("rescue_closed_with_joined_reports", _closed_with_joined_reports, {}),
     ("rescue_cancelled", _cancelled, {}),
@@ -663,6 +676,7 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("hazard_every_path_search_attributes", _hazard_every_path_search_attributes, {}),
     ("directive_every_path_allocated_number", _directive_allocated_number, {}),
     ("monitoring_watch_offline", _monitoring_watch_offline, {"hazard.monitoring_offline": 0.05}),
+    ("credit_grading_month_before", _credit_grading_month_before, {}),
 )
 
 

@@ -51,6 +51,7 @@ def test_histories_are_saved() -> None:
         "rescue_closed_search_attributes",
         "rescue_every_breach_search_attributes",
         "hazard_every_path_search_attributes",
+        "credit_grading_month_before",
     } <= set(HISTORIES)
 
 
