@@ -20,6 +20,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.deps import AppResources
 from api.errors import install_error_handlers
 from api.kind_routers import kind_routers
+from api.pages import credit as credit_page
 from api.pages import inbox as inbox_page
 from api.pages import maintenance as maintenance_page
 from api.pages import public as public_pages
@@ -147,6 +148,7 @@ def create_app(
     app.include_router(inbox_page.router)
     app.include_router(maintenance_page.router)
     app.include_router(regulator_page.router)
+    app.include_router(credit_page.router)
     app.include_router(health.router)
     app.include_router(metrics.router)
 

@@ -9,7 +9,10 @@ from fastapi import Query
 from pydantic import BaseModel, ConfigDict
 
 Month = Annotated[
-    str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="A month in Shanghai time, e.g. 2026-11")
+    str,
+    Query(
+        pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="A month in Shanghai time, e.g. 2026-11 (2000-2099)"
+    ),
 ]
 
 
@@ -62,3 +65,10 @@ class GradeOut(BaseModel):
 class GradeDetailOut(GradeOut):
     explanation: list[ScoreLineOut]
     figures: dict[str, FigureOut]
+
+
+class GradedOut(BaseModel):
+    month: str
+    formula_version: str
+    # "<role>:<unit>" -> its grade.
+    grades: dict[str, str]

@@ -24,6 +24,9 @@ CREDIT_GRADING_WORKFLOW = "CreditGrading"
 class CreditGradingInput:
     # `2026-11`; None: the month before the run's start (what the Schedule sends).
     month: str | None = None
+    # The Schedule's monthly run mails the districts their digests; a regulator's preview of a month
+    # under way does not (the month's digest goes out once, when it is over).
+    mail_digests: bool = True
 
 
 @workflow.defn(name=CREDIT_GRADING_WORKFLOW)
@@ -37,6 +40,8 @@ class CreditGradingWorkflow:
             result_type=GradeUnitsResult,
             start_to_close_timeout=timedelta(minutes=10),
         )
+        if not input.mail_digests:
+            return result
         # Then each district's regulators get the month's digest, with the grades just stored.
         await workflow.execute_activity(
             MAIL_DISTRICT_DIGESTS,

@@ -175,3 +175,13 @@ def overdue_chart(per_day: Sequence[tuple[date, int]]) -> BarChart:
             for day, count in per_day
         ]
     )
+
+
+def bucket_chart(buckets: Sequence[tuple[str, float, bool]], unit: str) -> BarChart:
+    """One bar per bucket (label, count, past a limit), e.g. 困人救援 by minutes to arrival."""
+    return _chart([(label, value, f"{label}{unit}：{value:g}", late) for label, value, late in buckets])
+
+
+def month_chart(per_month: Sequence[tuple[str, float]], what: str) -> BarChart:
+    """One bar per month, oldest left: `what` of each (e.g. units graded C or D)."""
+    return _chart([(month[2:], value, f"{month}：{what} {value:g}", False) for month, value in per_month])

@@ -10,7 +10,8 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, status
 
-from api.credit_schemas import FormulaOut, GradeDetailOut, GradeOut, Month, RuleOut
+from api.credit_schemas import FormulaOut, GradeDetailOut, GradedOut, GradeOut, Month, RuleOut
+from api.credit_service import grade_month_now
 from api.deps import CurrentPrincipal, Resources
 from api.schemas import ErrorOut
 from domain.credit import FORMULA, FORMULA_VERSION, GRADE_BANDS, MIN_SAMPLE
@@ -71,3 +72,12 @@ async def unit_grade(
     if not found:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no grade of {unit_id!r} for {month}")
     return [GradeDetailOut.model_validate(grade) for grade in found]
+
+
+@router.post("/grades/compute", response_model=GradedOut, responses=_ERRORS)
+async def compute_grades(month: Month, principal: CurrentPrincipal, resources: Resources) -> GradedOut:
+    """Grade every unit for the month now (a month under way: the steps so far); regulators only."""
+    if not is_regulator(principal):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="grades are computed by regulators")
+    result = await grade_month_now(resources, month)
+    return GradedOut(month=result.month, formula_version=result.formula_version, grades=result.grades)

@@ -12,10 +12,10 @@ from fastapi import APIRouter, HTTPException, Response, status
 
 from api.credit_schemas import Month
 from api.credit_sheets import Sheet, csv_bytes, grade_sheets, ticket_sheet, xlsx
-from api.deps import CurrentPrincipal, Resources
+from api.deps import AppResources, CurrentPrincipal, Resources
 from api.schemas import ErrorOut
 from domain.credit_model import Period
-from domain.permissions import is_regulator, reads_metadata_only
+from domain.permissions import Principal, is_regulator, reads_metadata_only
 from domain.roles import OrganisationKind
 from store.credit_grades import CreditStore
 from store.month_tickets import month_tickets
@@ -49,6 +49,12 @@ async def ticket_sheet_download(
     format: Format, month: Month, principal: CurrentPrincipal, resources: Resources
 ) -> Response:
     """The month's tickets: opened, accepted, on site and closed times, and the clocks each missed."""
+    return await ticket_download(resources, principal, month, format)
+
+
+async def ticket_download(
+    resources: AppResources, principal: Principal, month: str, format: Format
+) -> Response:
     if not is_regulator(principal):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="the month's ticket sheet is for regulators")
     city = principal.organisation_kind is OrganisationKind.CITY_REGULATOR
@@ -62,6 +68,12 @@ async def grade_sheet_download(
     format: Format, month: Month, principal: CurrentPrincipal, resources: Resources
 ) -> Response:
     """The month's grades with every figure, and (XLSX) the rules that cost each unit its points."""
+    return await grade_download(resources, principal, month, format)
+
+
+async def grade_download(
+    resources: AppResources, principal: Principal, month: str, format: Format
+) -> Response:
     if reads_metadata_only(principal):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="the platform operator does not see units' grades"
