@@ -31,9 +31,9 @@ TEMPORAL_SERVER_BIN := $(TEMPORAL_SERVER_DIR)/bin/temporal-server
 
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders tests
+TYPED_PACKAGES := domain workflows activities notifications store api worker elevator_orders tests faults
 
-.PHONY: help venv test-server temporal-server postgres browser lint typecheck test test-as-of run format clean bench bench-full
+.PHONY: help venv test-server temporal-server postgres browser lint typecheck test test-as-of run format clean bench bench-full faults
 
 help: ## List the targets
 	@printf 'Usage: make TARGET\n\n'
@@ -170,6 +170,9 @@ test-as-of: venv test-server postgres ## The date-dependent tests as of AS_OF (a
 # workflow's source again for every run it loads (8% of the worker's time opening hazards), and this
 # machine's PYTHONDONTWRITEBYTECODE=1 would keep any bytecode from being written.
 BENCH_ENV = env -u PYTHONDONTWRITEBYTECODE PYTHONPATH=.
+
+faults: venv postgres ## Lifecycles under killed workers and stopped Temporal, PostgreSQL and SMTP (~4 min)
+	$(VENV_BIN)/python -m faults.run
 
 bench: venv postgres ## Short benchmarks (< 10 minutes): every goal at small sizes
 	$(BENCH_ENV) $(VENV_BIN)/python bench/run.py --short

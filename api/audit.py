@@ -21,6 +21,7 @@ guessed. Tracking tokens in paths are never written.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -29,6 +30,7 @@ from fastapi import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.errors import STORE_UNAVAILABLE
 from domain.permissions import Principal
 from domain.roles import PUBLIC_ACTOR
 from store.audit import AuditEntry, Outcome, payload_digest
@@ -48,6 +50,8 @@ _TARGET_LENGTH = 200
 _PRINCIPAL = "audit_principal"
 _CLAIMED_ACTOR = "audit_claimed_actor"
 _AUDITED = "audit_appended"
+
+logger = logging.getLogger(__name__)
 
 
 def remember_principal(request: Request, principal: Principal | None) -> None:
@@ -151,7 +155,14 @@ class _Exchange:
             # The ticket id is in the answer (a small JSON body): hold it back until the row is in.
             self._held_start = start
             return
-        await self.append(_outcome(self.status), ticket_id=ticket_id)
+        try:
+            await self.append(_outcome(self.status), ticket_id=ticket_id)
+        except STORE_UNAVAILABLE:
+            # A request turned away because the database is away did nothing, and its row cannot be
+            # written either: the 503 goes out, and the log says what the trail could not hold.
+            if self.status != 503:
+                raise
+            logger.warning("audit row of a refused request not written: the database is unavailable")
         await self._send(start)
 
     async def _release(self) -> None:

@@ -6,6 +6,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+import asyncpg
+import sqlalchemy.exc
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -102,7 +104,29 @@ def _unavailable() -> JSONResponse:
     )
 
 
+# What a request meets while the read model's database is away or restarting: not the request's fault.
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.InterfaceError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
+
+
+async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+    logger.warning("read model unavailable: %s", exc)
+    return JSONResponse(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        content={"detail": "the read model (database) is unavailable; try again shortly"},
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for error in STORE_UNAVAILABLE:
+        app.add_exception_handler(error, _store_unavailable)
     app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
     app.add_exception_handler(TicketNotActionable, _not_actionable)
     app.add_exception_handler(RPCError, _rpc_error)

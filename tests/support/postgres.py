@@ -133,11 +133,15 @@ def _init_cluster(binaries: _Binaries, root: Path, data_dir: Path) -> None:
         _run([*base, "--locale=C", "--no-sync"], root, "initdb")
 
 
-def _start(binaries: _Binaries, root: Path, data_dir: Path, socket_dir: Path, log_file: Path) -> int:
+def _start(
+    binaries: _Binaries, root: Path, data_dir: Path, socket_dir: Path, log_file: Path, port: int | None = None
+) -> int:
+    """Start the server on `port` (a restart), or on a free port found here."""
     attempt = 1
+    fixed = port
     while True:
         # Another process may take the port between our probe and the server's bind: retry on a new one.
-        port = _free_loopback_port()
+        port = fixed or _free_loopback_port()
         # pg_ctl hands -o to a shell, hence the quoting.
         options = (
             f"-p {port} -c listen_addresses=127.0.0.1 -k {shlex.quote(str(socket_dir))} "
@@ -150,7 +154,7 @@ def _start(binaries: _Binaries, root: Path, data_dir: Path, socket_dir: Path, lo
             return port
         except PostgresUnavailableError as error:
             log = log_file.read_text(errors="replace") if log_file.exists() else ""
-            if "already in use" in log and attempt < _START_ATTEMPTS:
+            if "already in use" in log and attempt < _START_ATTEMPTS and fixed is None:
                 attempt += 1
                 continue
             raise PostgresUnavailableError(f"{error}\nserver log:\n{log}") from None
@@ -221,3 +225,44 @@ async def fresh_database(server_url: str) -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@dataclass
+class RestartablePostgres:
+    """A throwaway server the caller stops and starts again on the same port (an outage of the read model)."""
+
+    url: str
+    _binaries: _Binaries
+    _root: Path
+    _port: int
+
+    def stop(self) -> None:
+        _stop(self._binaries, self._root, self._root / "data")
+
+    def start(self) -> None:
+        root = self._root
+        _start(self._binaries, root, root / "data", root / "socket", root / "server.log", port=self._port)
+
+
+@contextlib.contextmanager
+def restartable_postgres() -> Iterator[RestartablePostgres]:
+    """Like `throwaway_postgres`, with `stop()` and `start()`; deleted on exit."""
+    binaries = find_binaries()
+    root = _make_root_dir()
+    data_dir = root / "data"
+    socket_dir = root / "socket"
+    try:
+        _init_cluster(binaries, root, data_dir)
+        socket_dir.mkdir()
+        _give_to_server_user(socket_dir)
+        port = _start(binaries, root, data_dir, socket_dir, root / "server.log")
+        server = RestartablePostgres(
+            f"postgresql+asyncpg://postgres@127.0.0.1:{port}/postgres", binaries, root, port
+        )
+        try:
+            yield server
+        finally:
+            with contextlib.suppress(PostgresUnavailableError, subprocess.TimeoutExpired):
+                server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
