@@ -30,7 +30,7 @@ from fastapi import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import STORE_UNAVAILABLE
+from api.errors import store_unavailable
 from domain.permissions import Principal
 from domain.roles import PUBLIC_ACTOR
 from store.audit import AuditEntry, Outcome, payload_digest
@@ -157,12 +157,15 @@ class _Exchange:
             return
         try:
             await self.append(_outcome(self.status), ticket_id=ticket_id)
-        except STORE_UNAVAILABLE:
-            # A request turned away because the database is away did nothing, and its row cannot be
-            # written either: the 503 goes out, and the log says what the trail could not hold.
-            if self.status != 503:
+        except Exception as error:
+            # A request refused (4xx, 5xx) did nothing, and while the database is away its row cannot be
+            # written either: the refusal goes out, and the log says what the trail could not hold. An
+            # action that took effect without its row is an error the client sees.
+            if self.status < 400 or not store_unavailable(error):
                 raise
-            logger.warning("audit row of a refused request not written: the database is unavailable")
+            logger.warning(
+                "audit row of a refused request (%s) not written: the database is unavailable", self.status
+            )
         await self._send(start)
 
     async def _release(self) -> None:

@@ -82,10 +82,23 @@ async def _not_actionable(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# The error detail the server attaches when a workflow cannot take an Update until its next task.
+_WORKFLOW_NOT_READY = b"WorkflowNotReadyFailure"
+
+
 async def _rpc_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RPCError)
     if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
         return _unavailable()
+    if exc.status is RPCStatusCode.FAILED_PRECONDITION and _WORKFLOW_NOT_READY in exc.raw_grpc_status:
+        # Its last workflow task failed (a worker died holding it, a store call timed out): the server
+        # takes no Update until a worker has run the next one, moments later.
+        logger.warning("ticket's workflow not ready for an Update: %s", exc.message)
+        return JSONResponse(
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            content={"detail": "the ticket's workflow is recovering from a failed task; try again shortly"},
+            headers={"Retry-After": "2"},
+        )
     logger.error("Temporal call failed: %s", exc, exc_info=exc)
     return JSONResponse(
         status_code=status.HTTP_502_BAD_GATEWAY, content={"detail": f"workflow service error: {exc.message}"}
@@ -104,8 +117,8 @@ def _unavailable() -> JSONResponse:
     )
 
 
-# What a request meets while the read model's database is away or restarting: not the request's fault.
-STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+# Errors of the connection, not of a statement: the read model's database is away or restarting.
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionError,
     asyncpg.PostgresConnectionError,
     asyncpg.CannotConnectNowError,
@@ -113,9 +126,38 @@ STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
 )
+# What a handler is installed for; each is answered 503 only when `store_unavailable` says so.
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    ConnectionError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    sqlalchemy.exc.DBAPIError,
+)
 
 
-async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
+def store_unavailable(error: BaseException) -> bool:
+    """Whether a database error is the connection's (the database away or restarting), not the statement's."""
+    seen: BaseException | None = error
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, _CONNECTION_ERRORS):
+            return True
+        if isinstance(seen, sqlalchemy.exc.DBAPIError):
+            if seen.connection_invalidated:
+                return True
+            seen = seen.orig
+            continue
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+async def _store_error(_request: Request, exc: Exception) -> JSONResponse:
+    if not store_unavailable(exc):
+        logger.error("database error", exc_info=exc)
+        return JSONResponse(
+            status_code=status.HTTP_500_INTERNAL_SERVER_ERROR, content={"detail": "internal error"}
+        )
     logger.warning("read model unavailable: %s", exc)
     return JSONResponse(
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -126,7 +168,7 @@ async def _store_unavailable(_request: Request, exc: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     for error in STORE_UNAVAILABLE:
-        app.add_exception_handler(error, _store_unavailable)
+        app.add_exception_handler(error, _store_error)
     app.add_exception_handler(WorkflowUpdateFailedError, _update_failed)
     app.add_exception_handler(TicketNotActionable, _not_actionable)
     app.add_exception_handler(RPCError, _rpc_error)

@@ -173,10 +173,21 @@ async def _worker(settings: Settings) -> None:
     from worker.schedules import ensure_credit_schedule
 
     with process_tracer(settings, "worker") as tracer:
-        client = await connect_client(settings, tracer=tracer)
-        await ensure_credit_schedule(client, settings.temporal_task_queue)
         stop = asyncio.Event()
         _stop_on_signals(stop)
+        # A worker started while Temporal restarts waits for it, as its running clients do, instead of
+        # exiting (found by `make faults`: a replacement worker started during the outage died).
+        while True:
+            try:
+                client = await connect_client(settings, tracer=tracer)
+                break
+            except RuntimeError as error:
+                logger.warning("Temporal not reachable (%s); trying again in 1 s", error)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 1.0)
+                if stop.is_set():
+                    return
+        await ensure_credit_schedule(client, settings.temporal_task_queue)
         async with running_worker(client, settings), _worker_metrics(settings):
             freeze_startup_objects()
             logger.info("worker polling task queue %s", settings.temporal_task_queue)

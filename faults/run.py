@@ -72,7 +72,7 @@ class FaultPlan:
 
     @classmethod
     def full(cls) -> FaultPlan:
-        return cls(200, 40, (8, 20), (20, 10), (45, 60), (30, 120), (1.0, 4.0), 420)
+        return cls(200, 200, (6, 15), (10, 10), (25, 60), (15, 120), (4.0, 15.0), 420)
 
     @classmethod
     def short(cls) -> FaultPlan:
@@ -122,7 +122,8 @@ class Outcome:
             ),
             (
                 "tickets",
-                f"{self.plan.lifecycles} lifecycles, {self.closed} closed, {len(self.failed_lifecycles)} failed",
+                f"{self.plan.lifecycles} lifecycles ({self.plan.concurrency} at once), {self.closed} closed, "
+                f"{len(self.failed_lifecycles)} failed",
             ),
             ("mails", f"{self.mails_queued} queued, {self.mails_received} received"),
             ("lost", str(len(self.mails_lost) + len(self.failed_lifecycles))),
