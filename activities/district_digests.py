@@ -24,7 +24,7 @@ from store.credit_grades import CreditStore
 from store.database import Database
 from store.mail_log import MailLog
 from store.models import CreditGrade, Organisation, Ticket
-from store.month_tickets import MonthTicket, month_tickets
+from store.month_tickets import MonthTicket, arrival_minutes, month_tickets
 
 
 def build_digest(
@@ -45,11 +45,6 @@ def build_digest(
             overdue=sum(1 for t in group if t.overdue_steps),
         )
         for kind, group in by_kind.items()
-    ]
-    arrivals = [
-        round((ticket.arrived_at - ticket.opened_at).total_seconds() / 60, 1)
-        for ticket in tickets
-        if ticket.kind == TicketKind.RESCUE.value and ticket.arrived_at is not None
     ]
     served = {unit for ticket in tickets for unit in (ticket.use_unit_id, ticket.maintenance_unit_id)}
     units = [
@@ -73,7 +68,7 @@ def build_digest(
         if ticket.overdue_steps
     ]
     name = DISTRICTS_ZH.get(district, district)
-    return DistrictDigest(district, name, period.month, counts, arrivals, units, late)
+    return DistrictDigest(district, name, period.month, counts, arrival_minutes(tickets), units, late)
 
 
 class DistrictDigests:
@@ -92,25 +87,21 @@ class DistrictDigests:
         self._sent = MailLog(database)
         self._now = now
 
-    async def digest(self, district: str, month: str) -> tuple[DistrictDigest, str]:
-        """The district's digest of the month, and its HTML."""
-        period = Period.of(month)
-        credit = CreditStore(self._database)
-        tickets = await month_tickets(self._database, period, district)
-        digest = build_digest(
-            district, period, tickets, await credit.grades(month), await credit.organisation_names()
-        )
-        return digest, self._renderer.html(digest)
-
     @activity.defn(name=MAIL_DISTRICT_DIGESTS)
     async def mail_district_digests(self, input: DistrictDigestsInput) -> DistrictDigestsResult:
         # Once per district and month: a retry, or the month graded again, finds it in the sent log.
         sent = []
-        for district, regulator in await self._districts(Period.of(input.month)):
+        period = Period.of(input.month)
+        credit = CreditStore(self._database)
+        # The month's grades and the units' names serve every district's digest: read once.
+        grades, names = await credit.grades(input.month), await credit.organisation_names()
+        for district, regulator in await self._districts(period):
             key = f"district-digest:{district}:{input.month}"
             if await self._sent.was_sent(key):
                 continue
-            digest, html = await self.digest(district, input.month)
+            tickets = await month_tickets(self._database, period, district)
+            digest = build_digest(district, period, tickets, grades, names)
+            html = self._renderer.html(digest)
             pdf = await html_to_pdf(html, self._chromium)
             mail = RenderedMail(
                 subject=digest.title,

@@ -9,6 +9,7 @@ district with their credit grades, and the tickets that missed a clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,14 @@ ARRIVAL_BUCKETS: tuple[tuple[str, float, float], ...] = (
     (">30", 30, float("inf")),
 )
 _CHART_WIDTH, _CHART_HEIGHT, _BAR_GAP, _BASE = 480, 200, 24, 170
+
+
+def arrival_buckets(minutes: Sequence[float]) -> list[tuple[str, int, bool]]:
+    """How many arrivals fell in each bucket: (label, count, past the limit)."""
+    return [
+        (label, sum(1 for value in minutes if low <= value < high), low >= 30)
+        for label, low, high in ARRIVAL_BUCKETS
+    ]
 
 
 @dataclass(frozen=True)
@@ -77,10 +86,7 @@ class DistrictDigest:
         return f"{self.district_name}电梯工单月报（{year}年{int(month)}月）"
 
     def arrival_bars(self) -> list[ChartBar]:
-        counts = [
-            (label, sum(1 for value in self.arrival_minutes if low <= value < high), low >= 30)
-            for label, low, high in ARRIVAL_BUCKETS
-        ]
+        counts = arrival_buckets(self.arrival_minutes)
         tallest = max((count for _, count, _ in counts), default=0) or 1
         width = (_CHART_WIDTH - _BAR_GAP * (len(counts) + 1)) / len(counts)
         bars = []

@@ -122,13 +122,23 @@ class CreditStore:
         )
 
     async def grades(self, month: str, unit_id: str | None = None) -> list[CreditGrade]:
-        def work(session: Session) -> list[CreditGrade]:
+        return (await self.grades_by_month([month], unit_id))[month]
+
+    async def grades_by_month(
+        self, months: Sequence[str], unit_id: str | None = None
+    ) -> dict[str, list[CreditGrade]]:
+        """Each month's grades (of one unit, or of all), in one query; a month with none maps to []."""
+
+        def work(session: Session) -> dict[str, list[CreditGrade]]:
             query = select(CreditGrade).where(
-                CreditGrade.month == month, CreditGrade.formula_version == FORMULA_VERSION
+                CreditGrade.month.in_(list(months)), CreditGrade.formula_version == FORMULA_VERSION
             )
             if unit_id is not None:
                 query = query.where(CreditGrade.unit_id == unit_id)
-            return list(session.scalars(query.order_by(CreditGrade.role, CreditGrade.unit_id)).all())
+            found: dict[str, list[CreditGrade]] = {month: [] for month in months}
+            for grade in session.scalars(query.order_by(CreditGrade.role, CreditGrade.unit_id)):
+                found[grade.month].append(grade)
+            return found
 
         return await self._database.read(work)
 

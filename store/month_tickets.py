@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from domain.credit_model import Period
+from domain.kinds import TicketKind
 from store.database import Database
 from store.models import Ticket, TicketEvent
 
@@ -87,3 +88,12 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=UTC)
+
+
+def arrival_minutes(tickets: Sequence[MonthTicket]) -> list[float]:
+    """Minutes from opening to arrival of each 困人救援 with an arrival, to a tenth of a minute."""
+    return [
+        round((ticket.arrived_at - ticket.opened_at).total_seconds() / 60, 1)
+        for ticket in tickets
+        if ticket.kind == TicketKind.RESCUE.value and ticket.arrived_at is not None
+    ]

@@ -20,13 +20,12 @@ from api.routers.credit_exports import Format, grade_download, ticket_download
 from domain.credit import FIGURE_LABELS, FORMULA_VERSION
 from domain.credit_model import SHANGHAI, Period, UnitRole
 from domain.districts import DISTRICTS_ZH
-from domain.kinds import TicketKind
 from domain.permissions import is_regulator
 from domain.roles import OrganisationKind
-from notifications.district_digest import ARRIVAL_BUCKETS
+from notifications.district_digest import arrival_buckets
 from store.credit_grades import CreditStore
 from store.models import CreditGrade
-from store.month_tickets import month_tickets
+from store.month_tickets import arrival_minutes, month_tickets
 
 router = APIRouter(prefix="/app/credit", include_in_schema=False)
 
@@ -78,7 +77,9 @@ async def credit_list(
     month = month or Period.before(resources.clock()).month
     store = CreditStore(resources.database)
     names = await store.organisation_names()
-    grades = await store.grades(month)
+    # The trend's last month is the one shown: one query for all six.
+    history = await store.grades_by_month(_months_back(month, TREND_MONTHS))
+    grades = history[month]
     principal = session.principal
     # A district regulator sees its district; the city regulator any one district, or the whole city.
     if principal.organisation_kind is OrganisationKind.DISTRICT_REGULATOR:
@@ -94,19 +95,10 @@ async def credit_list(
         and (not grade or g.grade == grade)
         and (scope is None or g.unit_id in served)
     ]
-    arrivals = [
-        (ticket.arrived_at - ticket.opened_at).total_seconds() / 60
-        for ticket in tickets
-        if ticket.kind == TicketKind.RESCUE.value and ticket.arrived_at is not None
-    ]
     buckets = [
-        (label, float(sum(1 for m in arrivals if low <= m < high)), low >= 30)
-        for label, low, high in ARRIVAL_BUCKETS
+        (label, float(count), late) for label, count, late in arrival_buckets(arrival_minutes(tickets))
     ]
-    trend = [
-        (past, float(sum(1 for g in await store.grades(past) if g.grade in ("C", "D"))))
-        for past in _months_back(month, TREND_MONTHS)
-    ]
+    trend = [(past, float(sum(1 for g in found if g.grade in ("C", "D")))) for past, found in history.items()]
     return staff_page(
         request,
         "credit/list.html",
@@ -164,8 +156,9 @@ async def unit_page(
     month = month or Period.before(resources.clock()).month
     store = CreditStore(resources.database)
     names = await store.organisation_names()
-    grades = await store.grades(month, unit_id)
-    history = {past: await store.grades(past, unit_id) for past in _months_back(month, TREND_MONTHS)}
+    # The trend's last month is the one shown: one query for all six.
+    history = await store.grades_by_month(_months_back(month, TREND_MONTHS), unit_id)
+    grades = history[month]
     roles = []
     for grade in grades:
         trend = [
