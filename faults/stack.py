@@ -74,11 +74,14 @@ class TemporalServer:
 class AppProcess:
     """`elevator-orders <command>` with the stack's environment."""
 
-    def __init__(self, command: str, environment: dict[str, str], workdir: Path) -> None:
+    def __init__(
+        self, command: str, environment: dict[str, str], workdir: Path, log: Path | None = None
+    ) -> None:
+        """Output goes to `log` (appended to: processes may share one), or to a file of its own in `workdir`."""
         self.command = command
         self._environment = environment
         self._workdir = workdir
-        self.log = workdir / f"{command}-{uuid.uuid4().hex[:6]}.log"
+        self.log = log or workdir / f"{command}-{uuid.uuid4().hex[:6]}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections import Counter
@@ -20,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from api.rescue_service import open_rescue
 from domain.channels import EventFilter, SubscriptionState
 from elevator_orders.settings import Settings
+from faults.stack import AppProcess
 from notifications.webhook_signing import DELIVERY_HEADER, EVENT_HEADER
 from store.channels import ChannelStore
 from store.database import Database
@@ -44,45 +41,19 @@ USE_UNIT = "uu-jingan@demo.elevator-orders.example"
 MAINTENANCE = "mu-pujiang@demo.elevator-orders.example"
 
 
-class WorkerProcess:
+def worker_process(settings: Settings, temporal_address: str, log: Path) -> AppProcess:
     """`elevator-orders worker` as its own OS process, the way it runs in production."""
-
-    def __init__(self, settings: Settings, temporal_address: str, log: Path) -> None:
-        self._command = [str(Path(sys.executable).parent / "elevator-orders"), "worker"]
-        self._env = {
-            **os.environ,
-            "TEMPORAL_ADDRESS": temporal_address,
-            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "DATABASE_URL": settings.effective_database_url,
-            "SMTP_HOST": settings.smtp_host,
-            "SMTP_PORT": str(settings.smtp_port),
-            "VAR_DIR": str(settings.var_dir),
-            # The key the test's clients encrypt with: without it the worker could not read a payload.
-            "PAYLOAD_ENCRYPTION_KEY": settings.payload_encryption_key.get_secret_value(),
-        }
-        self._log = log
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        with self._log.open("ab") as log:
-            self.process = subprocess.Popen(
-                self._command, env=self._env, stdout=log, stderr=subprocess.STDOUT
-            )
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no flushing; the crash a power cut causes."""
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+    environment = {
+        "TEMPORAL_ADDRESS": temporal_address,
+        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
+        "DATABASE_URL": settings.effective_database_url,
+        "SMTP_HOST": settings.smtp_host,
+        "SMTP_PORT": str(settings.smtp_port),
+        "VAR_DIR": str(settings.var_dir),
+        # The key the test's clients encrypt with: without it the worker could not read a payload.
+        "PAYLOAD_ENCRYPTION_KEY": settings.payload_encryption_key.get_secret_value(),
+    }
+    return AppProcess("worker", environment, log.parent, log=log)
 
 
 @pytest.fixture
@@ -171,8 +142,8 @@ async def _crash_a_worker_mid_rescue(
     client = dev_server.client
     address = client.service_client.config.target_host
     url = settings.effective_database_url
-    first = WorkerProcess(settings, address, worker_log)
-    second = WorkerProcess(settings, address, worker_log)
+    first = worker_process(settings, address, worker_log)
+    second = worker_process(settings, address, worker_log)
     first.start()
     try:
         receipt = await open_rescue(
