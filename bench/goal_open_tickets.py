@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import Bench, GoalResult, app_process, at_least, at_most, closed_loop, ratio, wait_for_log
+from mail_sink import MailSink
 from sqlalchemy import func, select
 from temporalio.client import Client
 
@@ -28,7 +29,6 @@ from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.models import Ticket
 from store.seed import seed_demo_data
-from tests.support.smtp import MailCatcher
 
 FULL_WAITING = 100_000
 SHORT_WAITING = 1_500
@@ -123,7 +123,7 @@ async def open_tickets_stack(bench: Bench) -> AsyncIterator[tuple[subprocess.Pop
         await engine.dispose()
     queue = f"bench-open-{uuid.uuid4().hex[:8]}"
     config = bench.env.client.service_client.config
-    with MailCatcher() as mail:
+    with MailSink() as mail:
         env = {
             "DATABASE_URL": url,
             "TEMPORAL_ADDRESS": config.target_host,
