@@ -19,12 +19,10 @@ import logging
 import math
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib.metadata import version
@@ -49,6 +47,7 @@ from api.server import api_server
 from elevator_orders.devstack import TEMPORAL_SQLITE_PRAGMAS
 from elevator_orders.settings import Settings
 from elevator_orders.temporal import data_converter
+from faults.stack import AppProcess
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.models import Elevator, Ticket
@@ -365,7 +364,7 @@ class Bench:
                     await wait_for_log(worker, "worker polling task queue")
                     api = stack.enter_context(app_process("api", environment, self.workdir))
                     await _wait_answering(api, f"http://{LOOPBACK}:{api_port}/healthz")
-                    pids |= {"worker": worker.process.pid, "api": api.process.pid}
+                    pids |= {"worker": worker.running.pid, "api": api.running.pid}
                 else:
                     await stack.enter_async_context(running_worker(client, settings))
                     server = api_server(
@@ -424,43 +423,11 @@ class Bench:
         return environment | {key.upper(): str(value) for key, value in overrides.items()}
 
 
-@dataclass
-class AppProcess:
-    """A process of the app (`elevator-orders <command>`) and the file its output goes to."""
-
-    command: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def check_running(self) -> None:
-        if self.process.poll() is not None:
-            raise RuntimeError(f"{self.command} exited with {self.process.returncode}:\n{self.output()}")
-
-
-@contextlib.contextmanager
-def app_process(command: str, environment: dict[str, str], workdir: Path) -> Iterator[AppProcess]:
+def app_process(
+    command: str, environment: dict[str, str], workdir: Path
+) -> contextlib.AbstractContextManager[AppProcess]:
     """`elevator-orders <command>` in its own process (cwd: the bench workdir, so no developer .env)."""
-    log = workdir / f"{command}-{uuid.uuid4().hex[:6]}.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "elevator-orders"), command],
-            cwd=workdir,
-            env={**os.environ, **environment},
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield AppProcess(command, process, log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    return AppProcess(command, environment, workdir).started()
 
 
 async def wait_for_log(app: AppProcess, line: str, timeout: float = 60) -> None:  # noqa: ASYNC109

@@ -136,7 +136,7 @@ async def open_tickets_stack(bench: Bench) -> AsyncIterator[tuple[subprocess.Pop
         }
         with app_process("worker", env, bench.workdir) as worker:
             await wait_for_log(worker, "worker polling task queue", WORKER_START_SECONDS)
-            yield worker.process, queue, database
+            yield worker.running, queue, database
 
 
 async def _stored_tickets(url: str) -> int:

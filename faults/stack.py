@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
@@ -93,6 +93,30 @@ class AppProcess:
                 stdout=output,
                 stderr=subprocess.STDOUT,
             )
+
+    @property
+    def running(self) -> subprocess.Popen[bytes]:
+        """The process started last; an error before `start`."""
+        if self.process is None:
+            raise RuntimeError(f"{self.command} was not started")
+        return self.process
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def check_running(self) -> None:
+        """Raise, with what the process printed, if it has exited."""
+        if self.running.poll() is not None:
+            raise RuntimeError(f"{self.command} exited with {self.running.returncode}:\n{self.output()}")
+
+    @contextlib.contextmanager
+    def started(self) -> Iterator[AppProcess]:
+        """Started for the block, stopped (SIGTERM, then SIGKILL after 30 s) when it ends."""
+        self.start()
+        try:
+            yield self
+        finally:
+            self.stop()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flushing, the crash a power cut causes."""
