@@ -45,7 +45,7 @@ from api.app import create_app
 from api.security import issue_token
 from api.server import api_server
 from elevator_orders.devstack import TEMPORAL_SQLITE_PRAGMAS
-from elevator_orders.settings import Settings
+from elevator_orders.settings import Settings, child_environment
 from elevator_orders.temporal import data_converter
 from faults.stack import AppProcess
 from store.db import make_engine, make_sessionmaker
@@ -359,7 +359,7 @@ class Bench:
                 pids["temporal server"] = server_pid
             async with contextlib.AsyncExitStack() as stack:
                 if processes:
-                    environment = self.app_environment(settings, settings_overrides or {})
+                    environment = self.app_environment(settings)
                     worker = stack.enter_context(app_process("worker", environment, self.workdir))
                     await wait_for_log(worker, "worker polling task queue")
                     api = stack.enter_context(app_process("api", environment, self.workdir))
@@ -404,23 +404,13 @@ class Bench:
                     processes=pids,
                 )
 
-    def app_environment(self, settings: Settings, overrides: dict[str, Any]) -> dict[str, str]:
+    def app_environment(self, settings: Settings) -> dict[str, str]:
         """The environment that gives `elevator-orders api|worker` these settings, on this dev server."""
         config = self.env.client.service_client.config
-        environment = {
-            "DATABASE_URL": settings.effective_database_url,
+        return child_environment(settings) | {
             "TEMPORAL_ADDRESS": config.target_host,
             "TEMPORAL_NAMESPACE": self.env.client.namespace,
-            "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-            "SMTP_HOST": settings.smtp_host,
-            "SMTP_PORT": str(settings.smtp_port),
-            "VAR_DIR": str(settings.var_dir),
-            "API_HOST": settings.api_host,
-            "API_PORT": str(settings.api_port),
-            "PUBLIC_RATE_PER_MINUTE": str(settings.public_rate_per_minute),
-            "ACCESS_TOKEN_MINUTES": str(settings.access_token_minutes),
         }
-        return environment | {key.upper(): str(value) for key, value in overrides.items()}
 
 
 def app_process(

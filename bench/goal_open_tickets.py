@@ -25,6 +25,7 @@ from api.hazard_service import NewHazard, open_hazard
 from domain.hazard import HazardSeverity
 from domain.registry import OrganisationRef
 from domain.roles import Actor, Role
+from elevator_orders.settings import Settings, child_environment
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.models import Ticket
@@ -124,16 +125,17 @@ async def open_tickets_stack(bench: Bench) -> AsyncIterator[tuple[subprocess.Pop
     queue = f"bench-open-{uuid.uuid4().hex[:8]}"
     config = bench.env.client.service_client.config
     with MailSink() as mail:
-        env = {
-            "DATABASE_URL": url,
-            "TEMPORAL_ADDRESS": config.target_host,
-            "TEMPORAL_NAMESPACE": bench.env.client.namespace,
-            "TEMPORAL_TASK_QUEUE": queue,
-            "SMTP_HOST": mail.host,
-            "SMTP_PORT": str(mail.port),
-            "VAR_DIR": str(bench.workdir / "var"),
-            "WORKER_MAX_CACHED_WORKFLOWS": str(CACHED_WORKFLOWS),
-        }
+        settings = Settings(
+            _env_file=None,
+            database_url=url,
+            temporal_namespace=bench.env.client.namespace,
+            temporal_task_queue=queue,
+            smtp_host=mail.host,
+            smtp_port=mail.port,
+            var_dir=bench.workdir / "var",
+            worker_max_cached_workflows=CACHED_WORKFLOWS,
+        )
+        env = child_environment(settings) | {"TEMPORAL_ADDRESS": config.target_host}
         with app_process("worker", env, bench.workdir) as worker:
             await wait_for_log(worker, "worker polling task queue", WORKER_START_SECONDS)
             yield worker.running, queue, database

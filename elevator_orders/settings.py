@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -175,6 +176,38 @@ class Settings(BaseSettings):
     @property
     def effective_temporal_address(self) -> str:
         return self.temporal_address or f"127.0.0.1:{self.temporal_dev_port}"
+
+
+def child_environment(settings: Settings) -> dict[str, str]:
+    """Environment variables that give a child process (`elevator-orders api|worker`) what `settings` set.
+
+    Only the fields given when `settings` was made: for the rest the child takes its own defaults, as this
+    process did. Secrets go in clear; lists and mappings as JSON, the way the child reads them back.
+    """
+    return {name.upper(): _environment_value(getattr(settings, name)) for name in settings.model_fields_set}
+
+
+def _environment_value(value: object) -> str:
+    if value is None:
+        raise ValueError("an environment variable cannot say None: leave the setting unset instead")
+    if isinstance(value, list | dict):
+        return json.dumps(_json_ready(value), ensure_ascii=False)
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    return str(value)
+
+
+def _json_ready(value: object) -> object:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, list):
+        return [_json_ready(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _json_ready(item) for key, item in value.items()}
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    # Networks, paths: their text is what the setting reads.
+    return str(value)
 
 
 def _key_bytes(key: SecretStr) -> bytes:

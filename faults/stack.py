@@ -22,7 +22,7 @@ from temporalio.client import Client
 
 from api.security import issue_token
 from elevator_orders.devstack import TEMPORAL_SQLITE_PRAGMAS
-from elevator_orders.settings import Settings
+from elevator_orders.settings import Settings, child_environment
 from elevator_orders.temporal import connect_client
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
@@ -255,18 +255,7 @@ async def running_stack(
         public_rate_per_minute=10_000_000,
         access_token_minutes=24 * 60,
     )
-    environment = {
-        "DATABASE_URL": postgres.url,
-        "TEMPORAL_ADDRESS": settings.effective_temporal_address,
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "SMTP_HOST": LOOPBACK,
-        "SMTP_PORT": str(mail.port),
-        "VAR_DIR": str(settings.var_dir),
-        "API_HOST": LOOPBACK,
-        "API_PORT": str(api_port),
-        "PUBLIC_RATE_PER_MINUTE": str(settings.public_rate_per_minute),
-        "ACCESS_TOKEN_MINUTES": str(settings.access_token_minutes),
-    }
+    environment = child_environment(settings)
     temporal = TemporalServer(workdir, temporal_port)
     temporal.start()
     api = AppProcess("api", environment, workdir)

@@ -15,7 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.rescue_service import open_rescue
 from domain.channels import EventFilter, SubscriptionState
-from elevator_orders.settings import Settings
+from elevator_orders.settings import Settings, child_environment
 from faults.stack import AppProcess
 from notifications.webhook_signing import DELIVERY_HEADER, EVENT_HEADER
 from store.channels import ChannelStore
@@ -43,16 +43,9 @@ MAINTENANCE = "mu-pujiang@demo.elevator-orders.example"
 
 def worker_process(settings: Settings, temporal_address: str, log: Path) -> AppProcess:
     """`elevator-orders worker` as its own OS process, the way it runs in production."""
-    environment = {
-        "TEMPORAL_ADDRESS": temporal_address,
-        "TEMPORAL_TASK_QUEUE": settings.temporal_task_queue,
-        "DATABASE_URL": settings.effective_database_url,
-        "SMTP_HOST": settings.smtp_host,
-        "SMTP_PORT": str(settings.smtp_port),
-        "VAR_DIR": str(settings.var_dir),
-        # The key the test's clients encrypt with: without it the worker could not read a payload.
-        "PAYLOAD_ENCRYPTION_KEY": settings.payload_encryption_key.get_secret_value(),
-    }
+    # The test's settings carry the key its clients encrypt with: without it the worker could not read a
+    # payload.
+    environment = child_environment(settings) | {"TEMPORAL_ADDRESS": temporal_address}
     return AppProcess("worker", environment, log.parent, log=log)
 
 
