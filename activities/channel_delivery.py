@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from activities.background_loops import stop_loop
 from domain.channels import Channel, ChannelPolicy
 from elevator_orders.clock import Clock, system_clock
 from notifications.channel_messages import ChannelMessages
@@ -80,10 +81,8 @@ class ChannelDeliveryLoop:
             yield
         finally:
             self._stopping = True
-            await asyncio.wait({loop}, timeout=self._policy.request_timeout.total_seconds() + 1)
-            while not loop.done():
-                loop.cancel()
-                await asyncio.wait({loop}, timeout=1.0)
+            # Long enough for the request in flight to end by its own timeout.
+            await stop_loop(loop, self._policy.request_timeout.total_seconds() + 1)
 
     async def run(self) -> None:
         async with self._client() as client:

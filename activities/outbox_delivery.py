@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter, ValidationError
 
+from activities.background_loops import stop_loop
 from activities.contracts import NotificationInput
 from activities.notify import mail_context
 from elevator_orders.clock import Clock, system_clock
@@ -120,14 +121,9 @@ class OutboxDelivery:
             await self._stop(loop)
 
     async def _stop(self, loop: asyncio.Task[None]) -> None:
-        # A flag, not only a cancel: Python 3.11's wait_for and some database drivers can swallow a
-        # CancelledError, and a loop that never saw it would keep the worker from ever shutting down.
         self._stopping = True
         self._wake.set()
-        await asyncio.wait({loop}, timeout=self._policy.stop_grace.total_seconds())
-        while not loop.done():
-            loop.cancel()
-            await asyncio.wait({loop}, timeout=1.0)
+        await stop_loop(loop, self._policy.stop_grace.total_seconds())
         if not loop.cancelled() and loop.exception() is not None:
             log.error("mail outbox: the delivery loop ended with an error", exc_info=loop.exception())
         await self._hand_back_unsent()
