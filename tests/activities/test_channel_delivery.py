@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.channel_delivery import ChannelDeliveryLoop
 from domain.channels import Channel, ChannelPolicy, EventFilter, SubscriptionState
-from domain.kinds import TicketKind
 from domain.roles import Actor, Role
 from domain.tickets import TicketSnapshot, TimelineEvent
 from notifications.channel_messages import WEBHOOK_SCHEMA, ChannelMessages
@@ -33,6 +32,7 @@ from store.registry import RegistryRepository
 from store.ticket_numbers import TicketNumbers
 from store.tickets import TicketRepository
 from tests.support.smtp import MailCatcher
+from tests.support.snapshots import rescue_snapshot
 from tests.support.webhook_receiver import WebhookReceiver
 
 NOW = datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
@@ -96,20 +96,14 @@ async def _subscribe(
 
 
 def _snapshot(state: str, seq: int) -> TicketSnapshot:
-    return TicketSnapshot(
-        ticket_id=TICKET_ID,
-        kind=TicketKind.RESCUE,
+    return rescue_snapshot(
+        TICKET_ID,
+        NOW,
         state=state,
         seq=seq,
-        workflow_id=f"wf-{TICKET_ID}",
-        run_id="run-1",
-        elevator_code="31011500001",
-        district="pudong",
         use_unit_id="uu",
         maintenance_unit_id="mu",
         assigned_unit_id="mu",
-        opened_at=NOW,
-        updated_at=NOW,
     )
 
 

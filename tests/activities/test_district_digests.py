@@ -9,34 +9,21 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import DistrictDigestsInput
 from activities.district_digests import DistrictDigests
-from domain.kinds import TicketKind
-from domain.tickets import TicketSnapshot, TimelineEvent
+from domain.tickets import TimelineEvent
 from elevator_orders.settings import Settings
 from notifications.district_digest import DigestRenderer
 from notifications.sender import MailSender, SmtpConfig
 from store.database import Database
 from store.tickets import TicketRepository
 from tests.support.smtp import MailCatcher
+from tests.support.snapshots import rescue_snapshot
 
 OPENED = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
 
 
 async def _rescue(database: Database) -> None:
-    snapshot = TicketSnapshot(
-        ticket_id="rescue-31011500001-digest",
-        kind=TicketKind.RESCUE,
-        state="closed",
-        seq=1,
-        workflow_id="wf",
-        run_id="run",
-        elevator_code="31011500001",
-        district="pudong",
-        use_unit_id="uu-lujiazui",
-        maintenance_unit_id="mu-shenda",
-        assigned_unit_id="mu-shenda",
-        opened_at=OPENED,
-        updated_at=OPENED,
-        closed_at=OPENED + timedelta(hours=1),
+    snapshot = rescue_snapshot(
+        "rescue-31011500001-digest", OPENED, state="closed", closed_at=OPENED + timedelta(hours=1)
     )
     arrived = TimelineEvent(seq=1, at=OPENED + timedelta(minutes=12), action="arrive", state="on_site")
     await TicketRepository(database).apply_projection(snapshot, [arrived], queued_at=OPENED)

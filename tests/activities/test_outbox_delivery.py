@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.contracts import MailTicketFacts, NotificationInput
 from activities.outbox_delivery import DeliveryPolicy, OutboxDelivery
 from activities.projection import queued
-from domain.kinds import TicketKind
 from domain.registry import ElevatorRegistration, OrganisationRef
 from domain.tickets import TicketSnapshot
 from notifications.render import MailRenderer
@@ -24,6 +23,7 @@ from store.models import OutboxMail, SentMail
 from store.outbox import MailOutbox
 from store.tickets import TicketRepository
 from tests.support.smtp import MailCatcher
+from tests.support.snapshots import rescue_snapshot
 
 NOW = datetime(2026, 11, 25, 12, 5, tzinfo=UTC)
 TICKET_ID = "rescue-31011500001-alarm-outbox"
@@ -241,21 +241,7 @@ async def _queue_claimed(database: Database, until: datetime, *mails: Notificati
 
 
 def _snapshot() -> TicketSnapshot:
-    return TicketSnapshot(
-        ticket_id=TICKET_ID,
-        kind=TicketKind.RESCUE,
-        state="dispatched",
-        seq=1,
-        workflow_id=TICKET_ID,
-        run_id="run-1",
-        elevator_code="31011500001",
-        district="pudong",
-        use_unit_id="uu",
-        maintenance_unit_id="mu",
-        assigned_unit_id="mu",
-        opened_at=NOW,
-        updated_at=NOW,
-    )
+    return rescue_snapshot(TICKET_ID, NOW)
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from domain.kinds import TicketKind
-from domain.tickets import TicketSnapshot, TimelineEvent
+from domain.tickets import TimelineEvent
 from store.database import Database
 from store.tickets import TicketRepository
+from tests.support.snapshots import rescue_snapshot
 
 USE_UNIT_MANAGER = {"X-User-Id": "u-safety-lujiazui"}
 OTHER_USE_UNIT = {"X-User-Id": "u-safety-xujiahui"}
@@ -111,21 +111,7 @@ async def test_a_step_of_the_units_ticket_is_listed_as_a_waiting_delivery(
 ) -> None:
     created = await api_without_temporal.post(BASE, json=_webhook(), headers=USE_UNIT_MANAGER)
     subscription = created.json()["id"]
-    ticket = TicketSnapshot(
-        ticket_id="rescue-31011500001-channels-api",
-        kind=TicketKind.RESCUE,
-        state="dispatched",
-        seq=1,
-        workflow_id="wf",
-        run_id="run",
-        elevator_code="31011500001",
-        district="pudong",
-        use_unit_id="uu-lujiazui",
-        maintenance_unit_id="mu-shenda",
-        assigned_unit_id="mu-shenda",
-        opened_at=AT,
-        updated_at=AT,
-    )
+    ticket = rescue_snapshot("rescue-31011500001-channels-api", AT)
     await TicketRepository(database).apply_projection(
         ticket, [TimelineEvent(seq=1, at=AT, action="dispatch", state="dispatched")], queued_at=AT
     )

@@ -11,11 +11,11 @@ from openpyxl import load_workbook
 from api.credit_sheets import GRADE_HEADERS, LINE_HEADERS, TICKET_HEADERS
 from domain.credit import FIGURE_LABELS, score
 from domain.credit_model import UnitIndicators, UnitRole
-from domain.kinds import TicketKind
-from domain.tickets import TicketSnapshot, TimelineEvent
+from domain.tickets import TimelineEvent
 from store.credit_grades import CreditStore
 from store.database import Database
 from store.tickets import TicketRepository
+from tests.support.snapshots import rescue_snapshot
 
 MONTH = "2026-11"
 OPENED = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
@@ -24,20 +24,12 @@ CITY_REGULATOR = {"X-User-Id": "u-regulator-city"}
 
 
 async def _rescue(database: Database, ticket_id: str, district: str, elevator: str) -> None:
-    snapshot = TicketSnapshot(
-        ticket_id=ticket_id,
-        kind=TicketKind.RESCUE,
+    snapshot = rescue_snapshot(
+        ticket_id,
+        OPENED,
         state="closed",
-        seq=1,
-        workflow_id=ticket_id,
-        run_id="run",
         elevator_code=elevator,
         district=district,
-        use_unit_id="uu-lujiazui",
-        maintenance_unit_id="mu-shenda",
-        assigned_unit_id="mu-shenda",
-        opened_at=OPENED,
-        updated_at=OPENED,
         closed_at=OPENED + timedelta(hours=1),
         flags=["arrival_overdue"],
     )
