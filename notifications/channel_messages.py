@@ -8,11 +8,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from domain.catalog import action_label, state_label
 from domain.kinds import TicketKind
-from notifications.render import default_templates_dir, local_time
+from notifications.render import template_environment
 
 # The webhook body's shape; a receiver checks it before reading the rest.
 WEBHOOK_SCHEMA = "elevator-orders.ticket-step.v1"
@@ -23,16 +21,8 @@ WECOM_MARKDOWN_LIMIT = 4096
 class ChannelMessages:
     def __init__(self, ticket_url_base: str, templates_dir: Path | None = None) -> None:
         self._ticket_url_base = ticket_url_base.rstrip("/")
-        self._env = Environment(
-            loader=FileSystemLoader(templates_dir or default_templates_dir()),
-            # Markdown, not HTML: nothing in it is a person's text, only labels, codes and times.
-            autoescape=select_autoescape(enabled_extensions=("html",)),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-        )
-        self._env.filters["local_time"] = local_time
+        # Markdown, not HTML (not escaped): nothing in it is a person's text, only labels, codes and times.
+        self._env = template_environment(templates_dir)
 
     def webhook_body(
         self, delivery_id: str, event: str, envelope: Mapping[str, Any], number: str | None

@@ -13,9 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from notifications.render import default_templates_dir, local_time
+from notifications.render import template_environment
 
 # The arrival chart's buckets, in minutes from the alarm: the last is past the legal limit.
 ARRIVAL_BUCKETS: tuple[tuple[str, float, float], ...] = (
@@ -99,15 +97,7 @@ class DistrictDigest:
 
 class DigestRenderer:
     def __init__(self, templates_dir: Path | None = None) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(templates_dir or default_templates_dir()),
-            autoescape=select_autoescape(enabled_extensions=("html",)),
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-        )
-        self._env.filters["local_time"] = local_time
+        self._env = template_environment(templates_dir)
 
     def html(self, digest: DistrictDigest) -> str:
         return self._env.get_template("digests/district_month.html").render(

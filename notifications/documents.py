@@ -5,10 +5,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from domain.directive import date_zh
-from notifications.render import default_templates_dir, local_time
+from notifications.render import template_environment
 
 ServiceKind = Literal["awaiting", "signed", "refused"]
 
@@ -50,15 +48,8 @@ class DocumentRenderer:
     """Renders `templates/documents/<name>.html`, escaping everything that comes from the ticket."""
 
     def __init__(self, templates_dir: Path | None = None) -> None:
-        self._env = Environment(
-            loader=FileSystemLoader(templates_dir or default_templates_dir()),
-            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-            # A blank field on an official document is a bug upstream, never something to print.
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters["local_time"] = local_time
+        # A blank field on an official document is a bug upstream, never something to print.
+        self._env = template_environment(templates_dir)
         self._env.filters["date_zh"] = date_zh
 
     def directive(self, document: DirectiveDocument) -> str:

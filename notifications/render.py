@@ -61,6 +61,25 @@ def local_time(value: datetime | None) -> str:
     return value.astimezone(ZoneInfo(DISPLAY_TIMEZONE)).strftime("%Y-%m-%d %H:%M")
 
 
+def template_environment(templates_dir: Path | None = None) -> Environment:
+    """The Jinja2 environment every renderer here starts from (mail, documents, digests, channel messages).
+
+    HTML is autoescaped (markdown and plain text are not: nothing in them is markup); a missing context
+    value fails loudly rather than print a blank deadline or field; templates ship with the release, so
+    no file's mtime is checked before each render. Times print as Shanghai wall-clock time (`local_time`).
+    """
+    env = Environment(
+        loader=FileSystemLoader(templates_dir or default_templates_dir()),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["local_time"] = local_time
+    return env
+
+
 class MailRenderer:
     """Renders `templates/mail/<template>/{subject.txt,body.txt,body.html}`.
 
@@ -79,17 +98,7 @@ class MailRenderer:
             rules = policy_rules()
         else:
             rules = policies if isinstance(policies, PolicyRules) else PolicyRules.of(policies)
-        self._env = Environment(
-            loader=FileSystemLoader(templates_dir or default_templates_dir()),
-            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
-            # A missing context value is a bug upstream; failing loudly beats mailing a blank deadline.
-            undefined=StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            # Templates ship with the release: checking each file's mtime before every mail is wasted work.
-            auto_reload=False,
-        )
-        self._env.filters["local_time"] = local_time
+        self._env = template_environment(templates_dir)
 
         @pass_context
         def limit(context: Context, key: str) -> str:
