@@ -24,7 +24,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -50,8 +49,9 @@ from elevator_orders.temporal import data_converter
 from faults.stack import AppProcess
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
-from store.models import Elevator, Ticket
+from store.models import Ticket
 from store.seed import seed_demo_data
+from tests.support.elevators import pudong_car
 from tests.support.ports import LOOPBACK, free_port
 from tests.support.temporal_test_server import temporal_cli
 from worker.main import running_worker
@@ -253,17 +253,11 @@ class Stack:
         codes = [f"{_BENCH_CODE_PREFIX}{salt:03d}{i:04d}" for i in range(first, first + count)]
         async with self.sessions.begin() as session:
             session.add_all(
-                Elevator(
-                    code=code,
+                pudong_car(
+                    code,
                     registration_code=f"梯11沪B{code[-7:]}",
-                    equipment_code=f"3110{code}",
                     address=f"浦东新区陆家嘴环路 1000 号 压测 {code[-7:]} 梯",
-                    district="pudong",
-                    use_unit_id="uu-lujiazui",
-                    maintenance_unit_id="mu-shenda",
-                    rescue_station_id="rs-pudong",
                     building="陆家嘴花园 压测楼",
-                    inspection_valid_until=date(2027, 3, 31),
                 )
                 for code in codes
             )

@@ -13,7 +13,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -26,8 +25,8 @@ from elevator_orders.settings import Settings, child_environment
 from elevator_orders.temporal import connect_client
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
-from store.models import Elevator
 from store.seed import seed_demo_data
+from tests.support.elevators import pudong_car
 from tests.support.ports import LOOPBACK, free_port
 from tests.support.postgres import RestartablePostgres
 from tests.support.smtp import MailCatcher
@@ -214,17 +213,11 @@ async def _elevators(url: str, count: int) -> list[str]:
         await seed_demo_data(sessions)
         async with sessions.begin() as session:
             session.add_all(
-                Elevator(
-                    code=code,
+                pudong_car(
+                    code,
                     registration_code=f"梯11沪F{code[-4:]}",
-                    equipment_code=f"3110{code}",
                     address=f"浦东新区陆家嘴环路 2000 号 {code[-4:]} 梯",
-                    district="pudong",
-                    use_unit_id="uu-lujiazui",
-                    maintenance_unit_id="mu-shenda",
-                    rescue_station_id="rs-pudong",
                     building="陆家嘴花园 故障演练楼",
-                    inspection_valid_until=date(2027, 3, 31),
                 )
                 for code in codes
             )
