@@ -52,6 +52,18 @@ def mailbox(display_name: str, address: str) -> str:
     return f"{name}{separator}<{address}>"
 
 
+def _top_headers(headers: Sequence[tuple[str, str]], content_type: str) -> list[str]:
+    """The message's header lines, checked wire-ready, then its MIME version and type and the blank line."""
+    for name, value in headers:
+        _check_wire_ready(name, value)
+    return [
+        *(f"{name}: {value}" for name, value in headers),
+        "MIME-Version: 1.0",
+        f"Content-Type: {content_type}",
+        "",
+    ]
+
+
 def multipart_alternative(headers: Sequence[tuple[str, str]], *, text: str, html: str) -> bytes:
     """A complete message: `headers` (values already wire-ready), then the plain and the HTML body.
 
@@ -61,13 +73,8 @@ def multipart_alternative(headers: Sequence[tuple[str, str]], *, text: str, html
     html_body = _base64_lines(html)
     digest = hashlib.sha256(plain_body.encode() + html_body.encode()).hexdigest()[:24]
     boundary = f"=_{digest}"
-    for name, value in headers:
-        _check_wire_ready(name, value)
-    lines = [f"{name}: {value}" for name, value in headers]
-    lines += [
-        "MIME-Version: 1.0",
-        f'Content-Type: multipart/alternative; boundary="{boundary}"',
-        "",
+    lines = [
+        *_top_headers(headers, f'multipart/alternative; boundary="{boundary}"'),
         f"--{boundary}",
         'Content-Type: text/plain; charset="utf-8"',
         "Content-Transfer-Encoding: base64",
@@ -106,13 +113,8 @@ def multipart_mixed(
     ]
     digest = hashlib.sha256(nested.encode() + "".join(parts).encode()).hexdigest()[:24]
     boundary = f"=_m{digest}"
-    for name, value in headers:
-        _check_wire_ready(name, value)
-    lines = [f"{name}: {value}" for name, value in headers]
-    lines += [
-        "MIME-Version: 1.0",
-        f'Content-Type: multipart/mixed; boundary="{boundary}"',
-        "",
+    lines = [
+        *_top_headers(headers, f'multipart/mixed; boundary="{boundary}"'),
         f"--{boundary}",
         nested,
     ]
