@@ -34,7 +34,7 @@ import httpx
 import orjson
 import uvicorn
 from accounting import CpuMeter, child_pid
-from mail_sink import MailSink
+from mail_sink import LeanSmtpSink
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.client import Client
@@ -220,7 +220,7 @@ class Stack:
 
     client: Client
     settings: Settings
-    mail: MailSink
+    mail: LeanSmtpSink
     base_url: str
     # The load generator's HTTP client. The driver shares two cores with the product, so what it spends
     # is taken from the product's throughput: httpx cost 1.4 ms of CPU per request here (9 ms a 困人救援
@@ -331,7 +331,7 @@ class Bench:
         await seed_demo_data(sessions)
         api_port = free_port()
         queue = f"bench-{uuid.uuid4().hex[:8]}"
-        with MailSink() as mail:
+        with LeanSmtpSink() as mail:
             settings = Settings(
                 _env_file=None,
                 var_dir=self.workdir / "var",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import Bench, GoalResult, app_process, at_least, at_most, closed_loop, ratio, wait_for_log
-from mail_sink import MailSink
+from mail_sink import LeanSmtpSink
 from sqlalchemy import func, select
 from temporalio.client import Client
 
@@ -124,7 +124,7 @@ async def open_tickets_stack(bench: Bench) -> AsyncIterator[tuple[subprocess.Pop
         await engine.dispose()
     queue = f"bench-open-{uuid.uuid4().hex[:8]}"
     config = bench.env.client.service_client.config
-    with MailSink() as mail:
+    with LeanSmtpSink() as mail:
         settings = Settings(
             _env_file=None,
             database_url=url,

@@ -18,8 +18,8 @@ _TERMINATOR = b"\r\n.\r\n"
 _POLL_SECONDS = 0.01
 
 
-class MailSink:
-    """An SMTP server on its own thread and loop; use as `with MailSink() as sink:`."""
+class LeanSmtpSink:
+    """An SMTP server on its own thread and loop; use as `with LeanSmtpSink() as sink:`."""
 
     def __init__(self) -> None:
         self.host = LOOPBACK
@@ -57,7 +57,7 @@ class MailSink:
         with self._lock:
             self._messages.append(message)
 
-    def __enter__(self) -> MailSink:
+    def __enter__(self) -> LeanSmtpSink:
         self._thread = threading.Thread(target=self._serve, name="mail-sink", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout=10):
@@ -87,7 +87,7 @@ class MailSink:
 class _SmtpSession(asyncio.Protocol):
     """One SMTP connection: commands line by line, then the message until a line with a single dot."""
 
-    def __init__(self, sink: MailSink) -> None:
+    def __init__(self, sink: LeanSmtpSink) -> None:
         self._sink = sink
         self._transport: asyncio.Transport | None = None
         self._buffer = b""

@@ -33,7 +33,7 @@ async def test_mails_sent_over_one_connection_arrive_whole_and_in_order() -> Non
     renderer = MailRenderer()
     dispatched = renderer.render("rescue_dispatched", rescue_context())
     notified = renderer.render("rescue_use_unit_notified", rescue_context())
-    with _sink_module().MailSink() as sink:
+    with _sink_module().LeanSmtpSink() as sink:
         sender = MailSender(SmtpConfig(host=sink.host, port=sink.port), "noreply@elevator-orders.sh.cn")
         async with sender.session() as session:
             await session.send(to="rescue@pd-weibao.example.cn", mail=dispatched, idempotency_key="k-1")
@@ -51,7 +51,7 @@ async def test_mails_sent_over_one_connection_arrive_whole_and_in_order() -> Non
 async def test_lines_that_start_with_a_dot_come_out_as_written() -> None:
     # They go on the wire dot-stuffed (RFC 5321 4.5.2); a lone dot would otherwise end the message.
     message = b"Subject: dots\r\n\r\n.first\r\n..second\r\n.\r\nlast\r\n"
-    with _sink_module().MailSink() as sink:
+    with _sink_module().LeanSmtpSink() as sink:
         await aiosmtplib.send(
             message, sender="a@example.cn", recipients=["b@example.cn"], hostname=sink.host, port=sink.port
         )
