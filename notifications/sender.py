@@ -98,16 +98,27 @@ class MailSender:
 
 
 class MailSession:
-    """Mails over one kept SMTP connection; a failed send closes it, and the next send opens a new one."""
+    """Mails over one kept SMTP connection; a failed send closes it, and the next send opens a new one.
+
+    A connection the server has closed meanwhile (an idle timeout, a restart) is not reused: the next
+    send opens a new one.
+    """
 
     def __init__(self, sender: MailSender) -> None:
         self._sender = sender
         self._smtp: aiosmtplib.SMTP | None = None
 
+    @property
+    def connected(self) -> bool:
+        """Whether a connection is open now (closing it saves the server an idle one)."""
+        return self._smtp is not None and self._smtp.is_connected
+
     async def send(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> None:
         """Send `mail` to `to`; raise if the server did not accept it (the connection is then dropped)."""
         message = self._sender._build(to=to, mail=mail, idempotency_key=idempotency_key)
         try:
+            if self._smtp is not None and not self._smtp.is_connected:
+                await self.close()
             if self._smtp is None:
                 smtp = await self._sender._client()
                 await smtp.connect()

@@ -81,10 +81,17 @@ def clock() -> Clock:
     return Clock()
 
 
-def _delivery(database: Database, catcher: MailCatcher, clock: Clock) -> OutboxDelivery:
+def _delivery(
+    database: Database, catcher: MailCatcher, clock: Clock, policy: DeliveryPolicy | None = None
+) -> OutboxDelivery:
     sender = MailSender(SmtpConfig(host=catcher.host, port=catcher.port, timeout_seconds=5), "平台 <n@e.cn>")
     return OutboxDelivery(
-        MailOutbox(database), MailRenderer(), sender, "https://dianti.example.cn", DeliveryPolicy(), clock
+        MailOutbox(database),
+        MailRenderer(),
+        sender,
+        "https://dianti.example.cn",
+        policy or DeliveryPolicy(),
+        clock,
     )
 
 
@@ -318,3 +325,57 @@ async def test_a_stopped_worker_hands_back_the_mails_handed_over_to_it_at_once(
     received = await mail_catcher.wait_for(lambda ms: len(ms) >= 60)
     counts = Counter(str(m["X-Idempotency-Key"]).strip() for m in received)
     assert counts == Counter({mail.idempotency_key: 1 for mail in mails})
+
+
+async def _hand_over(database: Database, delivery: OutboxDelivery, mail: NotificationInput) -> None:
+    until = NOW + delivery.lease
+    await _queue_claimed(database, until, mail)
+    delivery.hand_over([mail], until)
+
+
+async def test_a_running_loop_sends_batch_after_batch_over_one_connection(
+    database: Database, mail_catcher: MailCatcher, clock: Clock
+) -> None:
+    delivery = _delivery(database, mail_catcher, clock)
+    async with delivery.running():
+        for count in range(1, 4):
+            # One mail at a time, as projections hand them over: each is a batch of its own.
+            await _hand_over(database, delivery, _notification(_organisation(f"unit{count}")))
+            await mail_catcher.wait_for(lambda ms, count=count: len(ms) >= count)
+
+    assert mail_catcher.received == 3
+    assert mail_catcher.connections == 1
+
+
+async def test_a_connection_the_server_closed_is_not_reused(
+    database: Database, sessions: async_sessionmaker[AsyncSession], mail_catcher: MailCatcher, clock: Clock
+) -> None:
+    delivery = _delivery(database, mail_catcher, clock)
+    async with delivery.running():
+        await _hand_over(database, delivery, _notification(_organisation("before")))
+        await mail_catcher.wait_for(lambda ms: len(ms) >= 1)
+        # The SMTP server restarts: the kept connection is gone.
+        mail_catcher.stop()
+        mail_catcher.start()
+        await _hand_over(database, delivery, _notification(_organisation("after")))
+        received = await mail_catcher.wait_for(lambda ms: len(ms) >= 2)
+
+    assert [str(m["To"]) for m in received] == ["before@example.cn", "after@example.cn"]
+    # Sent on the first try over a new connection: the test's clock never reaches a retry.
+    assert {row.attempts for row in (await _rows(sessions)).values()} == {1}
+    assert mail_catcher.connections == 2
+
+
+async def test_a_loop_without_mail_for_a_while_closes_its_connection(
+    database: Database, mail_catcher: MailCatcher, clock: Clock
+) -> None:
+    policy = DeliveryPolicy(poll_seconds=0.01, keep_connection=timedelta(0))
+    delivery = _delivery(database, mail_catcher, clock, policy)
+    async with delivery.running():
+        await _hand_over(database, delivery, _notification(_organisation("first")))
+        await mail_catcher.wait_for(lambda ms: len(ms) >= 1)
+        await _hand_over(database, delivery, _notification(_organisation("second")))
+        await mail_catcher.wait_for(lambda ms: len(ms) >= 2)
+
+    # Idle past `keep_connection` between the two: the second went out on a connection of its own.
+    assert mail_catcher.connections == 2

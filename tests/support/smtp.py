@@ -36,7 +36,7 @@ class _CatchingHandler:
         if self._catcher.delay_seconds:
             # A slow server: lets a test stop a sender in the middle of a batch.
             await asyncio.sleep(self._catcher.delay_seconds)
-        return self._catcher._receive(envelope.original_content or b"")
+        return self._catcher._receive(envelope.original_content or b"", session.peer)
 
 
 class MailCatcher:
@@ -52,6 +52,8 @@ class MailCatcher:
         self._raw: list[bytes] = []
         self._pending_failures: list[str] = []
         self._refused = 0
+        # The client's address of each accepted message: one per connection it came over.
+        self._peers: set[object] = set()
         self._controller: Controller | None = None
         # Seconds the server waits before answering each message's data.
         self.delay_seconds = 0.0
@@ -80,6 +82,12 @@ class MailCatcher:
             await asyncio.sleep(_POLL_INTERVAL_SECONDS)
 
     @property
+    def connections(self) -> int:
+        """Over how many SMTP connections the accepted messages came (distinct client addresses)."""
+        with self._lock:
+            return len(self._peers)
+
+    @property
     def refused(self) -> int:
         """How many messages were refused because of `fail_next`."""
         with self._lock:
@@ -95,6 +103,7 @@ class MailCatcher:
         with self._lock:
             self._messages.clear()
             self._raw.clear()
+            self._peers.clear()
 
     def fail_next(self, count: int = 1, reply: str = TEMPORARY_FAILURE_REPLY) -> None:
         """Refuse the next `count` messages with `reply` instead of keeping them."""
@@ -149,7 +158,7 @@ class MailCatcher:
     ) -> None:
         self.stop()
 
-    def _receive(self, data: bytes) -> str:
+    def _receive(self, data: bytes, peer: object) -> str:
         """Keep one message, or refuse it if a failure was requested; runs on the server thread."""
         with self._lock:
             if self._pending_failures:
@@ -157,4 +166,5 @@ class MailCatcher:
                 return self._pending_failures.pop(0)
         with self._lock:
             self._raw.append(data)
+            self._peers.add(peer)
         return ACCEPTED_REPLY
