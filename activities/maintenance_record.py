@@ -9,6 +9,7 @@ from activities.kind_activities import KindActivityContext
 from domain.maintenance_record import maintenance_schedule_workflow_id
 from workflows.maintenance_record_models import RecordPerformed, ScheduleInput
 from workflows.names import MAINTENANCE_SCHEDULE_WORKFLOW, RECORD_PERFORMED_SIGNAL
+from workflows.patches import start_memo
 
 
 class ScheduleActivities:
@@ -28,6 +29,7 @@ class ScheduleActivities:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             start_signal=RECORD_PERFORMED_SIGNAL,
             start_signal_args=[RecordPerformed(ticket_id=input.ticket_id, performed_at=input.performed_at)],
+            memo=start_memo(),
         )
 
 

@@ -16,6 +16,7 @@ from domain.alarms import MachineAlarm, Opening
 from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from domain.roles import Actor
 from elevator_orders.clock import Clock, system_clock
+from workflows.patches import start_memo
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import EntrapmentReport, ReportReceipt, RescueInput
 
@@ -65,6 +66,7 @@ async def open_rescue(
             task_queue=task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+            memo=start_memo(),
         )
         try:
             async with temporal_reachable():

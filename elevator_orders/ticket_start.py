@@ -8,6 +8,7 @@ from temporalio.client import Client, WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from workflows.names import REGISTER_UPDATE
+from workflows.patches import start_memo
 from workflows.step_models import Registered, RegisterInput
 
 
@@ -27,6 +28,7 @@ async def start_registered(
         task_queue=task_queue,
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        memo=start_memo(),
     )
     registered: Registered = await client.execute_update_with_start_workflow(
         REGISTER_UPDATE,

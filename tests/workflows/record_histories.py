@@ -597,6 +597,19 @@ async def _hazard_every_path_search_attributes(client: Client, settings: Setting
     await _hazard_every_path(client, settings, "hazard_every_path_search_attributes")
 
 
+async def _rescue_closed_started_under_baseline(client: Client, settings: Settings) -> None:
+    """The same lifecycle started with the newest baseline in its memo: no patch marker at all."""
+    await _rescue_closed_outbox(client, settings, "rescue_closed_started_under_baseline")
+
+
+async def _every_breach_started_under_baseline(client: Client, settings: Settings) -> None:
+    await _every_breach(client, settings, "rescue_every_breach_started_under_baseline")
+
+
+async def _hazard_every_path_started_under_baseline(client: Client, settings: Settings) -> None:
+    await _hazard_every_path(client, settings, "hazard_every_path_started_under_baseline")
+
+
 async def _monitoring_watch_offline(client: Client, settings: Settings) -> None:
     # A device goes silent, its hazard opens, it is heard again, the hazard is withdrawn; the run continues
     # as new after its sweeps.
@@ -677,6 +690,9 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("directive_every_path_allocated_number", _directive_allocated_number, {}),
     ("monitoring_watch_offline", _monitoring_watch_offline, {"hazard.monitoring_offline": 0.05}),
     ("credit_grading_month_before", _credit_grading_month_before, {}),
+    ("rescue_closed_started_under_baseline", _rescue_closed_started_under_baseline, {}),
+    ("rescue_every_breach_started_under_baseline", _every_breach_started_under_baseline, FAST_CLOCKS),
+    ("hazard_every_path_started_under_baseline", _hazard_every_path_started_under_baseline, {}),
 )
 
 

@@ -52,6 +52,9 @@ def test_histories_are_saved() -> None:
         "rescue_every_breach_search_attributes",
         "hazard_every_path_search_attributes",
         "credit_grading_month_before",
+        "rescue_closed_started_under_baseline",
+        "rescue_every_breach_started_under_baseline",
+        "hazard_every_path_started_under_baseline",
     } <= set(HISTORIES)
 
 

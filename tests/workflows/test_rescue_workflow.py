@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from api.rescue_service import open_rescue
-from domain.rescue import ReportSource, rescue_workflow_id
+from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from elevator_orders.settings import Settings
 from tests.support.rescue import (
     DISPATCHER,
@@ -22,6 +22,7 @@ from tests.support.rescue import (
     RESCUER,
     SAFETY_MANAGER,
     USE_UNIT_MAIL,
+    alarm,
     mails_to,
     new_report,
     stored_ticket,
@@ -32,7 +33,14 @@ from worker.main import running_worker
 from workflows.fault_repair import FaultRepairWorkflow
 from workflows.fault_repair_models import ReasonInput
 from workflows.rescue import RescueWorkflow
-from workflows.rescue_models import AcceptInput, ArriveInput, CancelInput, ConfirmInput, ReleaseInput
+from workflows.rescue_models import (
+    AcceptInput,
+    ArriveInput,
+    CancelInput,
+    ConfirmInput,
+    ReleaseInput,
+    RescueInput,
+)
 
 
 async def _accepted_updates(handle: WorkflowHandle[Any, Any]) -> list[str]:
@@ -53,6 +61,16 @@ async def _patch_markers(handle: WorkflowHandle[Any, Any]) -> int:
         if event.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
         and event.marker_recorded_event_attributes.marker_name == "core_patch"
     )
+
+
+async def _upserted_keys(handle: WorkflowHandle[Any, Any]) -> list[set[str]]:
+    """The search attributes each upsert of the run set, in order."""
+    history = await handle.fetch_history()
+    return [
+        set(event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields)
+        for event in history.events
+        if event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES
+    ]
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite", "postgresql"], indirect=True)
@@ -108,8 +126,36 @@ async def test_rescue_runs_from_alarm_to_confirmation(
     assert to_use_unit == ["rescue_closed", "rescue_confirmation_requested", "rescue_use_unit_notified"]
     assert len(messages) == 5
     assert all(receipt.ticket_id in str(m["X-Idempotency-Key"]) for m in messages)
+    # Started under the newest baseline (its memo): no patch marker, no TemporalChangeVersion upsert.
+    assert await _patch_markers(handle) == 0
+    assert await _upserted_keys(handle) == [
+        {"TicketKind", "ElevatorCode", "Overdue", "District"},
+        {"TicketOutcome"},
+    ]
+
+
+async def test_a_rescue_started_without_the_baseline_memo_records_one_baseline_marker(
+    dev_server: WorkflowEnvironment, settings: Settings
+) -> None:
+    client = dev_server.client
+    report = alarm(uuid.uuid4().hex)
+    ticket_id = rescue_ticket_id(report.elevator_code, report.source, report.ref)
+    async with running_worker(client, settings):
+        # As a starter did before the memo existed (and as the runs still open from then were started).
+        handle = await client.start_workflow(
+            RescueWorkflow.run,
+            RescueInput(ticket_id=ticket_id, report=report),
+            id=rescue_workflow_id(report.elevator_code),
+            task_queue=settings.temporal_task_queue,
+        )
+        receipt = await handle.execute_update(RescueWorkflow.report_entrapment, report)
+        assert receipt.state == "dispatched"
+        await handle.execute_update(RescueWorkflow.cancel, CancelInput(actor=DISPATCHER, reason="误报"))
+        await handle.result()
+
     # Every patch of the code it started on is one baseline marker (workflows/patches.py), not one each.
     assert await _patch_markers(handle) == 1
+    assert {"TemporalChangeVersion"} in await _upserted_keys(handle)
 
 
 async def test_same_alarm_twice_and_a_second_source_join_one_ticket(
