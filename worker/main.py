@@ -167,6 +167,10 @@ async def running_worker(
             task_queue=queue,
             workflows=WORKFLOWS,
             max_cached_workflows=settings.worker_max_cached_workflows,
+            # No payload goes to external storage here, yet the SDK walks every activation and completion
+            # for it a second time, with a task per payload when more than one may run at once (3 by
+            # default): one at a time, the walk creates none (`make bench`, cpu-per-lifecycle).
+            max_workflow_task_external_storage_concurrency=1,
             workflow_runner=WorkerSandboxRunner(client.data_converter),
             activities=activity_callables(
                 build_activities(settings, database, client, queue, delivery, working_days, clock)
