@@ -341,7 +341,7 @@ async def test_a_running_loop_sends_batch_after_batch_over_one_connection(
         for count in range(1, 4):
             # One mail at a time, as projections hand them over: each is a batch of its own.
             await _hand_over(database, delivery, _notification(_organisation(f"unit{count}")))
-            await mail_catcher.wait_for(lambda ms, count=count: len(ms) >= count)
+            await mail_catcher.wait_for_count(count)
 
     assert mail_catcher.received == 3
     assert mail_catcher.connections == 1
