@@ -101,7 +101,6 @@ class OutboxDelivery:
         self._last_store_look = -math.inf
         # The running loop's connection, kept between batches; None outside `run`.
         self._kept: MailSession | None = None
-        self._last_send = -math.inf
 
     @property
     def lease(self) -> timedelta:
@@ -172,10 +171,8 @@ class OutboxDelivery:
         finally:
             woken.cancel()
         self._wake.clear()
-        kept = self._kept
-        idle_for = asyncio.get_running_loop().time() - self._last_send
-        if kept is not None and kept.connected and idle_for >= self._policy.keep_connection.total_seconds():
-            await kept.close()
+        if self._kept is not None:
+            await self._kept.close_if_idle(self._policy.keep_connection.total_seconds())
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[MailSession]:
@@ -184,10 +181,7 @@ class OutboxDelivery:
             async with self._sender.session() as smtp:
                 yield smtp
             return
-        try:
-            yield self._kept
-        finally:
-            self._last_send = asyncio.get_running_loop().time()
+        yield self._kept
 
     async def deliver_due(self) -> bool:
         """Send one batch of due mails; True when fewer than a batch were due (nothing left to do now).

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -107,11 +109,13 @@ class MailSession:
     def __init__(self, sender: MailSender) -> None:
         self._sender = sender
         self._smtp: aiosmtplib.SMTP | None = None
+        # When the connection last carried a mail (time.monotonic()).
+        self._last_sent = -math.inf
 
-    @property
-    def connected(self) -> bool:
-        """Whether a connection is open now (closing it saves the server an idle one)."""
-        return self._smtp is not None and self._smtp.is_connected
+    async def close_if_idle(self, idle_seconds: float) -> None:
+        """Close the connection if no mail went over it for `idle_seconds`: the server holds no idle one."""
+        if self._smtp is not None and time.monotonic() - self._last_sent >= idle_seconds:
+            await self.close()
 
     async def send(self, *, to: str, mail: RenderedMail, idempotency_key: str) -> None:
         """Send `mail` to `to`; raise if the server did not accept it (the connection is then dropped)."""
@@ -124,6 +128,7 @@ class MailSession:
                 await smtp.connect()
                 self._smtp = smtp
             await self._smtp.sendmail(self._sender._envelope_from, [parseaddr(to)[1]], message)
+            self._last_sent = time.monotonic()
         except BaseException:
             await self.close()
             raise
