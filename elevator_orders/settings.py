@@ -190,11 +190,8 @@ def child_environment(settings: Settings) -> dict[str, str]:
 def _environment_value(value: object) -> str:
     if value is None:
         raise ValueError("an environment variable cannot say None: leave the setting unset instead")
-    if isinstance(value, list | dict):
-        return json.dumps(_json_ready(value), ensure_ascii=False)
-    if isinstance(value, SecretStr):
-        return value.get_secret_value()
-    return str(value)
+    ready = _json_ready(value)
+    return json.dumps(ready, ensure_ascii=False) if isinstance(ready, list | dict) else str(ready)
 
 
 def _json_ready(value: object) -> object:
