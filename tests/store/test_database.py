@@ -10,7 +10,9 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import QueuePool
 
 from store.database import Database
 from store.models import SentMail
@@ -96,6 +98,28 @@ async def test_a_select_without_the_ping_runs_again_when_its_connection_was_drop
     answers = await asyncio.gather(*(database.select(counting, values={}) for _ in range(3)))
 
     assert [rows[0][0][0] for rows in answers] == [1, 1, 1]
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_a_read_cancelled_while_the_database_works_gives_its_connection_back(
+    engine: AsyncEngine, database: Database
+) -> None:
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    reading = asyncio.create_task(database.select(select(func.pg_sleep(30)), values={}))
+    deadline = asyncio.get_running_loop().time() + 10
+    while pool.checkedout() == 0 and not reading.done():
+        assert asyncio.get_running_loop().time() < deadline, "the read never checked out a connection"
+        await asyncio.sleep(0.01)
+
+    reading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reading
+
+    assert pool.checkedout() == 0
+    counting = select(func.count()).select_from(SentMail)
+    answers = await asyncio.gather(*(database.select(counting, values={}) for _ in range(3)))
+    assert [rows[0][0][0] for rows in answers] == [0, 0, 0]
 
 
 async def _terminate_our_sessions(database_url: str) -> None:
