@@ -13,7 +13,7 @@ import contextlib
 import time
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from accounting import CpuMeter, count_histories
 from bare import BareRescueWorkflow, act_bare, bare_workflow_id, open_bare
@@ -132,9 +132,23 @@ def _abba(rounds: int) -> list[str]:
     return [side for n in range(rounds) for side in (("bare", "ours") if n % 2 == 0 else ("ours", "bare"))]
 
 
-def _add(total: dict[str, float], cpu: dict[str, float]) -> None:
-    for name, seconds in cpu.items():
-        total[name] = total.get(name, 0.0) + seconds
+@dataclass
+class Totals:
+    """One side's rounds added up."""
+
+    wall: float = 0.0
+    done: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
+    codes: list[str] = field(default_factory=list)
+    lifecycle_seconds: list[float] = field(default_factory=list)
+
+    def add(self, played: Round, lifecycle_seconds: list[float]) -> None:
+        self.wall += played.wall
+        self.done += len(lifecycle_seconds)
+        self.lifecycle_seconds += lifecycle_seconds
+        self.codes += played.codes
+        for name, seconds in played.cpu.items():
+            self.cpu[name] = self.cpu.get(name, 0.0) + seconds
 
 
 async def run(bench: Bench) -> list[GoalResult]:
@@ -147,65 +161,52 @@ async def run(bench: Bench) -> list[GoalResult]:
         # Warm-up: imports, connection pools, the workers' caches, SQLite's pages.
         await _bare_round(stack, CONCURRENCY)
         await _ours_round(stack, CONCURRENCY)
-        ours_wall = bare_wall = 0.0
-        ours_done = bare_done = 0
+        ours_total, bare_total = Totals(), Totals()
         ours_runs: list[Ours] = []
         bare_runs: list[Bare] = []
-        ours_cpu: dict[str, float] = {}
-        bare_cpu: dict[str, float] = {}
-        ours_codes: list[str] = []
-        bare_codes: list[str] = []
         for side in _abba(rounds):
             if side == "bare":
-                bare_side, bare = await _bare_round(stack, count)
-                bare_wall += bare_side.wall
-                bare_done += len(bare.lifecycle_seconds)
+                played, bare = await _bare_round(stack, count)
+                bare_total.add(played, bare.lifecycle_seconds)
                 bare_runs.append(bare)
-                _add(bare_cpu, bare_side.cpu)
-                bare_codes += bare_side.codes
             else:
-                ours_side, ours = await _ours_round(stack, count)
-                ours_wall += ours_side.wall
-                ours_done += len(ours.lifecycle_seconds)
+                played, ours = await _ours_round(stack, count)
+                ours_total.add(played, ours.lifecycle_seconds)
                 ours_runs.append(ours)
-                _add(ours_cpu, ours_side.cpu)
-                ours_codes += ours_side.codes
         # Counted after the timed rounds: fetching histories costs this process CPU of its own.
         ours_histories = await count_histories(
-            stack.client, [rescue_workflow_id(code) for code in ours_codes[:HISTORY_SAMPLE]]
+            stack.client, [rescue_workflow_id(code) for code in ours_total.codes[:HISTORY_SAMPLE]]
         )
         bare_histories = await count_histories(
-            stack.client, [bare_workflow_id(code) for code in bare_codes[:HISTORY_SAMPLE]]
+            stack.client, [bare_workflow_id(code) for code in bare_total.codes[:HISTORY_SAMPLE]]
         )
         statuses: Counter[int] = Counter()
         for o in ours_runs:
             statuses.update(o.statuses)
-        ours_latency = [s for o in ours_runs for s in o.lifecycle_seconds]
-        bare_latency = [s for b in bare_runs for s in b.lifecycle_seconds]
         bare_failures = sum(b.failures for b in bare_runs)
-        ours_rate = ours_done / ours_wall
-        bare_rate = bare_done / bare_wall
+        ours_rate = ours_total.done / ours_total.wall
+        bare_rate = bare_total.done / bare_total.wall
         measured = ratio(ours_rate, bare_rate)
         mails = stack.mail.received
-    failed = count * rounds - ours_done
+    failed = count * rounds - ours_total.done
     rows = [
         (
             "ours (HTTP)",
             count * rounds,
-            ours_done,
-            ours_wall,
+            ours_total.done,
+            ours_total.wall,
             ours_rate,
-            percentile(ours_latency, 50),
-            percentile(ours_latency, 99),
+            percentile(ours_total.lifecycle_seconds, 50),
+            percentile(ours_total.lifecycle_seconds, 99),
         ),
         (
             "bare (client)",
             count * rounds,
-            bare_done,
-            bare_wall,
+            bare_total.done,
+            bare_total.wall,
             bare_rate,
-            percentile(bare_latency, 50),
-            percentile(bare_latency, 99),
+            percentile(bare_total.lifecycle_seconds, 50),
+            percentile(bare_total.lifecycle_seconds, 99),
         ),
     ]
     bench.report.section(
@@ -218,7 +219,9 @@ async def run(bench: Bench) -> list[GoalResult]:
         + f"\nHTTP answers (ours): {dict(sorted(statuses.items()))}; bare failures: {bare_failures}; "
         f"mails received: {mails}.\n\n**ratio {measured:.2f}** (target >= {TARGET}).\n",
     )
-    cost = Cost(ours_cpu, ours_done, bare_cpu, bare_done, ours_histories, bare_histories)
+    cost = Cost(
+        ours_total.cpu, ours_total.done, bare_total.cpu, bare_total.done, ours_histories, bare_histories
+    )
     bench.report.section("Cost per lifecycle (cpu-per-lifecycle)", cost.markdown(bench.report))
     bench.figures += cost.lines()
     note = f"ours {ours_rate:.1f}/s, bare {bare_rate:.1f}/s"
