@@ -51,6 +51,7 @@ class Database:
         self._statements = Statements(engine.dialect)
         # The hot reads and writes check a connection out of the engine's own pool and run on its driver.
         self._pool = engine.sync_engine.pool
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._threaded: ThreadedSessions | None = None
         if engine.dialect.name == "sqlite":
             self._threaded = ThreadedSessions(engine)
@@ -110,7 +111,7 @@ class Database:
         # as long as the elevator listing's statements in `make bench`'s read model) and finds a
         # connection the server dropped by failing on it: then it runs once more on a checked one.
         with unpinged_checkout():
-            connection = self._pool.connect()
+            connection = self._checkout()
         try:
             return await_(self._fetch_all(connection.driver_connection, statements, values))
         except Exception:
@@ -118,11 +119,29 @@ class Database:
                 raise
         finally:
             _give_back(connection)
-        connection = self._pool.connect()
+        connection = self._checkout()
         try:
             return await_(self._fetch_all(connection.driver_connection, statements, values))
         finally:
             _give_back(connection)
+
+    def _checkout(self) -> PoolProxiedConnection:
+        """A connection from the engine's pool; one that cannot be made fails as `engine.connect()` fails.
+
+        That is, as a DBAPIError wrapping the driver's error (a server still starting up refuses with
+        CannotConnectNowError), which the API answers with a 503 like any other unreachable database.
+        """
+        try:
+            return self._pool.connect()
+        except self._driver_error as error:
+            raise DBAPIError.instance(
+                None,
+                None,
+                error,
+                self._driver_error,
+                hide_parameters=True,
+                dialect=self._async_engine.dialect,
+            ) from error
 
     async def _fetch_all(
         self, driver: Any, statements: Sequence[AnySelect], values: Mapping[str, object]
@@ -161,7 +180,7 @@ class Database:
             raise failure(None, None, error) from error
 
     def _execute_here(self, steps: Sequence[Step]) -> list[Rows]:
-        connection = self._pool.connect()
+        connection = self._checkout()
         try:
             return await_(self._execute_on(connection.driver_connection, steps))
         finally:

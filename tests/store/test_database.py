@@ -8,12 +8,14 @@ from datetime import UTC, datetime
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
+from api.errors import store_unavailable
 from store.database import Database
 from store.models import SentMail
 
@@ -120,6 +122,25 @@ async def test_a_read_cancelled_while_the_database_works_gives_its_connection_ba
     counting = select(func.count()).select_from(SentMail)
     answers = await asyncio.gather(*(database.select(counting, values={}) for _ in range(3)))
     assert [rows[0][0][0] for rows in answers] == [0, 0, 0]
+
+
+async def test_a_server_still_starting_up_fails_a_read_and_a_write_as_an_unavailable_store() -> None:
+    async def starting_up() -> asyncpg.Connection:
+        raise asyncpg.CannotConnectNowError("the database system is not yet accepting connections")
+
+    engine = create_async_engine("postgresql+asyncpg://orders@127.0.0.1/orders", async_creator=starting_up)
+    database = Database(engine)
+    try:
+        with pytest.raises(DBAPIError) as read:
+            await database.select(select(func.count()).select_from(SentMail), values={})
+        with pytest.raises(DBAPIError) as written:
+            await database.execute((delete(SentMail), [{}]))
+    finally:
+        await engine.dispose()
+
+    # As `engine.connect()` raises it: the API answers such an error 503, not 500.
+    assert store_unavailable(read.value)
+    assert store_unavailable(written.value)
 
 
 async def _terminate_our_sessions(database_url: str) -> None:
