@@ -346,8 +346,14 @@ class TicketRepository:
 
     async def list(self, filters: TicketFilter, *, limit: int, offset: int) -> TicketPage:
         shape, values = listing_shape(filters)
-        counted, page = await self._database.select(
-            *listing_statements(shape), values=values | {"limit": limit, "offset": offset}
-        )
-        # The page selects the row's fields in their order.
-        return TicketPage(items=[TicketRow(*row) for row in page], total=counted[0][0])
+        paged, counting = listing_statements(shape)
+        [page] = await self._database.select(paged, values=values | {"limit": limit, "offset": offset})
+        if page:
+            total = page[0][-1]
+        elif offset == 0:
+            total = 0
+        else:
+            [counted] = await self._database.select(counting, values=values)
+            total = counted[0][0]
+        # The page selects the row's fields in their order, then the total.
+        return TicketPage(items=[TicketRow(*row[:-1]) for row in page], total=total)
