@@ -89,7 +89,10 @@ class HistoryCounts:
     activities: int = 0
     local_activities: int = 0
     child_workflows: int = 0
+    # Serialised size of the events as the server stores them (payloads as the codec left them).
+    history_bytes: int = 0
     by_type: Counter[str] = field(default_factory=Counter)
+    bytes_by_type: Counter[str] = field(default_factory=Counter)
 
     def per_lifecycle(self, what: str) -> float:
         value: int = getattr(self, what)
@@ -106,8 +109,11 @@ async def count_histories(client: Client, workflow_ids: Iterable[str]) -> Histor
             history = await client.get_workflow_handle(pending.pop()).fetch_history()
             for event in history.events:
                 name = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+                size = event.ByteSize()
                 counts.by_type[name] += 1
+                counts.bytes_by_type[name] += size
                 counts.events += 1
+                counts.history_bytes += size
                 if event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
                     counts.workflow_tasks += 1
                 elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:

@@ -10,7 +10,14 @@ from common import Report, ratio
 
 # The order processes are listed in; a process one side does not have shows as 0.
 PROCESSES = ["temporal server", "worker", "api", "mail sink", "driver"]
-HISTORY_FIGURES = ["workflow_tasks", "events", "activities", "local_activities", "child_workflows"]
+HISTORY_FIGURES = [
+    "workflow_tasks",
+    "events",
+    "history_bytes",
+    "activities",
+    "local_activities",
+    "child_workflows",
+]
 
 
 @dataclass
@@ -64,11 +71,15 @@ class Cost:
             for figure in HISTORY_FIGURES
         ]
         event_types = sorted(set(self.ours_histories.by_type) | set(self.bare_histories.by_type))
+        ours_n = max(self.ours_histories.lifecycles, 1)
+        bare_n = max(self.bare_histories.lifecycles, 1)
         type_rows = [
             (
                 name,
-                self.ours_histories.by_type[name] / max(self.ours_histories.lifecycles, 1),
-                self.bare_histories.by_type[name] / max(self.bare_histories.lifecycles, 1),
+                self.ours_histories.by_type[name] / ours_n,
+                self.bare_histories.by_type[name] / bare_n,
+                self.ours_histories.bytes_by_type[name] / ours_n,
+                self.bare_histories.bytes_by_type[name] / bare_n,
             )
             for name in event_types
         ]
@@ -82,5 +93,5 @@ class Cost:
             f"{self.bare_histories.lifecycles} bare lifecycles (child workflows included):\n\n"
             + report.table(["", "ours", "bare"], history_rows)
             + "\nEvents by type per lifecycle:\n\n"
-            + report.table(["event", "ours", "bare"], type_rows)
+            + report.table(["event", "ours", "bare", "ours bytes", "bare bytes"], type_rows)
         )
