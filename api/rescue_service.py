@@ -7,18 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.deps import AppResources
 from api.workflow_calls import temporal_reachable
 from domain.alarms import MachineAlarm, Opening
+from domain.kinds import TicketKind
 from domain.rescue import ReportSource, rescue_ticket_id, rescue_workflow_id
 from domain.roles import Actor
 from elevator_orders.clock import Clock, system_clock
 from workflows.patches import start_memo
 from workflows.rescue import RescueWorkflow
 from workflows.rescue_models import EntrapmentReport, ReportReceipt, RescueInput
+from workflows.search_attributes import opening_search_attributes
 
 # A rescue that has just closed releases its elevator's workflow id within moments.
 _CLOSING_RETRIES = 20
@@ -35,6 +38,9 @@ class NewReport:
     alarm_type: str
     description: str
     callback_phone: str | None
+    # The elevator's district when the caller has read it (checking the code is registered): a new
+    # rescue is then found by its district in the Web UI from its start.
+    district: str | None = None
 
 
 async def open_rescue(
@@ -58,6 +64,9 @@ async def open_rescue(
         callback_phone=new.callback_phone,
     )
     ticket_id = rescue_ticket_id(new.elevator_code, new.source, new.ref)
+    search_attributes: TypedSearchAttributes | None = opening_search_attributes(
+        TicketKind.RESCUE.value, new.elevator_code, new.district
+    )
     for attempt in range(_CLOSING_RETRIES):
         start = WithStartWorkflowOperation(
             RescueWorkflow.run,
@@ -67,6 +76,7 @@ async def open_rescue(
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
             memo=start_memo(),
+            search_attributes=search_attributes,
         )
         try:
             async with temporal_reachable():
@@ -74,12 +84,23 @@ async def open_rescue(
                     RescueWorkflow.report_entrapment, report, start_workflow_operation=start
                 )
             return receipt
+        except RPCError as error:
+            if search_attributes is None or not _lacks_search_attributes(error):
+                raise
+            # A namespace no worker has registered them in yet (they are added as a worker starts): the
+            # rescue opens without them, and its run sets them once a worker has registered them.
+            search_attributes = None
+            continue
         except WorkflowUpdateFailedError as error:
             closing = isinstance(error.cause, ApplicationError) and error.cause.type == "TicketClosing"
             if not closing or attempt == _CLOSING_RETRIES - 1:
                 raise
         await asyncio.sleep(_CLOSING_BACKOFF_SECONDS * (attempt + 1))
     raise AssertionError("unreachable")
+
+
+def _lacks_search_attributes(error: RPCError) -> bool:
+    return error.status is RPCStatusCode.INVALID_ARGUMENT and "search attribute" in error.message
 
 
 async def open_from_alarm(resources: AppResources, alarm: MachineAlarm, platform: Actor) -> Opening:

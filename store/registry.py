@@ -40,7 +40,7 @@ _CITY_REGULATOR_ID = (
 _ORGANISATIONS = (_USE_UNIT, _MAINTENANCE_UNIT, _RESCUE_STATION, _DISTRICT_REGULATOR, _CITY_REGULATOR)
 # The elevator with every organisation a ticket on it involves, in one row: this runs as every ticket
 # opens (a registry lookup in the workflow), where four ORM loads cost as much as the ticket's projection.
-_REGISTERED = select(Elevator.code).where(Elevator.code == bindparam("code"))
+_DISTRICT = select(Elevator.district).where(Elevator.code == bindparam("code"))
 _REGISTRATION = (
     select(
         Elevator.code,
@@ -63,8 +63,12 @@ class RegistryRepository:
 
     async def is_registered(self, code: str) -> bool:
         """Whether an elevator of this code is in the registry: every ticket is on a registered one."""
-        [rows] = await self._database.lookup(_REGISTERED, values={"code": code})
-        return bool(rows)
+        return await self.district_of(code) is not None
+
+    async def district_of(self, code: str) -> str | None:
+        """The district of the registered elevator of this code; None when there is none."""
+        [rows] = await self._database.lookup(_DISTRICT, values={"code": code})
+        return str(rows[0][0]) if rows else None
 
     async def registered(self, codes: Collection[str]) -> set[str]:
         """Which of `codes` are in the registry, in one query (a batch of alarms or heartbeats)."""

@@ -143,6 +143,7 @@ async def report_entrapment(
                 alarm_type=body.alarm_type,
                 description=body.description,
                 callback_phone=body.callback_phone,
+                district=elevator.district,
             ),
             mail_grace_seconds=resources.settings.mail_grace_seconds,
             clock=resources.clock,

@@ -58,7 +58,8 @@ async def create_rescue(
     known = await resources.tickets.ticket_for_report(body.source.value, ref)
     # A repeat on the elevator its ticket is on needs no registry lookup: most of an alarm storm.
     on_its_elevator = known is not None and known.elevator_code == body.elevator_code
-    if not on_its_elevator and not await resources.registry.is_registered(body.elevator_code):
+    district = None if on_its_elevator else await resources.registry.district_of(body.elevator_code)
+    if not on_its_elevator and district is None:
         raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     if known is not None:
         # A repeat of a report already stored, its rescue open or closed: point at that ticket.
@@ -75,6 +76,7 @@ async def create_rescue(
         alarm_type=body.alarm_type,
         description=body.description,
         callback_phone=body.callback_phone,
+        district=district,
     )
     receipt: ReportReceipt
     receipt, repeat = await resources.openings_in_flight.run(

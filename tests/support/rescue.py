@@ -96,7 +96,9 @@ async def ticket_when(
         await engine.dispose()
 
 
-def new_report(ref: str, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR) -> NewReport:
+def new_report(
+    ref: str, source: ReportSource = ReportSource.ALARM, elevator: str = ELEVATOR, district: str | None = None
+) -> NewReport:
     report = alarm(ref, source=source, elevator=elevator)
     return NewReport(
         elevator_code=report.elevator_code,
@@ -107,6 +109,7 @@ def new_report(ref: str, source: ReportSource = ReportSource.ALARM, elevator: st
         alarm_type=report.alarm_type,
         description="",
         callback_phone=None,
+        district=district,
     )
 
 

@@ -250,9 +250,13 @@ async def _cancelled(client: Client, settings: Settings) -> None:
     await _save(handle, "rescue_cancelled")
 
 
-async def _every_breach(client: Client, settings: Settings, name: str = "rescue_every_breach") -> None:
+async def _every_breach(
+    client: Client, settings: Settings, name: str = "rescue_every_breach", district: str | None = None
+) -> None:
     url = settings.effective_database_url
-    receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+    receipt = await open_rescue(
+        client, settings.temporal_task_queue, new_report(uuid.uuid4().hex, district=district)
+    )
     handle = await _handle(client, settings, receipt.ticket_id)
     await ticket_when(url, receipt.ticket_id, lambda t: "redispatched" in t.flags)
     await handle.execute_update(RescueWorkflow.accept, AcceptInput(actor=STATION_RESCUER))
@@ -543,10 +547,12 @@ async def _directive_overdue_clue(client: Client, settings: Settings) -> None:
 
 
 async def _rescue_closed_outbox(
-    client: Client, settings: Settings, name: str = "rescue_closed_outbox"
+    client: Client, settings: Settings, name: str = "rescue_closed_outbox", district: str | None = None
 ) -> None:
     """The lifecycle `make bench` times, with mails carried by projections into the outbox."""
-    receipt = await open_rescue(client, settings.temporal_task_queue, new_report(uuid.uuid4().hex))
+    receipt = await open_rescue(
+        client, settings.temporal_task_queue, new_report(uuid.uuid4().hex, district=district)
+    )
     handle = await _handle(client, settings, receipt.ticket_id)
     await _to_closure(handle, ReleaseInput(actor=RESCUER, people_freed=1, handler_name="李师傅"))
     await _save(handle, name)
@@ -608,6 +614,15 @@ async def _every_breach_started_under_baseline(client: Client, settings: Setting
 
 async def _hazard_every_path_started_under_baseline(client: Client, settings: Settings) -> None:
     await _hazard_every_path(client, settings, "hazard_every_path_started_under_baseline")
+
+
+async def _rescue_closed_started_with_search_attributes(client: Client, settings: Settings) -> None:
+    """The same lifecycle started with its kind, elevator and district indexed: it upserts only its outcome."""
+    await _rescue_closed_outbox(client, settings, "rescue_closed_started_with_search_attributes", "pudong")
+
+
+async def _every_breach_started_with_search_attributes(client: Client, settings: Settings) -> None:
+    await _every_breach(client, settings, "rescue_every_breach_started_with_search_attributes", "pudong")
 
 
 async def _monitoring_watch_offline(client: Client, settings: Settings) -> None:
@@ -693,6 +708,12 @@ SCENARIOS: tuple[tuple[str, Callable[[Client, Settings], Awaitable[None]], dict[
     ("rescue_closed_started_under_baseline", _rescue_closed_started_under_baseline, {}),
     ("rescue_every_breach_started_under_baseline", _every_breach_started_under_baseline, FAST_CLOCKS),
     ("hazard_every_path_started_under_baseline", _hazard_every_path_started_under_baseline, {}),
+    ("rescue_closed_started_with_search_attributes", _rescue_closed_started_with_search_attributes, {}),
+    (
+        "rescue_every_breach_started_with_search_attributes",
+        _every_breach_started_with_search_attributes,
+        FAST_CLOCKS,
+    ),
 )
 
 

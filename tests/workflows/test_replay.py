@@ -55,6 +55,8 @@ def test_histories_are_saved() -> None:
         "rescue_closed_started_under_baseline",
         "rescue_every_breach_started_under_baseline",
         "hazard_every_path_started_under_baseline",
+        "rescue_closed_started_with_search_attributes",
+        "rescue_every_breach_started_with_search_attributes",
     } <= set(HISTORIES)
 
 
