@@ -381,7 +381,6 @@ class TicketIO:
             await workflow.wait_condition(
                 lambda: all(task.done() for _, task in self._mails),
                 timeout=self._mail_grace,
-                timeout_summary="pending mails",
             )
         for notification, task in self._mails:
             if task.done():
