@@ -105,6 +105,8 @@ def _lacks_search_attributes(error: RPCError) -> bool:
 
 async def open_from_alarm(resources: AppResources, alarm: MachineAlarm, platform: Actor) -> Opening:
     """An entrapment alarm from a monitoring platform: it opens the car's rescue, or joins the open one."""
+    # One indexed read, so that a rescue the alarm opens is found by its district from its start.
+    district = await resources.registry.district_of(alarm.elevator_code)
     receipt = await open_rescue(
         resources.temporal,
         resources.settings.temporal_task_queue,
@@ -117,6 +119,7 @@ async def open_from_alarm(resources: AppResources, alarm: MachineAlarm, platform
             alarm_type=alarm.code.name_zh,
             description=alarm.description_zh,
             callback_phone=None,
+            district=district,
         ),
         mail_grace_seconds=resources.settings.mail_grace_seconds,
         clock=resources.clock,

@@ -17,6 +17,7 @@ from temporalio.client import WorkflowExecutionStatus
 from domain.alarms import MAPPINGS, MAX_BATCH
 from domain.calendar import CHINA_TIME
 from domain.fault_repair import FAULT_TYPES_ZH
+from domain.rescue import rescue_workflow_id
 from store.models import Elevator, MonitoringDevice
 from tests.api.conftest import PUDONG_A, Api
 from workflows.hazard_monitoring import monitoring_watch_id
@@ -202,6 +203,10 @@ async def test_a_thousand_mixed_alarms_in_batches_have_one_effect_each(api: Api,
     repair = await api.ticket(first[f"{run}-fault-0-1-a"]["ticket_id"])
     assert repair["details"]["fault_type"] == "overtravel_top"
     assert "冲顶（紧急）" in repair["details"]["description"]
+    # A rescue an alarm opened carries its car's district from its start: the Web UI finds it at once.
+    trapped = await api.temporal.get_workflow_handle(rescue_workflow_id(cars[0])).fetch_history()
+    started = trapped.events[0].workflow_execution_started_event_attributes.search_attributes
+    assert set(started.indexed_fields) >= {"TicketKind", "ElevatorCode", "District", "Overdue"}
 
     unknown = await api.http.get("/alarms/unknown-codes", headers=key)
     assert unknown.status_code == 200, unknown.text
