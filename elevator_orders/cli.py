@@ -16,7 +16,7 @@ import uvloop
 from elevator_orders.clock import system_clock
 from elevator_orders.logs import configure_logging
 from elevator_orders.settings import Settings, get_settings
-from elevator_orders.startup_heap import freeze_startup_objects
+from elevator_orders.startup_heap import freeze_startup_objects, space_out_full_collections
 from elevator_orders.tracing import process_tracer
 
 logger = logging.getLogger("elevator_orders")
@@ -164,6 +164,7 @@ async def _api(settings: Settings) -> None:
     with process_tracer(settings, "api") as tracer:
         server = api_server(create_app(settings, tracer=tracer), settings.api_host, settings.api_port)
         freeze_startup_objects()
+        space_out_full_collections()
         await server.serve()
 
 
@@ -190,6 +191,7 @@ async def _worker(settings: Settings) -> None:
         await ensure_credit_schedule(client, settings.temporal_task_queue)
         async with running_worker(client, settings), _worker_metrics(settings):
             freeze_startup_objects()
+            space_out_full_collections()
             logger.info("worker polling task queue %s", settings.temporal_task_queue)
             await stop.wait()
         await asyncio.sleep(0.5)
