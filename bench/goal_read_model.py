@@ -99,8 +99,6 @@ OVERDUE_SHARE_OF_CLOSED = 0.03
 # About one car per three tickets a year, as in a city of 300,000 cars with 1,000,000 tickets.
 TICKETS_PER_ELEVATOR = 3
 SEED = 0.42
-# A count(*) over more rows than this is the expensive part of a wide page: reported beside the figures.
-REPORTED_COUNT_SHARE = 0.5
 
 
 @dataclass(frozen=True)

@@ -69,15 +69,7 @@ def opening_search_attributes(kind: str, elevator_code: str, district: str | Non
 
 def started_with(attributes: TypedSearchAttributes) -> Indexed:
     """The ticket's attributes among those a run was started with (none, if its starter gave none)."""
-    values: Indexed = {}
-    for key in _KEYWORDS:
-        value = attributes.get(key)
-        if value is not None:
-            values[key.name] = value
-    overdue = attributes.get(OVERDUE)
-    if overdue is not None:
-        values[OVERDUE.name] = overdue
-    return values
+    return {pair.key.name: pair.value for pair in attributes if pair.key in TICKET_SEARCH_ATTRIBUTES}
 
 
 def changes(before: Indexed, now: Indexed) -> list[SearchAttributeUpdate[str] | SearchAttributeUpdate[bool]]:

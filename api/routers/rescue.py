@@ -58,9 +58,11 @@ async def create_rescue(
     known = await resources.tickets.ticket_for_report(body.source.value, ref)
     # A repeat on the elevator its ticket is on needs no registry lookup: most of an alarm storm.
     on_its_elevator = known is not None and known.elevator_code == body.elevator_code
-    district = None if on_its_elevator else await resources.registry.district_of(body.elevator_code)
-    if not on_its_elevator and district is None:
-        raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
+    district = None
+    if not on_its_elevator:
+        district = await resources.registry.district_of(body.elevator_code)
+        if district is None:
+            raise field_error("elevator_code", f"no registered elevator {body.elevator_code!r}")
     if known is not None:
         # A repeat of a report already stored, its rescue open or closed: point at that ticket.
         response.status_code = status.HTTP_200_OK
