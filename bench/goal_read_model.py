@@ -40,6 +40,7 @@ from domain.catalog import CATALOG
 from domain.districts import DISTRICTS_ZH
 from elevator_orders.settings import Settings
 from elevator_orders.startup_heap import freeze_startup_objects, space_out_full_collections
+from store.database import Database
 from store.db import make_engine, make_sessionmaker
 from store.migrate import upgrade_to_head_async
 from store.seed import seed_demo_data
@@ -335,7 +336,7 @@ UNION ALL SELECT ticket_id, assigned_unit_id, 'assigned' FROM tickets
 class StatementCapture:
     """The statements on tickets the app sends, with their arguments as the driver gets them.
 
-    Caught at the driver (asyncpg's query logger on every connection the pool hands out): the hot
+    Caught at the driver (asyncpg's query logger on every connection the reads run on): the hot
     listings run their statements on the driver itself, past SQLAlchemy's events.
     """
 
@@ -358,12 +359,18 @@ class StatementCapture:
         return list(self.statements)
 
     @contextmanager
-    def on(self, engine: Any) -> Iterator[None]:
-        event.listen(engine.pool, "checkout", self._checkout)
+    def on(self, database: Database) -> Iterator[None]:
+        # The reads' own connections made so far, and any connection the engine's pool hands out later
+        # (the reads make theirs through it).
+        for driver in database.read_connections():
+            driver.add_query_logger(self._log)
+            self._drivers.append(driver)
+        pool = database.sync_engine.pool
+        event.listen(pool, "checkout", self._checkout)
         try:
             yield
         finally:
-            event.remove(engine.pool, "checkout", self._checkout)
+            event.remove(pool, "checkout", self._checkout)
             for driver in self._drivers:
                 driver.remove_query_logger(self._log)
 
@@ -504,12 +511,12 @@ async def measure(server_url: str, tickets: int, requests: int) -> tuple[list[Ca
                 # and full collections come seldom (this process's own, until the goal ends).
                 freeze_startup_objects()
                 space_out_full_collections()
-                engine_target = app.state.resources.tickets._database.sync_engine
+                database = app.state.resources.tickets._database
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
                     floor = await _measure_floor(http, bearer(settings, CITY_REGULATOR), requests)
                     results = []
-                    with capture.on(engine_target):
+                    with capture.on(database):
                         for case in _cases(tickets):
                             results.append(
                                 await _measure_case(

@@ -30,7 +30,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import await_, greenlet_spawn
 
 from store.compiled import Statements, insert_keys
-from store.db import unpinged_checkout
+from store.driver_reads import DriverReads
 from store.sqlite_units import ThreadedSessions
 from store.units import AnySelect, Rows, Run, StatementWork, Step, T, Work
 
@@ -49,11 +49,14 @@ class Database:
         self._read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._async_read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
         self._statements = Statements(engine.dialect)
-        # The hot reads and writes check a connection out of the engine's own pool and run on its driver.
+        # The hot writes check a connection out of the engine's own pool and run on its driver.
         self._pool = engine.sync_engine.pool
         self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._threaded: ThreadedSessions | None = None
-        if engine.dialect.name == "sqlite":
+        self._reads: DriverReads | None = None
+        if engine.dialect.name != "sqlite":
+            self._reads = DriverReads(engine.sync_engine, self._read_connection)
+        else:
             self._threaded = ThreadedSessions(engine)
             # Tests and tools drop a Database without closing it: its threads and file handles go with it.
             # Without waiting: the last reference may go on one of its own threads, which cannot join itself.
@@ -84,16 +87,17 @@ class Database:
         """Each statement's rows (values in column order), on one connection, with `values` bound by name.
 
         For the hot listings: the statements are built once per shape and kept by the caller, so on
-        PostgreSQL they are compiled once and run on the driver itself. Through SQLAlchemy's execution
-        a page of a listing cost 1.4 ms where its two statements took 0.24 ms on the driver (`make
-        bench`'s read model). Values come back as the ORM would give them: asyncpg returns aware UTC
-        times and decodes JSON with the engine's deserializer. Checkout, statements and return are one
-        hop into SQLAlchemy's greenlet: through `engine.connect()` they were three, and a one-row read
-        took 0.21 ms where the driver alone took 0.09 and this takes 0.15.
+        PostgreSQL they are compiled once and run on the driver itself, on a connection kept for reads
+        (store/driver_reads.py says why). Through SQLAlchemy's execution a page of a listing cost 1.4 ms
+        where its two statements took 0.24 ms on the driver (`make bench`'s read model). Values come
+        back as the ORM would give them: asyncpg returns aware UTC times and decodes JSON with orjson.
         """
         if self._threaded is not None:
             return await self._threaded.select(statements, values)
-        return await greenlet_spawn(self._select_here, statements, values)
+        assert self._reads is not None
+        return await self._reads.fetch(
+            [self._statements.bound(self._statements.compiled(statement), values) for statement in statements]
+        )
 
     async def lookup(self, *statements: AnySelect, values: Mapping[str, object]) -> list[Rows]:
         """`select` for reads by key (an account, a ticket, an elevator): a few rows from an index.
@@ -106,24 +110,19 @@ class Database:
             return self._threaded.select_here(statements, values)
         return await self.select(*statements, values=values)
 
-    def _select_here(self, statements: Sequence[AnySelect], values: Mapping[str, object]) -> list[Rows]:
-        # A read runs again without harm, so it skips the pool's ping (a round trip of every checkout,
-        # as long as the elevator listing's statements in `make bench`'s read model) and finds a
-        # connection the server dropped by failing on it: then it runs once more on a checked one.
-        with unpinged_checkout():
-            connection = self._checkout()
-        try:
-            return await_(self._fetch_all(connection.driver_connection, statements, values))
-        except Exception:
-            if not _dropped(connection):
-                raise
-        finally:
-            _give_back(connection)
+    def read_connections(self) -> list[Any]:
+        """The driver connections the hot reads run on now, on PostgreSQL (the benchmark listens to them)."""
+        return [] if self._reads is None else self._reads.connections()
+
+    async def _read_connection(self) -> Any:
+        """A new connection for the hot reads: made (and pinged) by the engine's pool, then taken from it."""
+        return await greenlet_spawn(self._detached_connection)
+
+    def _detached_connection(self) -> Any:
         connection = self._checkout()
-        try:
-            return await_(self._fetch_all(connection.driver_connection, statements, values))
-        finally:
-            _give_back(connection)
+        driver = connection.driver_connection
+        connection.detach()
+        return driver
 
     def _checkout(self) -> PoolProxiedConnection:
         """A connection from the engine's pool; one that cannot be made fails as `engine.connect()` fails.
@@ -142,15 +141,6 @@ class Database:
                 hide_parameters=True,
                 dialect=self._async_engine.dialect,
             ) from error
-
-    async def _fetch_all(
-        self, driver: Any, statements: Sequence[AnySelect], values: Mapping[str, object]
-    ) -> list[Rows]:
-        results: list[Rows] = []
-        for statement in statements:
-            sql, arguments = self._statements.bound(self._statements.compiled(statement), values)
-            results.append(await driver.fetch(sql, *arguments))
-        return results
 
     async def write(self, work: Work[T]) -> T:
         """`work` in a transaction, committed when it returns and rolled back when it raises."""
@@ -214,6 +204,8 @@ class Database:
             return await session.run_sync(lambda sync_session: work(partial(run_on_session, sync_session)))
 
     async def dispose(self) -> None:
+        if self._reads is not None:
+            await self._reads.close()
         if self._threaded is not None:
             await asyncio.to_thread(self._threaded.close, wait=True)
 

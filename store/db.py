@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -58,22 +55,25 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
     elif parsed.get_driver_name() == "asyncpg":
+        event.listen(engine.sync_engine, "connect", _jsonb_in_c)
         event.listen(engine.sync_engine.pool, "checkout", _ping_asyncpg)
     return engine
 
 
-# Set while a read that can run again checks out its connection: it finds a dropped one by itself.
-_UNPINGED: ContextVar[bool] = ContextVar("unpinged_checkout", default=False)
+def _jsonb_in_c(dbapi_connection: Any, _record: Any) -> None:
+    """JSONB values decoded by orjson called from the driver itself, without a Python function between.
 
-
-@contextmanager
-def unpinged_checkout() -> Iterator[None]:
-    """Connections checked out inside skip the ping; only for reads that run again on a fresh one."""
-    token = _UNPINGED.set(True)
-    try:
-        yield
-    finally:
-        _UNPINGED.reset(token)
+    SQLAlchemy's own codec (set when the connection is made, before this runs) is a Python function
+    that slices, decodes and then parses each value: a page of 50 tickets has 250 of them, and they
+    cost 68 us of the 0.6 ms the listing spends above its SQL where orjson alone costs 25. In text
+    format the driver hands orjson the JSON text as it came; what it sends is the text SQLAlchemy's
+    JSON type already serialised.
+    """
+    await_(
+        dbapi_connection.driver_connection.set_type_codec(
+            "jsonb", encoder=str, decoder=JSON_DESERIALIZER, schema="pg_catalog", format="text"
+        )
+    )
 
 
 def _ping_asyncpg(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -86,8 +86,6 @@ def _ping_asyncpg(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
     whether it saw the server close the connection costs nothing, but misses one the server ended a
     moment ago: the restart test failed with it one run in a few.
     """
-    if _UNPINGED.get():
-        return
     try:
         await_(dbapi_connection.driver_connection.fetchrow(";"))
     except Exception as error:

@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import QueuePool
 
 from api.errors import store_unavailable
 from store.database import Database
@@ -104,24 +103,54 @@ async def test_a_select_without_the_ping_runs_again_when_its_connection_was_drop
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 async def test_a_read_cancelled_while_the_database_works_gives_its_connection_back(
-    engine: AsyncEngine, database: Database
+    database_url: str, database: Database
 ) -> None:
-    pool = engine.sync_engine.pool
-    assert isinstance(pool, QueuePool)
     reading = asyncio.create_task(database.select(select(func.pg_sleep(30)), values={}))
-    deadline = asyncio.get_running_loop().time() + 10
-    while pool.checkedout() == 0 and not reading.done():
-        assert asyncio.get_running_loop().time() < deadline, "the read never checked out a connection"
-        await asyncio.sleep(0.01)
+    await _until(database_url, "the read's statement runs", sleeping=True)
 
     reading.cancel()
     with pytest.raises(asyncio.CancelledError):
         await reading
 
-    assert pool.checkedout() == 0
+    # The driver cancels the statement on the server; its connection serves the next reads.
+    await _until(database_url, "the server dropped the statement", sleeping=False)
     counting = select(func.count()).select_from(SentMail)
     answers = await asyncio.gather(*(database.select(counting, values={}) for _ in range(3)))
     assert [rows[0][0][0] for rows in answers] == [0, 0, 0]
+    assert len(database.read_connections()) == 3
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_disposing_the_engine_closes_the_connections_the_reads_kept(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    database = Database(engine)
+    await asyncio.gather(*(database.select(select(func.pg_backend_pid()), values={}) for _ in range(2)))
+    kept = database.read_connections()
+    assert len(kept) == 2
+
+    await engine.dispose()
+
+    assert all(connection.is_closed() for connection in kept)
+    assert database.read_connections() == []
+
+
+async def _until(database_url: str, what: str, *, sleeping: bool) -> None:
+    """Poll the server's activity until a `pg_sleep` of ours runs (or no longer does)."""
+    admin = await asyncpg.connect(make_url(database_url).set(drivername="postgresql").render_as_string(False))
+    try:
+        deadline = asyncio.get_running_loop().time() + 10
+        while True:
+            running = await admin.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()"
+            )
+            if bool(running) == sleeping:
+                return
+            assert asyncio.get_running_loop().time() < deadline, f"{what}: not within 10 s"
+            await asyncio.sleep(0.01)
+    finally:
+        await admin.close()
 
 
 async def test_a_server_still_starting_up_fails_a_read_and_a_write_as_an_unavailable_store() -> None:
