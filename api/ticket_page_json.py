@@ -20,7 +20,7 @@ from store.models import Ticket
 from store.ticket_listing import TicketRow
 
 # Pydantic writes an aware UTC time with "Z"; orjson does the same only when asked.
-_JSON_OPTIONS = orjson.OPT_UTC_Z
+JSON_OPTIONS = orjson.OPT_UTC_Z
 # What the platform operator does not see of a ticket: its content (details, flags and evidence).
 CONTENT_FIELDS: dict[str, Any] = {"details": {}, "flags": [], "linked_tickets": []}
 
@@ -79,5 +79,5 @@ def ticket_page_json(
         for item in items:
             item.update(CONTENT_FIELDS)
     return orjson.dumps(
-        {"items": items, "total": total, "limit": limit, "offset": offset}, option=_JSON_OPTIONS
+        {"items": items, "total": total, "limit": limit, "offset": offset}, option=JSON_OPTIONS
     )

@@ -4,7 +4,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from api.deps import CurrentPrincipal, Resources
@@ -33,17 +33,17 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 
 async def _act(
     resources: Resources, ticket_id: str, action: str, principal: Principal, body: BaseModel
-) -> TicketDetailOut:
+) -> Response:
     await take_action(resources, principal, ticket_id, action, body)
     return await present_ticket(resources, principal, ticket_id)
 
 
-def _endpoint(action: str, body_model: type[BaseModel]) -> Callable[..., Awaitable[TicketDetailOut]]:
+def _endpoint(action: str, body_model: type[BaseModel]) -> Callable[..., Awaitable[Response]]:
     """POST /tickets/{ticket_id}/<action>, its body validated as `body_model`."""
 
     async def endpoint(
         ticket_id: str, body: BaseModel, resources: Resources, actor: CurrentPrincipal
-    ) -> TicketDetailOut:
+    ) -> Response:
         return await _act(resources, ticket_id, action, actor, body)
 
     # FastAPI reads the body's model from the signature: each action's own, not BaseModel.

@@ -55,7 +55,7 @@ async def list_tickets(request: Request, resources: Resources, principal: Curren
     response_model=TicketDetailOut,
     responses={403: {"model": ErrorOut}, 404: {"model": ErrorOut}},
 )
-async def get_ticket(ticket_id: str, resources: Resources, principal: CurrentPrincipal) -> TicketDetailOut:
+async def get_ticket(ticket_id: str, resources: Resources, principal: CurrentPrincipal) -> Response:
     """A ticket with its timeline, for the organisations it concerns and its regulators."""
     await visible_ticket(resources, principal, ticket_id)
     return await present_ticket(resources, principal, ticket_id)
