@@ -2,44 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from pydantic import TypeAdapter
 
 from api.presenters import ticket_detail_json, ticket_detail_out
 from api.schemas import ReportOut, TicketDetailOut, TimelineEventOut
-from store.ticket_listing import TicketRow
 from store.ticket_reads import EventRow, ReportRow
+from tests.support.ticket_rows import OPENED, ticket_row
 
-OPENED = datetime(2026, 11, 2, 8, 30, 15, 123456, tzinfo=UTC)
 DETAIL = TypeAdapter(TicketDetailOut)
 
-TICKET = TicketRow(
-    ticket_id="rescue-31010000001-0001",
-    kind="rescue",
-    state="released",
-    seq=4,
-    workflow_id="rescue-31010000001",
-    run_id="0199-run",
-    elevator_code="31010000001",
-    district="pudong",
-    use_unit_id="uu-1",
-    maintenance_unit_id="mu-1",
-    assigned_unit_id="mu-1",
-    opened_at=OPENED,
-    updated_at=OPENED + timedelta(minutes=21),
-    due_at=OPENED + timedelta(hours=12),
-    overdue=False,
-    closed_at=None,
-    deadlines={"rescue.confirm": "2026-11-02T20:51:15+00:00"},
-    provisional_deadlines=[],
-    flags=["late_arrival"],
-    details={"alarm_type": "用户报警", "people_freed": 2, "arrival_minutes": 31.5},
-    spawned_from=None,
-    linked_tickets=[],
-    number_prefix="KR-PD-20261102",
-    number_serial=7,
+TICKET = ticket_row("rescue", "released", closed=False)._replace(
+    flags=["late_arrival"], details={"alarm_type": "用户报警", "people_freed": 2, "arrival_minutes": 31.5}
 )
 TIMELINE = [
     EventRow(1, OPENED, "report", "reported", None, None, None, None, "", {"source": "alarm"}),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import timedelta, timezone
 
 import pytest
 from pydantic import TypeAdapter
@@ -12,51 +12,18 @@ from api.schemas import TicketPageOut
 from api.ticket_page_json import CONTENT_FIELDS, ticket_page_json
 from domain.catalog import CATALOG
 from store.ticket_listing import TicketRow
+from tests.support.ticket_rows import OPENED, ticket_row
 
-OPENED = datetime(2026, 11, 2, 8, 30, 15, 123456, tzinfo=UTC)
 PAGE = TypeAdapter(TicketPageOut)
 
 
 def _rows() -> list[TicketRow]:
-    """One row in every state of every kind, with the value shapes the store hands back."""
-    rows = []
-    for kind, spec in CATALOG.items():
-        for state in sorted({member.value for enum in spec.states for member in enum}):
-            closed = state in spec.finals
-            rows.append(
-                TicketRow(
-                    ticket_id=f"{kind.value}-{state}",
-                    kind=kind.value,
-                    state=state,
-                    seq=3,
-                    workflow_id=f"{kind.value}-{state}",
-                    run_id="0199-run",
-                    elevator_code="31010000001",
-                    district="pudong",
-                    use_unit_id="uu-1",
-                    maintenance_unit_id="mu-1",
-                    assigned_unit_id="mu-1",
-                    opened_at=OPENED,
-                    updated_at=OPENED + timedelta(minutes=7),
-                    due_at=None if closed else OPENED + timedelta(days=15),
-                    overdue=not closed,
-                    closed_at=OPENED + timedelta(days=3) if closed else None,
-                    deadlines={"main": "2026-11-17T00:00:00+00:00", "reply": "2026-11-20T16:00:00+08:00"},
-                    provisional_deadlines=["reply"],
-                    flags=["overdue_notified"],
-                    details={
-                        "description": "轿厢内有人<被困>",
-                        "floor": 3,
-                        "ratio": 0.1,
-                        "nested": {"a": [1, None]},
-                    },
-                    spawned_from=None,
-                    linked_tickets=["hazard-1"],
-                    number_prefix="KR-PD-20261102",
-                    number_serial=7,
-                )
-            )
-    return rows
+    """One row in every state of every kind."""
+    return [
+        ticket_row(kind.value, state, closed=state in spec.finals)
+        for kind, spec in CATALOG.items()
+        for state in sorted({member.value for enum in spec.states for member in enum})
+    ]
 
 
 @pytest.mark.parametrize("content_hidden", [False, True], ids=["content", "metadata-only"])
